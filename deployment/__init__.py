@@ -1,0 +1,1 @@
+"""Deployment: model catalog, compute pools, allocation, endpoints, serving and metering."""

@@ -1,0 +1,1 @@
+"""Readiness diagnosis: questionnaires, assessments, data checks, roadmaps and matching."""

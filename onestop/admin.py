@@ -1,0 +1,367 @@
+"""The consultants' admin. Consultants see and edit only their assigned companies; programme
+officers see everything. Every change made here lands in the audit log."""
+
+from django.contrib import admin, messages
+from django.db.models import Count, Q
+from django.utils.translation import gettext_lazy as _
+
+from onestop.models import (
+    ApiKey,
+    AuditEntry,
+    Company,
+    ConsultantAssignment,
+    Invitation,
+    Membership,
+    Partner,
+    PartnerMembership,
+    StaffProfile,
+    User,
+)
+from onestop.services.api_keys import api_key_create, api_key_revoke
+from onestop.services.audit import audit_record, audit_snapshot
+
+
+def desk_role(user):
+    """ "officer", "consultant" or None for the person signed in to the admin."""
+    if not (user.is_active and user.is_staff):
+        return None
+    if user.is_superuser:
+        return "officer"
+    profile = getattr(user, "staff_profile", None)
+    return profile.role if profile else None
+
+
+class DeskAdmin(admin.ModelAdmin):
+    """Permissions follow the desk role instead of per-model Django permissions.
+
+    ``consultant_can`` lists what a consultant may do on this model ("view", "change", ...);
+    officers may do everything except what ``read_only`` forbids.
+    """
+
+    consultant_can = ("view",)
+    read_only = False
+
+    def _allowed(self, request, action):
+        role = desk_role(request.user)
+        if role == "officer":
+            return not (self.read_only and action != "view")
+        return role == "consultant" and action in self.consultant_can
+
+    def has_module_permission(self, request):
+        return desk_role(request.user) is not None
+
+    def has_view_permission(self, request, obj=None):
+        return self._allowed(request, "view")
+
+    def has_change_permission(self, request, obj=None):
+        return self._allowed(request, "change")
+
+    def has_add_permission(self, request):
+        return self._allowed(request, "add")
+
+    def has_delete_permission(self, request, obj=None):
+        return self._allowed(request, "delete")
+
+    def save_model(self, request, obj, form, change):
+        before = None
+        if change:
+            before = audit_snapshot(type(obj).objects.get(pk=obj.pk))
+        super().save_model(request, obj, form, change)
+        audit_record(
+            action=f"admin.{'change' if change else 'add'}",
+            target=obj,
+            actor=request.user,
+            before=before,
+            after=audit_snapshot(obj),
+            company=self.company_of(obj),
+            partner=self.partner_of(obj),
+        )
+
+    def delete_model(self, request, obj):
+        before = audit_snapshot(obj)
+        company, partner = self.company_of(obj), self.partner_of(obj)
+        super().delete_model(request, obj)
+        audit_record(
+            action="admin.delete",
+            target=obj,
+            actor=request.user,
+            before=before,
+            company=company,
+            partner=partner,
+        )
+
+    def delete_queryset(self, request, queryset):
+        for obj in queryset:
+            self.delete_model(request, obj)
+
+    def save_formset(self, request, form, formset, change):
+        """Inline rows (memberships of a company, say) are audited one by one too."""
+        instances = formset.save(commit=False)
+        for obj in formset.deleted_objects:
+            before = audit_snapshot(obj)
+            obj.delete()
+            audit_record(
+                action="admin.delete",
+                target=obj,
+                actor=request.user,
+                before=before,
+                company=self.company_of(obj),
+                partner=self.partner_of(obj),
+            )
+        for obj in instances:
+            before = audit_snapshot(type(obj).objects.get(pk=obj.pk)) if obj.pk else None
+            obj.save()
+            audit_record(
+                action=f"admin.{'change' if before else 'add'}",
+                target=obj,
+                actor=request.user,
+                before=before,
+                after=audit_snapshot(obj),
+                company=self.company_of(obj),
+                partner=self.partner_of(obj),
+            )
+        formset.save_m2m()
+
+    def company_of(self, obj):
+        return getattr(obj, "company", None) if not isinstance(obj, Company) else obj
+
+    def partner_of(self, obj):
+        return getattr(obj, "partner", None) if not isinstance(obj, Partner) else obj
+
+
+class CompanyScopedAdmin(DeskAdmin):
+    """Rows that belong to a company: consultants see those of their assigned companies."""
+
+    company_path = "company"
+
+    def get_queryset(self, request):
+        qs = super().get_queryset(request)
+        if desk_role(request.user) == "officer":
+            return qs
+        visible = Company.objects.visible_to_staff(request.user).values("pk")
+        return qs.filter(**{f"{self.company_path}__in": visible})
+
+
+class MembershipInline(admin.TabularInline):
+    model = Membership
+    extra = 0
+    raw_id_fields = ["user"]
+
+    def has_add_permission(self, request, obj=None):
+        return desk_role(request.user) == "officer"
+
+    def has_change_permission(self, request, obj=None):
+        return desk_role(request.user) == "officer"
+
+    def has_delete_permission(self, request, obj=None):
+        return desk_role(request.user) == "officer"
+
+    def has_view_permission(self, request, obj=None):
+        return desk_role(request.user) is not None
+
+
+@admin.register(Company)
+class CompanyAdmin(CompanyScopedAdmin):
+    company_path = "pk"
+    consultant_can = ("view", "change")
+    list_display = [
+        "name",
+        "registration_number",
+        "ksic_division",
+        "region",
+        "employee_band",
+        "member_count",
+        "created_at",
+    ]
+    list_filter = ["region", "employee_band", "ksic_division"]
+    search_fields = ["name", "registration_number", "contact_email"]
+    date_hierarchy = "created_at"
+    inlines = [MembershipInline]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(_member_count=Count("memberships"))
+
+    @admin.display(description=_("team"), ordering="_member_count")
+    def member_count(self, obj):
+        return obj._member_count
+
+
+@admin.register(Membership)
+class MembershipAdmin(CompanyScopedAdmin):
+    list_display = ["user", "company", "role", "created_at"]
+    list_filter = ["role"]
+    list_select_related = ["user", "company"]
+    search_fields = ["user__email", "user__full_name", "company__name"]
+    raw_id_fields = ["user", "company"]
+
+
+@admin.register(Invitation)
+class InvitationAdmin(CompanyScopedAdmin):
+    list_display = [
+        "email",
+        "company",
+        "role",
+        "created_at",
+        "expires_at",
+        "accepted_at",
+        "revoked_at",
+    ]
+    list_select_related = ["company"]
+    search_fields = ["email", "company__name"]
+    readonly_fields = [
+        "company",
+        "email",
+        "role",
+        "invited_by",
+        "created_at",
+        "expires_at",
+        "accepted_at",
+        "accepted_by",
+        "revoked_at",
+    ]
+
+    def has_add_permission(self, request):
+        return False  # invitations are sent by owners from the portal
+
+
+@admin.register(ConsultantAssignment)
+class ConsultantAssignmentAdmin(CompanyScopedAdmin):
+    list_display = ["consultant", "company", "assigned_by", "created_at"]
+    list_select_related = ["consultant", "company", "assigned_by"]
+    search_fields = ["consultant__email", "company__name"]
+    raw_id_fields = ["consultant", "company"]
+    readonly_fields = ["assigned_by"]
+
+    def save_model(self, request, obj, form, change):
+        if not change:
+            obj.assigned_by = request.user
+        super().save_model(request, obj, form, change)
+
+
+@admin.register(StaffProfile)
+class StaffProfileAdmin(DeskAdmin):
+    list_display = ["user", "role", "organisation"]
+    list_filter = ["role"]
+    list_select_related = ["user"]
+    search_fields = ["user__email", "user__full_name", "organisation"]
+    raw_id_fields = ["user"]
+
+
+class PartnerMembershipInline(admin.TabularInline):
+    model = PartnerMembership
+    extra = 0
+    raw_id_fields = ["user"]
+
+
+@admin.register(Partner)
+class PartnerAdmin(DeskAdmin):
+    list_display = ["name", "kind", "contact_email", "active_keys", "created_at"]
+    list_filter = ["kind"]
+    search_fields = ["name", "contact_email"]
+    inlines = [PartnerMembershipInline]
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(_active_keys=Count("api_keys", filter=Q(api_keys__revoked_at__isnull=True)))
+        )
+
+    @admin.display(description=_("active keys"), ordering="_active_keys")
+    def active_keys(self, obj):
+        return obj._active_keys
+
+
+@admin.register(ApiKey)
+class ApiKeyAdmin(DeskAdmin):
+    list_display = ["name", "partner", "display_prefix", "created_at", "last_used_at", "revoked_at"]
+    list_filter = ["partner__kind", ("revoked_at", admin.EmptyFieldListFilter)]
+    list_select_related = ["partner"]
+    search_fields = ["name", "partner__name", "public_id"]
+    fields = [
+        "partner",
+        "name",
+        "display_prefix",
+        "created_by",
+        "created_at",
+        "last_used_at",
+        "revoked_at",
+    ]
+    readonly_fields = ["display_prefix", "created_by", "created_at", "last_used_at", "revoked_at"]
+    raw_id_fields = ["partner"]
+    actions = ["revoke_keys"]
+
+    def get_readonly_fields(self, request, obj=None):
+        if obj is not None:
+            return [*self.readonly_fields, "partner", "name"]
+        return self.readonly_fields
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            return  # keys are immutable; revoke and create a new one instead
+        key, raw = api_key_create(partner=obj.partner, name=obj.name, actor=request.user)
+        obj.pk = key.pk
+        messages.warning(
+            request, _("Copy the new key now; it is not shown again: %(key)s") % {"key": raw}
+        )
+
+    def delete_model(self, request, obj):
+        api_key_revoke(key=obj, actor=request.user)
+
+    def delete_queryset(self, request, queryset):
+        self.revoke_keys(request, queryset)
+
+    @admin.action(description=_("Revoke selected keys"))
+    def revoke_keys(self, request, queryset):
+        for key in queryset.filter(revoked_at__isnull=True):
+            api_key_revoke(key=key, actor=request.user)
+        messages.success(request, _("Selected keys revoked."))
+
+
+@admin.register(AuditEntry)
+class AuditEntryAdmin(CompanyScopedAdmin):
+    read_only = True
+    list_display = [
+        "created_at",
+        "actor_label",
+        "action",
+        "target_type",
+        "target_label",
+        "company",
+        "partner",
+    ]
+    list_filter = ["action", "target_type"]
+    list_select_related = ["company", "partner"]
+    search_fields = ["actor_label", "target_label", "target_id", "action"]
+    date_hierarchy = "created_at"
+    readonly_fields = [f.name for f in AuditEntry._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(User)
+class UserAdmin(DeskAdmin):
+    list_display = ["email", "full_name", "is_staff", "is_active", "date_joined"]
+    list_filter = ["is_staff", "is_active"]
+    search_fields = ["email", "full_name"]
+    fields = ["email", "full_name", "is_active", "is_staff", "date_joined", "last_login"]
+    readonly_fields = ["date_joined", "last_login"]
+
+    def get_queryset(self, request):
+        qs = super().get_queryset(request)
+        if desk_role(request.user) == "officer":
+            return qs
+        visible = Company.objects.visible_to_staff(request.user).values("pk")
+        return qs.filter(memberships__company__in=visible).distinct()
+
+
+admin.site.site_header = _("OneStop consultants' desk")
+admin.site.site_title = _("OneStop desk")
+admin.site.index_title = _("Companies, partners and the audit log")

@@ -1,0 +1,118 @@
+from django.shortcuts import get_object_or_404
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import status
+from rest_framework.exceptions import PermissionDenied
+from rest_framework.response import Response
+
+from onestop.api.base import ApiView
+from onestop.api.pagination import Pagination
+from onestop.api.serializers import (
+    ApiKeyCreatedOutput,
+    ApiKeyInput,
+    ApiKeyOutput,
+    MeOutput,
+    PartnerOutput,
+)
+from onestop.models import ApiKey, Membership, PartnerMembership
+from onestop.services.api_keys import api_key_create, api_key_revoke
+
+IDEMPOTENCY_PARAMETER = OpenApiParameter(
+    "Idempotency-Key",
+    str,
+    OpenApiParameter.HEADER,
+    required=False,
+    description="Send the same key to retry safely: the first response is replayed.",
+)
+
+
+def partner_of(request):
+    """The partner a request acts for: the key's partner, or the signed-in person's."""
+    if isinstance(request.auth, ApiKey):
+        return request.auth.partner
+    membership = (
+        PartnerMembership.objects.filter(user=request.user)
+        .select_related("partner")
+        .order_by("partner__name")
+        .first()
+    )
+    if membership is None:
+        raise PermissionDenied("This endpoint is for partner organisations.")
+    return membership.partner
+
+
+def actor_of(request):
+    """(person, key) for the audit log."""
+    if isinstance(request.auth, ApiKey):
+        return None, request.auth
+    return request.user, None
+
+
+class MeApi(ApiView):
+    @extend_schema(responses=MeOutput, summary="Who is calling")
+    def get(self, request):
+        if isinstance(request.auth, ApiKey):
+            data = {"kind": "api_key", "partner": request.auth.partner, "api_key": request.auth}
+        else:
+            user = request.user
+            profile = getattr(user, "staff_profile", None)
+            data = {
+                "kind": "user",
+                "user": user,
+                "partner": partner_or_none(user),
+                "companies": Membership.objects.filter(user=user).select_related("company"),
+                "staff_role": profile.role if profile and user.is_staff else None,
+            }
+        return Response(MeOutput(data).data)
+
+
+def partner_or_none(user):
+    membership = PartnerMembership.objects.filter(user=user).select_related("partner").first()
+    return membership.partner if membership else None
+
+
+class PartnerApi(ApiView):
+    @extend_schema(responses=PartnerOutput, summary="The calling partner's organisation")
+    def get(self, request):
+        return Response(PartnerOutput(partner_of(request)).data)
+
+
+class PartnerKeyListApi(ApiView):
+    @extend_schema(responses=ApiKeyOutput(many=True), summary="List the partner's API keys")
+    def get(self, request):
+        keys = partner_of(request).api_keys.order_by("-created_at", "-id")
+        paginator = Pagination()
+        page = paginator.paginate_queryset(keys, request, view=self)
+        return paginator.get_paginated_response(ApiKeyOutput(page, many=True).data)
+
+    @extend_schema(
+        request=ApiKeyInput,
+        responses={201: ApiKeyCreatedOutput},
+        parameters=[IDEMPOTENCY_PARAMETER],
+        summary="Create an API key (the full key is in this response only)",
+    )
+    def post(self, request):
+        data = ApiKeyInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        actor, via_key = actor_of(request)
+        key, raw = api_key_create(
+            partner=partner_of(request),
+            name=data.validated_data["name"],
+            actor=actor,
+            via_key=via_key,
+        )
+        key.key = raw
+        return Response(ApiKeyCreatedOutput(key).data, status=status.HTTP_201_CREATED)
+
+
+class PartnerKeyRevokeApi(ApiView):
+    @extend_schema(
+        request=None,
+        responses=ApiKeyOutput,
+        parameters=[IDEMPOTENCY_PARAMETER],
+        summary="Revoke an API key at once",
+    )
+    def post(self, request, public_id):
+        key = get_object_or_404(partner_of(request).api_keys, public_id=public_id)
+        actor, via_key = actor_of(request)
+        key = api_key_revoke(key=key, actor=actor, via_key=via_key)
+        return Response(ApiKeyOutput(key).data)

@@ -1,0 +1,50 @@
+"""The Celery app. Queues by kind of work, so a long training job never holds up a profile."""
+
+import os
+
+from celery import Celery
+from kombu import Queue
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "onestop.settings")
+
+app = Celery("onestop")
+app.config_from_object("django.conf:settings", namespace="CELERY")
+
+QUEUES = ("default", "diagnosis", "deployment", "training")
+
+app.conf.update(
+    task_serializer="json",
+    result_serializer="json",
+    accept_content=["json"],
+    task_default_queue="default",
+    task_queues=[Queue(name) for name in QUEUES],
+    task_routes={
+        "diagnosis.tasks.*": {"queue": "diagnosis"},
+        "deployment.tasks.train_*": {"queue": "training"},
+        "deployment.tasks.*": {"queue": "deployment"},
+    },
+    # Tasks are idempotent (they claim their work with a conditional update), so a task whose
+    # worker dies is delivered again rather than lost.
+    task_acks_late=True,
+    task_reject_on_worker_lost=True,
+    worker_prefetch_multiplier=1,
+    result_expires=3600,
+    broker_connection_retry_on_startup=True,
+    beat_schedule={
+        "purge-idempotency-records": {
+            "task": "onestop.tasks.purge_idempotency_records",
+            "schedule": 3600.0,
+        },
+    },
+)
+
+
+def ensure_filesystem_broker_folders():
+    """kombu's filesystem transport needs its folders to exist before the first message."""
+    options = app.conf.broker_transport_options or {}
+    for key in ("data_folder_in", "data_folder_out", "processed_folder"):
+        if key in options:
+            os.makedirs(options[key], exist_ok=True)
+
+
+app.autodiscover_tasks()

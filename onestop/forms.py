@@ -1,0 +1,104 @@
+from django import forms
+from django.contrib.auth import get_user_model, password_validation
+from django.utils.translation import gettext_lazy as _
+
+from onestop.korea import ksic_division_choices, normalise_registration_number
+from onestop.models import ApiKey, Company, Membership
+
+
+class CompanyForm(forms.ModelForm):
+    ksic_division = forms.ChoiceField(label=_("Industry (KSIC)"), choices=())
+
+    class Meta:
+        model = Company
+        fields = [
+            "name",
+            "registration_number",
+            "ksic_division",
+            "employee_band",
+            "region",
+            "contact_name",
+            "contact_email",
+            "contact_phone",
+        ]
+        widgets = {
+            "registration_number": forms.TextInput(
+                attrs={"placeholder": "123-45-67890", "inputmode": "numeric"}
+            )
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["ksic_division"].choices = [("", "---------"), *ksic_division_choices()]
+        # Typed with dashes more often than not; the model keeps the ten digits.
+        self.fields["registration_number"].max_length = 14
+        self.fields["registration_number"].widget.attrs["maxlength"] = 14
+
+    def clean_registration_number(self):
+        return normalise_registration_number(self.cleaned_data["registration_number"])
+
+
+class PersonForm(forms.Form):
+    """A new account: name, e-mail and password."""
+
+    full_name = forms.CharField(label=_("Your name"), max_length=150)
+    email = forms.EmailField(label=_("Your e-mail address"))
+    password1 = forms.CharField(
+        label=_("Password"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+    password2 = forms.CharField(
+        label=_("Password again"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+
+    def clean_email(self):
+        email = self.cleaned_data["email"].strip().lower()
+        if get_user_model().objects.filter(email__iexact=email).exists():
+            raise forms.ValidationError(
+                _(
+                    "An account with this e-mail address already exists. Sign in instead, or "
+                    "reset your password."
+                )
+            )
+        return email
+
+    def clean(self):
+        cleaned = super().clean()
+        p1, p2 = cleaned.get("password1"), cleaned.get("password2")
+        if p1 and p2 and p1 != p2:
+            self.add_error("password2", _("The two passwords do not match."))
+        elif p1:
+            user = get_user_model()(
+                email=cleaned.get("email", ""), full_name=cleaned.get("full_name", "")
+            )
+            try:
+                password_validation.validate_password(p1, user)
+            except forms.ValidationError as exc:
+                self.add_error("password1", exc)
+        return cleaned
+
+
+class SignupForm(PersonForm, CompanyForm):
+    """Sign-up: the person and their company, in one form."""
+
+    field_order = ["full_name", "email", "password1", "password2"]
+
+    def company_fields(self):
+        return {name: self.cleaned_data[name] for name in CompanyForm.Meta.fields}
+
+
+class InvitationForm(forms.Form):
+    email = forms.EmailField(label=_("E-mail address"))
+    role = forms.ChoiceField(
+        label=_("Role"), choices=Membership.Role.choices, initial=Membership.Role.MEMBER
+    )
+
+
+class ApiKeyForm(forms.ModelForm):
+    class Meta:
+        model = ApiKey
+        fields = ["name"]
+        widgets = {"name": forms.TextInput(attrs={"placeholder": _("e.g. CI upload")})}

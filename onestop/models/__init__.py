@@ -1,0 +1,20 @@
+from onestop.models.audit import AuditEntry
+from onestop.models.company import Company, Invitation, Membership
+from onestop.models.idempotency import IdempotencyRecord
+from onestop.models.partner import ApiKey, Partner, PartnerMembership
+from onestop.models.staff import ConsultantAssignment, StaffProfile
+from onestop.models.user import User
+
+__all__ = [
+    "ApiKey",
+    "AuditEntry",
+    "Company",
+    "ConsultantAssignment",
+    "IdempotencyRecord",
+    "Invitation",
+    "Membership",
+    "Partner",
+    "PartnerMembership",
+    "StaffProfile",
+    "User",
+]

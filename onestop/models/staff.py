@@ -1,0 +1,61 @@
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class StaffProfile(models.Model):
+    """What a staff user does at the desk: a consultant works on assigned companies; a
+    programme officer oversees every company."""
+
+    class Role(models.TextChoices):
+        CONSULTANT = "consultant", _("Consultant")
+        OFFICER = "officer", _("Programme officer")
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="staff_profile"
+    )
+    role = models.CharField(_("role"), max_length=12, choices=Role.choices, default=Role.CONSULTANT)
+    organisation = models.CharField(_("organisation"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("staff profile")
+        verbose_name_plural = _("staff profiles")
+
+    def __str__(self):
+        return f"{self.user} ({self.get_role_display()})"
+
+    @property
+    def is_officer(self):
+        return self.role == self.Role.OFFICER
+
+
+class ConsultantAssignment(models.Model):
+    consultant = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="assignments",
+        limit_choices_to={"is_staff": True},
+    )
+    company = models.ForeignKey(
+        "onestop.Company", on_delete=models.CASCADE, related_name="consultant_assignments"
+    )
+    assigned_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("consultant assignment")
+        verbose_name_plural = _("consultant assignments")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["consultant", "company"], name="assignment_unique_consultant_company"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.consultant} → {self.company}"

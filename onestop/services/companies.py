@@ -1,0 +1,92 @@
+"""Companies (tenants), sign-up and membership changes."""
+
+from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from onestop.models import Company, Membership
+from onestop.services.audit import audit_record, audit_snapshot
+
+COMPANY_FIELDS = (
+    "name",
+    "registration_number",
+    "ksic_division",
+    "employee_band",
+    "region",
+    "contact_name",
+    "contact_email",
+    "contact_phone",
+)
+
+
+@transaction.atomic
+def company_create(*, owner, **fields):
+    """Create a company and make ``owner`` its first owner."""
+    company = Company(**{name: fields[name] for name in COMPANY_FIELDS if name in fields})
+    company.full_clean()
+    company.save()
+    Membership.objects.create(user=owner, company=company, role=Membership.Role.OWNER)
+    audit_record(
+        action="company.create",
+        target=company,
+        actor=owner,
+        after=audit_snapshot(company),
+        company=company,
+    )
+    return company
+
+
+@transaction.atomic
+def user_signup(*, email, full_name, password, company_fields):
+    """Sign-up creates the person and their company in one step, or neither."""
+    user = get_user_model().objects.create_user(email=email, password=password, full_name=full_name)
+    company = company_create(owner=user, **company_fields)
+    return user, company
+
+
+@transaction.atomic
+def company_update(*, company, actor, **fields):
+    before = audit_snapshot(company)
+    changed = [
+        name for name in COMPANY_FIELDS if name in fields and getattr(company, name) != fields[name]
+    ]
+    if not changed:
+        return company
+    for name in changed:
+        setattr(company, name, fields[name])
+    company.full_clean()
+    company.save(update_fields=changed)
+    audit_record(
+        action="company.update",
+        target=company,
+        actor=actor,
+        before=before,
+        after=audit_snapshot(company),
+        company=company,
+    )
+    return company
+
+
+@transaction.atomic
+def membership_remove(*, membership, actor):
+    """Remove a teammate. A company always keeps at least one owner."""
+    # Lock the company's owner rows so two owners cannot remove each other at once.
+    owners = list(
+        Membership.objects.select_for_update()
+        .filter(company_id=membership.company_id, role=Membership.Role.OWNER)
+        .order_by("pk")
+    )
+    if membership.is_owner and len(owners) <= 1:
+        raise ValidationError(
+            _("A company needs at least one owner. Make someone else an owner first.")
+        )
+    before = audit_snapshot(membership)
+    membership.delete()
+    audit_record(
+        action="membership.remove",
+        target=membership,
+        actor=actor,
+        before=before,
+        company=membership.company,
+    )

@@ -1,0 +1,53 @@
+from django.contrib import messages
+from django.contrib.auth import get_user_model, login
+from django.shortcuts import redirect, render
+from django.urls import Resolver404, resolve
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.debug import sensitive_post_parameters
+
+from onestop.forms import PersonForm, SignupForm
+from onestop.services.companies import user_signup
+from onestop.tenancy import SESSION_KEY
+
+
+def _invitation_next(request):
+    """A safe ``next`` URL that leads to an invitation, or None."""
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+        return None
+    try:
+        return target if resolve(target).url_name == "invitation_accept" else None
+    except Resolver404:
+        return None
+
+
+@sensitive_post_parameters("password1", "password2")
+def signup(request):
+    """Create an account and a company; someone following an invitation creates only the
+    account and goes on to join the inviting company."""
+    if request.user.is_authenticated:
+        return redirect("dashboard")
+    invitation_url = _invitation_next(request)
+    form_class = PersonForm if invitation_url else SignupForm
+    form = form_class(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        if invitation_url:
+            user = get_user_model().objects.create_user(
+                email=data["email"], password=data["password1"], full_name=data["full_name"]
+            )
+        else:
+            user, company = user_signup(
+                email=data["email"],
+                full_name=data["full_name"],
+                password=data["password1"],
+                company_fields=form.company_fields(),
+            )
+            request.session[SESSION_KEY] = company.pk
+        login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+        messages.success(request, _("Welcome to OneStop, %(name)s.") % {"name": user.full_name})
+        return redirect(invitation_url or "dashboard")
+    return render(
+        request, "registration/signup.html", {"form": form, "invitation_url": invitation_url}
+    )

@@ -1,0 +1,65 @@
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from onestop.forms import ApiKeyForm
+from onestop.models import PartnerMembership
+from onestop.services.api_keys import api_key_create, api_key_revoke
+from onestop.views.access import partner_member_required
+
+
+def _require_partner_owner(request):
+    if request.partner_membership.role != PartnerMembership.Role.OWNER:
+        raise PermissionDenied("Only the partner's owners manage API keys.")
+
+
+@partner_member_required
+def partner_home(request):
+    partner = request.partner_membership.partner
+    return render(
+        request,
+        "partner/home.html",
+        {
+            "partner": partner,
+            "membership": request.partner_membership,
+            "keys": partner.api_keys.select_related("created_by"),
+            "form": ApiKeyForm(),
+        },
+    )
+
+
+@partner_member_required
+@require_POST
+def partner_key_create(request):
+    _require_partner_owner(request)
+    partner = request.partner_membership.partner
+    form = ApiKeyForm(request.POST)
+    if not form.is_valid():
+        return render(
+            request,
+            "partner/home.html",
+            {
+                "partner": partner,
+                "membership": request.partner_membership,
+                "keys": partner.api_keys.select_related("created_by"),
+                "form": form,
+            },
+            status=400,
+        )
+    key, raw = api_key_create(partner=partner, name=form.cleaned_data["name"], actor=request.user)
+    # Rendered once, never stored: the page tells the person to copy it now.
+    return render(request, "partner/key_created.html", {"key": key, "raw_key": raw})
+
+
+@partner_member_required
+@require_POST
+def partner_key_revoke(request, pk):
+    _require_partner_owner(request)
+    key = get_object_or_404(request.partner_membership.partner.api_keys, pk=pk)
+    api_key_revoke(key=key, actor=request.user)
+    messages.success(
+        request, _("Key %(key)s revoked. Requests with it now fail.") % {"key": key.display_prefix}
+    )
+    return redirect("partner_home")
