@@ -3,6 +3,7 @@ officers see everything. Every change made here lands in the audit log."""
 
 from django.contrib import admin, messages
 from django.db.models import Count, Q
+from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 
 from onestop.models import (
@@ -61,6 +62,10 @@ class DeskAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return self._allowed(request, "delete")
+
+    def _get_obj_does_not_exist_redirect(self, request, opts, object_id):
+        # Another tenant's object, or none at all: the same 404 either way, as in the portal.
+        raise Http404
 
     def save_model(self, request, obj, form, change):
         before = None

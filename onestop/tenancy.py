@@ -14,7 +14,8 @@ SESSION_KEY = "company_id"
 
 def membership_for(request):
     user = request.user
-    if not user.is_authenticated:
+    # A partner's API key authenticates a request but is not a person with memberships.
+    if not user.is_authenticated or user.pk is None:
         return None
     memberships = Membership.objects.filter(user=user).select_related("company")
     chosen = request.session.get(SESSION_KEY)

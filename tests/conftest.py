@@ -1,0 +1,135 @@
+"""Shared personas and test policy.
+
+Personas: the people a tenancy test needs — an owner and a member of company A, an owner of
+company B, a consultant assigned to A, a consultant with no assignment, a programme officer,
+a partner's member and a partner's API key.
+
+Tests that need a real browser, a real broker or PostgreSQL skip with a reason on a machine
+without them. CI sets ONESTOP_REQUIRE_SERVICES=1, which turns those skips into failures.
+"""
+
+import os
+from dataclasses import dataclass
+
+import pytest
+
+from onestop.models import Membership, StaffProfile
+from tests import factories
+
+REQUIRED_IN_CI = {"browser", "broker", "postgres"}
+
+
+@pytest.fixture(autouse=True)
+def _fast_and_quiet(settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    settings.ALLOWED_HOSTS = ["testserver", "localhost", "127.0.0.1"]
+    settings.LANGUAGE_CODE = "ko"
+
+
+@pytest.fixture(autouse=True)
+def _clear_throttle_cache():
+    from django.core.cache import cache
+
+    cache.clear()
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    outcome = yield
+    report = outcome.get_result()
+    if not (report.skipped and os.environ.get("ONESTOP_REQUIRE_SERVICES") == "1"):
+        return
+    needs = REQUIRED_IN_CI & {mark.name for mark in item.iter_markers()}
+    if needs:
+        reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else report.longrepr
+        report.outcome = "failed"
+        report.longrepr = f"{', '.join(sorted(needs))} test skipped where it must run: {reason}"
+
+
+@dataclass
+class World:
+    """Two tenants, their people, consultants and two partners."""
+
+    company_a: object
+    company_b: object
+    owner_a: object
+    member_a: object
+    owner_b: object
+    teammate_b: object
+    consultant_a: object
+    consultant_other: object
+    officer: object
+    partner_p: object
+    partner_q: object
+    partner_user: object
+    key_p: object
+    raw_key_p: str
+    key_p2: object
+    key_q: object
+    invitation_a: object
+    invitation_b: object
+    tokens: dict  # invitation pk → the raw token in its link
+
+    def membership(self, user, company):
+        return Membership.objects.get(user=user, company=company)
+
+
+@pytest.fixture
+def world(db):
+    owner_a = factories.make_user("owner.a@example.com", full_name="김에이")
+    member_a = factories.make_user("member.a@example.com", full_name="이에이")
+    owner_b = factories.make_user("owner.b@example.com", full_name="박비")
+    teammate_b = factories.make_user("teammate.b@example.com", full_name="최비")
+    company_a = factories.make_company(name="에이정밀", owner=owner_a)
+    factories.add_member(company_a, member_a)
+    company_b = factories.make_company(name="비금속", owner=owner_b)
+    factories.add_member(company_b, teammate_b)
+    partner_user = factories.make_user("vendor@example.com", full_name="윤파트너")
+    partner_p = factories.make_partner(name="Vendor P", owner=partner_user)
+    partner_q = factories.make_partner(name="Vendor Q")
+    key_p, raw_key_p = factories.make_api_key(partner_p, "persona key")
+    key_p2, _ = factories.make_api_key(partner_p, "second key")
+    key_q, _ = factories.make_api_key(partner_q, "other partner's key")
+    invitation_a, token_a = factories.make_invitation(
+        company_a, "new.a@example.com", invited_by=owner_a
+    )
+    invitation_b, token_b = factories.make_invitation(
+        company_b, "new.b@example.com", invited_by=owner_b
+    )
+    return World(
+        company_a=company_a,
+        company_b=company_b,
+        owner_a=owner_a,
+        member_a=member_a,
+        owner_b=owner_b,
+        teammate_b=teammate_b,
+        consultant_a=factories.make_staff(companies=[company_a]),
+        consultant_other=factories.make_staff(),
+        officer=factories.make_staff(StaffProfile.Role.OFFICER),
+        partner_p=partner_p,
+        partner_q=partner_q,
+        partner_user=partner_user,
+        key_p=key_p,
+        raw_key_p=raw_key_p,
+        key_p2=key_p2,
+        key_q=key_q,
+        invitation_a=invitation_a,
+        invitation_b=invitation_b,
+        tokens={invitation_a.pk: token_a, invitation_b.pk: token_b},
+    )
+
+
+@pytest.fixture
+def owner_client(client, world):
+    client.force_login(world.owner_a)
+    return client
+
+
+@pytest.fixture
+def api_client(world):
+    from rest_framework.test import APIClient
+
+    api = APIClient()
+    api.credentials(HTTP_AUTHORIZATION=f"Bearer {world.raw_key_p}")
+    return api

@@ -1,0 +1,156 @@
+"""Walk every URL pattern the project defines and check each against the matrix in
+authz_matrix.yaml, for every persona, with objects of the persona's own tenant and of another.
+"""
+
+import fnmatch
+from pathlib import Path
+
+import pytest
+import yaml
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+MATRIX = yaml.safe_load((Path(__file__).parent / "authz_matrix.yaml").read_text())
+PERSONAS = MATRIX["personas"]
+
+# Object kinds: (object of tenant A / partner P, object of tenant B / partner Q).
+OBJECTS = {
+    "company": lambda w: (w.company_a, w.company_b),
+    "membership": lambda w: (
+        w.membership(w.member_a, w.company_a),
+        w.membership(w.teammate_b, w.company_b),
+    ),
+    "invitation": lambda w: (w.invitation_a, w.invitation_b),
+    "invitation_token": lambda w: (w.invitation_a, w.invitation_b),
+    "api_key": lambda w: (w.key_p2, w.key_q),
+    "api_key_public_id": lambda w: (w.key_p2, w.key_q),
+}
+
+
+def route_names(patterns=None, namespace=""):
+    """Every route as 'namespace:name' (or its regex when it has no name)."""
+    if patterns is None:
+        patterns = get_resolver().url_patterns
+    names = []
+    for entry in patterns:
+        if isinstance(entry, URLResolver):
+            inner = f"{namespace}{entry.namespace}:" if entry.namespace else namespace
+            names += route_names(entry.url_patterns, inner)
+        elif isinstance(entry, URLPattern):
+            names.append(f"{namespace}{entry.name or entry.pattern}")
+    return names
+
+
+def unmapped_routes(urlconf=None):
+    """Routes of ``urlconf`` that no matrix entry (exact or glob) covers."""
+    patterns = get_resolver(urlconf).url_patterns
+    keys = list(MATRIX["routes"])
+    return sorted(
+        {
+            name
+            for name in route_names(patterns)
+            if not any(fnmatch.fnmatchcase(name, key) for key in keys)
+        }
+    )
+
+
+def test_every_route_is_in_the_matrix():
+    assert unmapped_routes() == []
+
+
+def test_a_route_missing_from_the_matrix_fails_the_build():
+    assert unmapped_routes("tests.urls_with_unmapped_route") == ["forgotten_route"]
+
+
+def test_the_matrix_has_no_stale_entries():
+    names = route_names()
+    stale = [key for key in MATRIX["routes"] if not fnmatch.filter(names, key)]
+    assert stale == []
+
+
+def _cases():
+    for key, checks in MATRIX["routes"].items():
+        for index, check in enumerate(checks):
+            sides = ("a", "b") if check.get("object") else (None,)
+            for persona in PERSONAS:
+                for side in sides:
+                    label = f"{check.get('route', key)}-{check['method']}-{index}-{persona}"
+                    yield pytest.param(
+                        key, index, persona, side, id=label + (f"-{side}" if side else "")
+                    )
+
+
+def expected_outcome(check, persona, side):
+    expect = check["expect"]
+    outcome = expect.get(persona, expect.get("default"))
+    assert outcome is not None, f"no outcome for {persona}"
+    if isinstance(outcome, dict):
+        outcome = outcome[side]
+    return outcome
+
+
+def client_for(persona, world):
+    if persona == "partner_key":
+        return Client(HTTP_AUTHORIZATION=f"Bearer {world.raw_key_p}")
+    client = Client()
+    if persona != "anonymous":
+        client.force_login(getattr(world, persona))
+    return client
+
+
+def resolve_value(value, obj, world):
+    """A kwarg or form value: an attribute of the object when there is one."""
+    if obj is None:
+        return value
+    if value == "token":
+        return world.tokens[obj.pk]
+    return getattr(obj, value)
+
+
+def test_matrix_entries_name_every_persona_or_a_default():
+    for key, checks in MATRIX["routes"].items():
+        for check in checks:
+            missing = [p for p in PERSONAS if p not in check["expect"]]
+            assert not missing or "default" in check["expect"], (key, missing)
+
+
+@pytest.mark.parametrize(("key", "index", "persona", "side"), list(_cases()))
+def test_route_answers_persona_as_the_matrix_says(key, index, persona, side, world, settings):
+    check = MATRIX["routes"][key][index]
+    settings.API_THROTTLE_RATE = "10000/min"
+    obj = None
+    if side is not None:
+        obj = OBJECTS[check["object"]](world)[0 if side == "a" else 1]
+    kwargs = {k: resolve_value(v, obj, world) for k, v in check.get("kwargs", {}).items()}
+    data = {k: resolve_value(v, obj, world) for k, v in check.get("data", {}).items()}
+    url = reverse(check.get("route", key), kwargs=kwargs or None)
+    client = client_for(persona, world)
+    response = client.generic(
+        check["method"],
+        url,
+        data=_encode(data),
+        content_type="application/x-www-form-urlencoded",
+    )
+    outcome = expected_outcome(check, persona, side)
+    location = response.get("Location", "")
+    if outcome == "login":
+        assert response.status_code == 302 and location.startswith(reverse("login")), (
+            response.status_code,
+            location,
+        )
+    elif outcome == "admin_login":
+        assert response.status_code == 302 and location.startswith(reverse("admin:login")), (
+            response.status_code,
+            location,
+        )
+    elif outcome == 302:
+        assert response.status_code == 302, response.status_code
+        assert not location.startswith(reverse("login")), location
+    else:
+        assert response.status_code == outcome, (response.status_code, location)
+
+
+def _encode(data):
+    from urllib.parse import urlencode
+
+    return urlencode(data)
