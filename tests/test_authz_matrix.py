@@ -133,16 +133,10 @@ def test_route_answers_persona_as_the_matrix_says(key, index, persona, side, wor
     )
     outcome = expected_outcome(check, persona, side)
     location = response.get("Location", "")
-    if outcome == "login":
-        assert response.status_code == 302 and location.startswith(reverse("login")), (
-            response.status_code,
-            location,
-        )
-    elif outcome == "admin_login":
-        assert response.status_code == 302 and location.startswith(reverse("admin:login")), (
-            response.status_code,
-            location,
-        )
+    if outcome in ("login", "admin_login"):
+        login_url = reverse("login" if outcome == "login" else "admin:login")
+        assert response.status_code == 302, (response.status_code, location)
+        assert location.startswith(login_url), location
     elif outcome == 302:
         assert response.status_code == 302, response.status_code
         assert not location.startswith(reverse("login")), location

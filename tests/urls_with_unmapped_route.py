@@ -3,7 +3,8 @@
 from django.http import HttpResponse
 from django.urls import path
 
-from onestop.urls import handler404, handler500, urlpatterns as project_urlpatterns  # noqa: F401
+from onestop.urls import handler404, handler500  # noqa: F401
+from onestop.urls import urlpatterns as project_urlpatterns
 
 urlpatterns = [
     *project_urlpatterns,
