@@ -7,6 +7,12 @@ from onestop.models import ApiKey, Company, Membership
 
 
 class CompanyForm(forms.ModelForm):
+    # Typed with dashes more often than not ("123-45-67890"); the model keeps the ten digits.
+    registration_number = forms.CharField(
+        label=_("Business registration number"), max_length=20,
+        help_text=_("10 digits, as on your business registration certificate."),
+        widget=forms.TextInput(attrs={"placeholder": "123-45-67890", "inputmode": "numeric"}),
+    )
     ksic_division = forms.ChoiceField(label=_("Industry (KSIC)"), choices=())
 
     class Meta:
@@ -30,9 +36,6 @@ class CompanyForm(forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["ksic_division"].choices = [("", "---------"), *ksic_division_choices()]
-        # Typed with dashes more often than not; the model keeps the ten digits.
-        self.fields["registration_number"].max_length = 14
-        self.fields["registration_number"].widget.attrs["maxlength"] = 14
 
     def clean_registration_number(self):
         return normalise_registration_number(self.cleaned_data["registration_number"])

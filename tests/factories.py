@@ -34,7 +34,10 @@ def make_company(*, name=None, owner=None, **fields):
     n = next(_sequence)
     company = Company.objects.create(
         name=name or f"테스트 제조 {n}",
-        registration_number=registration_number_with_check_digit(f"{100000000 + n * 7919:09d}"),
+        registration_number=fields.pop(
+            "registration_number",
+            registration_number_with_check_digit(f"{100000000 + n * 7919:09d}"),
+        ),
         ksic_division=fields.pop("ksic_division", "29"),
         employee_band=fields.pop("employee_band", EmployeeBand.B10_49),
         region=fields.pop("region", Region.GYEONGNAM),

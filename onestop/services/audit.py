@@ -15,9 +15,10 @@ def audit_snapshot(instance):
     """A JSON-safe dict of a model's concrete fields, secrets left out."""
     if instance is None:
         return None
-    data = model_to_dict(instance, fields=[f.name for f in instance._meta.concrete_fields])
-    for name in REDACTED_FIELDS & data.keys():
-        data[name] = "<redacted>"
+    data = {}
+    for field in instance._meta.concrete_fields:
+        value = getattr(instance, field.attname)
+        data[field.attname] = "<redacted>" if field.name in REDACTED_FIELDS else value
     return json.loads(json.dumps(data, cls=DjangoJSONEncoder, default=str))
 
 

@@ -1,0 +1,76 @@
+import json
+
+from django.urls import reverse
+
+from onestop.models import ApiKey, IdempotencyRecord
+
+
+def post_key(api, name, key, **extra):
+    return api.post(
+        reverse("api:partner_keys"), data=json.dumps({"name": name}),
+        content_type="application/json", HTTP_IDEMPOTENCY_KEY=key, **extra,
+    )
+
+
+def test_a_repeated_key_with_the_same_body_replays_the_first_response(api_client, world):
+    first = post_key(api_client, "deploy bot", "k-123")
+    second = post_key(api_client, "deploy bot", "k-123")
+    assert first.status_code == second.status_code == 201
+    assert second.json() == first.json()
+    assert second["Idempotent-Replayed"] == "true"
+    assert "Idempotent-Replayed" not in first
+    # Acted once: one key was created, and the replay hands back the same secret.
+    assert ApiKey.objects.filter(name="deploy bot").count() == 1
+
+
+def test_the_same_key_with_a_different_body_is_a_422(api_client, world):
+    post_key(api_client, "deploy bot", "k-123")
+    response = post_key(api_client, "another name", "k-123")
+    assert response.status_code == 422
+    assert response.json()["error"]["code"] == "idempotency_key_reused"
+    assert not ApiKey.objects.filter(name="another name").exists()
+
+
+def test_without_a_key_every_post_acts(api_client, world):
+    for _ in range(2):
+        api_client.post(reverse("api:partner_keys"), {"name": "twice"}, format="json")
+    assert ApiKey.objects.filter(name="twice").count() == 2
+
+
+def test_keys_are_scoped_to_the_credential(api_client, world, client):
+    post_key(api_client, "from the key", "shared-key")
+    client.force_login(world.partner_user)
+    response = client.post(
+        reverse("api:partner_keys"), data=json.dumps({"name": "from a person"}),
+        content_type="application/json", HTTP_IDEMPOTENCY_KEY="shared-key",
+    )
+    assert response.status_code == 201
+    assert response.json()["name"] == "from a person"
+
+
+def test_a_failed_validation_is_replayed_too(api_client, world):
+    first = api_client.post(
+        reverse("api:partner_keys"), data="{}", content_type="application/json",
+        HTTP_IDEMPOTENCY_KEY="k-bad",
+    )
+    second = api_client.post(
+        reverse("api:partner_keys"), data="{}", content_type="application/json",
+        HTTP_IDEMPOTENCY_KEY="k-bad",
+    )
+    assert first.status_code == second.status_code == 400
+    assert second["Idempotent-Replayed"] == "true"
+
+
+def test_a_request_still_in_flight_gets_409(api_client, world):
+    post_key(api_client, "slow", "k-busy")
+    # Simulate the first request still running: its response is not stored yet.
+    IdempotencyRecord.objects.filter(key="k-busy").update(status_code=None, response_body=None)
+    response = post_key(api_client, "slow", "k-busy")
+    assert response.status_code == 409
+    assert response.json()["error"]["code"] == "idempotency_key_in_use"
+
+
+def test_an_overlong_key_is_refused(api_client, world):
+    response = post_key(api_client, "x", "k" * 300)
+    assert response.status_code == 400
+    assert response.json()["error"]["code"] == "invalid_idempotency_key"

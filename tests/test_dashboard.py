@@ -1,0 +1,33 @@
+from django.urls import reverse
+
+
+def test_the_dashboard_shows_the_journey_with_empty_states(owner_client, world):
+    page = owner_client.get(reverse("dashboard")).content.decode()
+    for step in ("diagnose", "match", "apply", "deploy", "evaluate"):
+        assert f'data-step="{step}"' in page
+    assert page.index('data-step="diagnose"') < page.index('data-step="deploy"')
+    assert "아직 진단" in page  # the diagnosis step's empty state, in Korean
+
+
+def test_the_dashboard_is_in_english_after_switching_language(owner_client, world):
+    owner_client.post(reverse("set_language"), {"language": "en", "next": "/dashboard/"})
+    page = owner_client.get(reverse("dashboard")).content.decode()
+    assert "Your journey" in page
+    assert 'lang="en"' in page
+
+
+def test_consultants_land_on_their_portfolio(client, world):
+    client.force_login(world.consultant_a)
+    response = client.get(reverse("home"), follow=True)
+    page = response.content.decode()
+    assert response.redirect_chain[-1][0] == reverse("consultant_companies")
+    assert "에이정밀" in page
+    assert "비금속" not in page
+
+
+def test_officers_see_every_company_and_can_search(client, world):
+    client.force_login(world.officer)
+    page = client.get(reverse("consultant_companies")).content.decode()
+    assert "에이정밀" in page and "비금속" in page
+    found = client.get(reverse("consultant_companies"), {"q": "비금"}).content.decode()
+    assert "비금속" in found and "에이정밀" not in found

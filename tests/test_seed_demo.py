@@ -1,0 +1,23 @@
+from django.core.management import call_command
+
+from onestop.models import Company, ConsultantAssignment, Membership, Partner, User
+
+
+def test_seed_demo_is_idempotent(db, capsys):
+    call_command("seed_demo")
+    counts = [m.objects.count() for m in (User, Company, Membership, Partner,
+                                          ConsultantAssignment)]
+    call_command("seed_demo")
+    assert [m.objects.count() for m in (User, Company, Membership, Partner,
+                                        ConsultantAssignment)] == counts
+    assert counts[1] == 2
+    out = capsys.readouterr().out
+    assert "owner@hanbit.example" in out
+
+
+def test_demo_logins_work(db, client):
+    call_command("seed_demo")
+    from onestop.management.commands.seed_demo import DEMO_PASSWORD
+
+    assert client.login(email="owner@hanbit.example", password=DEMO_PASSWORD)
+    assert "한빛정밀" in client.get("/dashboard/").content.decode()
