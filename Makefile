@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-stamp
 # Production-shaped settings for `check --deploy` (nothing secret: used for the check only).
 DEPLOY_ENV := DEBUG=0 ALLOWED_HOSTS=onestop.example SECRET_KEY=check-deploy-$(shell printf '%064d' 0 | tr 0 x)
 
-.PHONY: install run test lint format messages bench bench-apikey clean
+.PHONY: install run test lint format messages bench clean $(addprefix bench-,$(BENCHES))
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -40,11 +40,12 @@ messages: install
 		--ignore '.venv/*' --ignore 'var/*' --ignore 'tests/*' --ignore 'docs/*'
 	$(BIN)/python manage.py compilemessages --ignore '.venv/*'
 
-# Benchmarks print a table and write var/bench/<name>.json. `make bench` runs them all.
+# Benchmarks: each is onestop/bench/<name>.py and prints a table next to a peer measured in the
+# same run, writing var/bench/<name>.json. `make bench-<name>` runs one, `make bench` all.
 BENCHES := apikey
 bench: $(addprefix bench-,$(BENCHES))
 
-bench-%: install
+$(addprefix bench-,$(BENCHES)): bench-%: install
 	$(BIN)/python -m onestop.bench $*
 
 clean:

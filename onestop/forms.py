@@ -9,7 +9,8 @@ from onestop.models import ApiKey, Company, Membership
 class CompanyForm(forms.ModelForm):
     # Typed with dashes more often than not ("123-45-67890"); the model keeps the ten digits.
     registration_number = forms.CharField(
-        label=_("Business registration number"), max_length=20,
+        label=_("Business registration number"),
+        max_length=20,
         help_text=_("10 digits, as on your business registration certificate."),
         widget=forms.TextInput(attrs={"placeholder": "123-45-67890", "inputmode": "numeric"}),
     )

@@ -19,11 +19,15 @@ def test_a_staff_change_in_the_admin_is_audited_with_before_and_after(client, wo
     url = reverse("admin:onestop_company_change", args=[company.pk])
     form = client.get(url).context["adminform"].form
     data = {name: form.initial.get(name) or "" for name in form.fields}
-    data.update({
-        "contact_phone": "055-000-1111",
-        "memberships-TOTAL_FORMS": "0", "memberships-INITIAL_FORMS": "0",
-        "memberships-MIN_NUM_FORMS": "0", "memberships-MAX_NUM_FORMS": "1000",
-    })
+    data.update(
+        {
+            "contact_phone": "055-000-1111",
+            "memberships-TOTAL_FORMS": "0",
+            "memberships-INITIAL_FORMS": "0",
+            "memberships-MIN_NUM_FORMS": "0",
+            "memberships-MAX_NUM_FORMS": "1000",
+        }
+    )
     response = client.post(url, data)
     assert response.status_code == 302, response.context["adminform"].form.errors
     entry = AuditEntry.objects.get(action="admin.change")
@@ -36,21 +40,26 @@ def test_a_staff_change_in_the_admin_is_audited_with_before_and_after(client, wo
 def test_the_audit_log_cannot_be_edited_even_by_officers(client, world):
     client.force_login(world.officer)
     entry = AuditEntry.objects.first()
-    change = client.post(reverse("admin:onestop_auditentry_change", args=[entry.pk]),
-                         {"action": "forged"})
+    change = client.post(
+        reverse("admin:onestop_auditentry_change", args=[entry.pk]), {"action": "forged"}
+    )
     assert change.status_code in (403, 302)
     entry.refresh_from_db()
     assert entry.action != "forged"
-    delete = client.post(reverse("admin:onestop_auditentry_delete", args=[entry.pk]),
-                         {"post": "yes"})
+    delete = client.post(
+        reverse("admin:onestop_auditentry_delete", args=[entry.pk]), {"post": "yes"}
+    )
     assert delete.status_code == 403
     assert AuditEntry.objects.filter(pk=entry.pk).exists()
 
 
 def test_an_officer_creates_a_key_in_the_admin_and_sees_it_once(client, world):
     client.force_login(world.officer)
-    response = client.post(reverse("admin:onestop_apikey_add"),
-                           {"partner": world.partner_q.pk, "name": "from the desk"}, follow=True)
+    response = client.post(
+        reverse("admin:onestop_apikey_add"),
+        {"partner": world.partner_q.pk, "name": "from the desk"},
+        follow=True,
+    )
     text = response.content.decode()
     key = ApiKey.objects.get(name="from the desk")
     assert f"os_{key.public_id}_" in text

@@ -7,8 +7,11 @@ from onestop.models import ApiKey, IdempotencyRecord
 
 def post_key(api, name, key, **extra):
     return api.post(
-        reverse("api:partner_keys"), data=json.dumps({"name": name}),
-        content_type="application/json", HTTP_IDEMPOTENCY_KEY=key, **extra,
+        reverse("api:partner_keys"),
+        data=json.dumps({"name": name}),
+        content_type="application/json",
+        HTTP_IDEMPOTENCY_KEY=key,
+        **extra,
     )
 
 
@@ -41,8 +44,10 @@ def test_keys_are_scoped_to_the_credential(api_client, world, client):
     post_key(api_client, "from the key", "shared-key")
     client.force_login(world.partner_user)
     response = client.post(
-        reverse("api:partner_keys"), data=json.dumps({"name": "from a person"}),
-        content_type="application/json", HTTP_IDEMPOTENCY_KEY="shared-key",
+        reverse("api:partner_keys"),
+        data=json.dumps({"name": "from a person"}),
+        content_type="application/json",
+        HTTP_IDEMPOTENCY_KEY="shared-key",
     )
     assert response.status_code == 201
     assert response.json()["name"] == "from a person"
@@ -50,11 +55,15 @@ def test_keys_are_scoped_to_the_credential(api_client, world, client):
 
 def test_a_failed_validation_is_replayed_too(api_client, world):
     first = api_client.post(
-        reverse("api:partner_keys"), data="{}", content_type="application/json",
+        reverse("api:partner_keys"),
+        data="{}",
+        content_type="application/json",
         HTTP_IDEMPOTENCY_KEY="k-bad",
     )
     second = api_client.post(
-        reverse("api:partner_keys"), data="{}", content_type="application/json",
+        reverse("api:partner_keys"),
+        data="{}",
+        content_type="application/json",
         HTTP_IDEMPOTENCY_KEY="k-bad",
     )
     assert first.status_code == second.status_code == 400

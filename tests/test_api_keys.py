@@ -64,9 +64,7 @@ def test_a_revoked_key_gets_401_at_once(world, client):
     client.post(reverse("partner_key_revoke", args=[world.key_p.pk]))
     response = api.get(reverse("api:me"), HTTP_ACCEPT_LANGUAGE="en")
     assert response.status_code == 401
-    assert response.json()["error"]["message"] == (
-        "This API key is not valid or has been revoked."
-    )
+    assert response.json()["error"]["message"] == ("This API key is not valid or has been revoked.")
     entry = AuditEntry.objects.get(action="api_key.revoke")
     assert entry.actor == world.partner_user
     assert entry.before["revoked_at"] is None

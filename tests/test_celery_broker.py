@@ -21,11 +21,29 @@ def worker():
         pytest.skip("the broker test needs a result backend (CELERY_RESULT_BACKEND)")
     queue = f"roundtrip-{os.getpid()}"
     process = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "onestop", "worker", "--pool", "solo",
-         "--queues", queue, "--loglevel", "INFO", "--without-gossip", "--without-mingle",
-         "--hostname", f"{queue}@%h"],
-        cwd=settings.BASE_DIR, env={**os.environ}, stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT, text=True,
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "onestop",
+            "worker",
+            "--pool",
+            "solo",
+            "--queues",
+            queue,
+            "--loglevel",
+            "INFO",
+            "--without-gossip",
+            "--without-mingle",
+            "--hostname",
+            f"{queue}@%h",
+        ],
+        cwd=settings.BASE_DIR,
+        env={**os.environ},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
     )
     yield queue
     process.terminate()

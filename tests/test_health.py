@@ -44,12 +44,10 @@ def test_readyz_names_the_database_when_it_is_unreachable(client, unreachable_da
     assert body["checks"]["broker"] == "ok"
 
 
-def test_readyz_names_the_broker_when_it_is_unreachable(client, db):
-    saved = celery_app.conf.broker_url
-    celery_app.conf.broker_url = "redis://127.0.0.1:1/0"  # nothing listens on port 1
-    try:
-        response = client.get(reverse("readyz"))
-    finally:
-        celery_app.conf.broker_url = saved
+def test_readyz_names_the_broker_when_it_is_unreachable(client, db, monkeypatch):
+    # Celery reads CELERY_BROKER_URL from the environment before its own configuration.
+    monkeypatch.setenv("CELERY_BROKER_URL", "redis://127.0.0.1:1/0")  # nothing listens there
+    assert celery_app.conf.broker_url == "redis://127.0.0.1:1/0"
+    response = client.get(reverse("readyz"))
     assert response.status_code == 503
     assert response.json()["failing"] == ["broker"]

@@ -32,10 +32,16 @@ def test_an_invitee_signs_up_without_a_company_and_joins(client, world):
     signup_url = f"{reverse('signup')}?next={accept_url}"
     form = client.get(signup_url)
     assert "registration_number" not in form.context["form"].fields
-    client.post(signup_url, {
-        "full_name": "새 직원", "email": "newcomer@example.com",
-        "password1": "forge-and-anvil-9", "password2": "forge-and-anvil-9", "next": accept_url,
-    })
+    client.post(
+        signup_url,
+        {
+            "full_name": "새 직원",
+            "email": "newcomer@example.com",
+            "password1": "forge-and-anvil-9",
+            "password2": "forge-and-anvil-9",
+            "next": accept_url,
+        },
+    )
     response = client.post(accept_url)
     assert response.status_code == 302
     membership = Membership.objects.get(user__email="newcomer@example.com")
@@ -66,8 +72,9 @@ def test_an_unknown_token_is_a_404(client, world):
 
 
 def test_inviting_an_existing_member_is_a_form_error(owner_client, world):
-    response = owner_client.post(reverse("members"), {"email": world.member_a.email,
-                                                       "role": "member"})
+    response = owner_client.post(
+        reverse("members"), {"email": world.member_a.email, "role": "member"}
+    )
     assert response.status_code == 200
     assert "email" in response.context["form"].errors
 
@@ -109,11 +116,19 @@ def test_a_removed_member_loses_the_company_at_once(client, world):
 
 
 def test_owner_edits_the_company_profile_with_an_audit_entry(owner_client, world):
-    response = owner_client.post(reverse("company_edit"), {
-        "name": "에이정밀 주식회사", "registration_number": world.company_a.registration_number,
-        "ksic_division": "25", "employee_band": "50-99", "region": "busan",
-        "contact_name": "김에이", "contact_email": "a@example.com", "contact_phone": "",
-    })
+    response = owner_client.post(
+        reverse("company_edit"),
+        {
+            "name": "에이정밀 주식회사",
+            "registration_number": world.company_a.registration_number,
+            "ksic_division": "25",
+            "employee_band": "50-99",
+            "region": "busan",
+            "contact_name": "김에이",
+            "contact_email": "a@example.com",
+            "contact_phone": "",
+        },
+    )
     assert response.status_code == 302
     world.company_a.refresh_from_db()
     assert world.company_a.name == "에이정밀 주식회사"

@@ -5,11 +5,11 @@ from onestop.models import Company, ConsultantAssignment, Membership, Partner, U
 
 def test_seed_demo_is_idempotent(db, capsys):
     call_command("seed_demo")
-    counts = [m.objects.count() for m in (User, Company, Membership, Partner,
-                                          ConsultantAssignment)]
+    counts = [m.objects.count() for m in (User, Company, Membership, Partner, ConsultantAssignment)]
     call_command("seed_demo")
-    assert [m.objects.count() for m in (User, Company, Membership, Partner,
-                                        ConsultantAssignment)] == counts
+    assert [
+        m.objects.count() for m in (User, Company, Membership, Partner, ConsultantAssignment)
+    ] == counts
     assert counts[1] == 2
     out = capsys.readouterr().out
     assert "owner@hanbit.example" in out

@@ -16,7 +16,7 @@ LOCALE = Path(settings.BASE_DIR) / "onestop" / "locale" / "ko" / "LC_MESSAGES"
 def po_entries(path):
     """(msgid, [msgstr...], flags) per entry; enough of the .po grammar for our catalogue."""
     entries, current, field = [], None, None
-    for line in path.read_text(encoding="utf-8").splitlines() + [""]:
+    for line in [*path.read_text(encoding="utf-8").splitlines(), ""]:
         if not line.strip():
             if current is not None:
                 entries.append(current)
@@ -46,8 +46,7 @@ def _append(entry, field, text):
 def test_every_korean_message_is_translated_and_none_is_fuzzy():
     entries = po_entries(LOCALE / "django.po")
     assert len(entries) > 200
-    untranslated = [e["msgid"] for e in entries if not all(e["msgstr"].values())
-                    or not e["msgstr"]]
+    untranslated = [e["msgid"] for e in entries if not all(e["msgstr"].values()) or not e["msgstr"]]
     fuzzy = [e["msgid"] for e in entries if "fuzzy" in e["flags"]]
     assert untranslated == []
     assert fuzzy == []
@@ -77,12 +76,25 @@ def test_every_message_in_the_code_is_in_the_catalogue(tmp_path):
         else:
             shutil.copy(src, copy / name)
     subprocess.run(
-        [sys.executable, "manage.py", "makemessages", "--locale", "ko", "--no-obsolete", "--no-location"],
-        cwd=copy, check=True, capture_output=True,
+        [
+            sys.executable,
+            "manage.py",
+            "makemessages",
+            "--locale",
+            "ko",
+            "--no-obsolete",
+            "--no-location",
+        ],
+        cwd=copy,
+        check=True,
+        capture_output=True,
     )
     fresh = {e["msgid"] for e in po_entries(copy / "onestop/locale/ko/LC_MESSAGES/django.po")}
     known = {e["msgid"] for e in po_entries(LOCALE / "django.po")}
     assert sorted(fresh - known) == []
-    missing = [e["msgid"] for e in po_entries(copy / "onestop/locale/ko/LC_MESSAGES/django.po")
-               if not all(e["msgstr"].values())]
+    missing = [
+        e["msgid"]
+        for e in po_entries(copy / "onestop/locale/ko/LC_MESSAGES/django.po")
+        if not all(e["msgstr"].values())
+    ]
     assert missing == []

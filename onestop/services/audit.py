@@ -3,7 +3,6 @@
 import json
 
 from django.core.serializers.json import DjangoJSONEncoder
-from django.forms.models import model_to_dict
 
 from onestop.models import AuditEntry
 
