@@ -23,10 +23,9 @@ app.conf.update(
         "deployment.tasks.train_*": {"queue": "training"},
         "deployment.tasks.*": {"queue": "deployment"},
     },
-    # Tasks are idempotent (they claim their work with a conditional update), so a task whose
-    # worker dies is delivered again rather than lost.
-    task_acks_late=True,
-    task_reject_on_worker_lost=True,
+    # Late acknowledgement is switched on per task, only for tasks that are safe to run twice
+    # (they claim their work with a conditional update): such a task whose worker dies is
+    # delivered again rather than lost.
     worker_prefetch_multiplier=1,
     result_expires=3600,
     broker_connection_retry_on_startup=True,

@@ -39,3 +39,25 @@ def test_the_openapi_schema_describes_the_partner_endpoints(client, db):
     assert schema["components"]["securitySchemes"]["apiKey"]["scheme"] == "bearer"
     post = schema["paths"]["/api/v1/partner/keys"]["post"]
     assert "Idempotency-Key" in [p["name"] for p in post["parameters"]]
+
+
+def test_a_partner_updates_its_contact_details_with_an_audit_entry(api_client, world):
+    from onestop.models import AuditEntry
+
+    response = api_client.patch(
+        reverse("api:partner"), {"contact_email": "ops@vendor-p.example"}, format="json"
+    )
+    assert response.status_code == 200
+    assert response.json()["contact_email"] == "ops@vendor-p.example"
+    entry = AuditEntry.objects.get(action="partner.update")
+    assert entry.actor_api_key == world.key_p
+    assert entry.after["contact_email"] == "ops@vendor-p.example"
+    assert entry.before["contact_email"] != entry.after["contact_email"]
+
+
+def test_a_bad_email_is_a_field_error_and_changes_nothing(api_client, world):
+    response = api_client.patch(reverse("api:partner"), {"contact_email": "nope"}, format="json")
+    assert response.status_code == 400
+    assert "contact_email" in response.json()["error"]["fields"]
+    world.partner_p.refresh_from_db()
+    assert world.partner_p.contact_email != "nope"

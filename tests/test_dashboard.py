@@ -33,3 +33,11 @@ def test_officers_see_every_company_and_can_search(client, world):
     found = client.get(reverse("consultant_companies"), {"q": "비금"}).content.decode()
     assert "비금속" in found
     assert "에이정밀" not in found
+
+
+def test_the_dashboard_query_count_is_pinned(owner_client, world, django_assert_num_queries):
+    owner_client.get(reverse("dashboard"))  # the first visit stores the current company
+    # 1 session, 2 user, 3 current membership with its company, 4 team size, 5 open
+    # invitations, 6 the layout's partner link, 7 the company switcher's other companies.
+    with django_assert_num_queries(7):
+        owner_client.get(reverse("dashboard"))

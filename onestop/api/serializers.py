@@ -9,6 +9,11 @@ class PartnerOutput(serializers.ModelSerializer):
         fields = ["id", "name", "kind", "website", "contact_email", "created_at"]
 
 
+class PartnerInput(serializers.Serializer):
+    website = serializers.URLField(required=False, allow_blank=True, max_length=200)
+    contact_email = serializers.EmailField(required=False)
+
+
 class ApiKeyOutput(serializers.ModelSerializer):
     prefix = serializers.CharField(source="display_prefix")
     active = serializers.BooleanField(source="is_active")

@@ -11,10 +11,12 @@ from onestop.api.serializers import (
     ApiKeyInput,
     ApiKeyOutput,
     MeOutput,
+    PartnerInput,
     PartnerOutput,
 )
 from onestop.models import ApiKey, Membership, PartnerMembership
 from onestop.services.api_keys import api_key_create, api_key_revoke
+from onestop.services.partners import partner_update
 
 IDEMPOTENCY_PARAMETER = OpenApiParameter(
     "Idempotency-Key",
@@ -74,6 +76,20 @@ class PartnerApi(ApiView):
     @extend_schema(responses=PartnerOutput, summary="The calling partner's organisation")
     def get(self, request):
         return Response(PartnerOutput(partner_of(request)).data)
+
+    @extend_schema(
+        request=PartnerInput,
+        responses=PartnerOutput,
+        summary="Update the partner's contact details",
+    )
+    def patch(self, request):
+        data = PartnerInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        actor, via_key = actor_of(request)
+        partner = partner_update(
+            partner=partner_of(request), actor=actor, via_key=via_key, **data.validated_data
+        )
+        return Response(PartnerOutput(partner).data)
 
 
 class PartnerKeyListApi(ApiView):
