@@ -67,33 +67,36 @@ class DeskAdmin(admin.ModelAdmin):
         # Another tenant's object, or none at all: the same 404 either way, as in the portal.
         raise Http404
 
-    def save_model(self, request, obj, form, change):
-        before = None
-        if change:
-            before = audit_snapshot(type(obj).objects.get(pk=obj.pk))
-        super().save_model(request, obj, form, change)
+    def _saved(self, request, obj, save):
+        """Save through ``save()`` and audit the change with the row as it was before."""
+        before = audit_snapshot(type(obj).objects.get(pk=obj.pk)) if obj.pk else None
+        save()
+        self._audit(request, "change" if before else "add", obj, before, audit_snapshot(obj))
+
+    def _deleted(self, request, obj, delete):
+        before, company, partner = audit_snapshot(obj), self.company_of(obj), self.partner_of(obj)
+        delete()
+        self._audit(request, "delete", obj, before, None, company=company, partner=partner)
+
+    def _audit(self, request, verb, obj, before, after, **owners):
+        owners.setdefault("company", self.company_of(obj))
+        owners.setdefault("partner", self.partner_of(obj))
         audit_record(
-            action=f"admin.{'change' if change else 'add'}",
+            action=f"admin.{verb}",
             target=obj,
             actor=request.user,
             before=before,
-            after=audit_snapshot(obj),
-            company=self.company_of(obj),
-            partner=self.partner_of(obj),
+            after=after,
+            **owners,
+        )
+
+    def save_model(self, request, obj, form, change):
+        self._saved(
+            request, obj, lambda: super(DeskAdmin, self).save_model(request, obj, form, change)
         )
 
     def delete_model(self, request, obj):
-        before = audit_snapshot(obj)
-        company, partner = self.company_of(obj), self.partner_of(obj)
-        super().delete_model(request, obj)
-        audit_record(
-            action="admin.delete",
-            target=obj,
-            actor=request.user,
-            before=before,
-            company=company,
-            partner=partner,
-        )
+        self._deleted(request, obj, lambda: super(DeskAdmin, self).delete_model(request, obj))
 
     def delete_queryset(self, request, queryset):
         for obj in queryset:
@@ -103,28 +106,9 @@ class DeskAdmin(admin.ModelAdmin):
         """Inline rows (memberships of a company, say) are audited one by one too."""
         instances = formset.save(commit=False)
         for obj in formset.deleted_objects:
-            before = audit_snapshot(obj)
-            obj.delete()
-            audit_record(
-                action="admin.delete",
-                target=obj,
-                actor=request.user,
-                before=before,
-                company=self.company_of(obj),
-                partner=self.partner_of(obj),
-            )
+            self._deleted(request, obj, obj.delete)
         for obj in instances:
-            before = audit_snapshot(type(obj).objects.get(pk=obj.pk)) if obj.pk else None
-            obj.save()
-            audit_record(
-                action=f"admin.{'change' if before else 'add'}",
-                target=obj,
-                actor=request.user,
-                before=before,
-                after=audit_snapshot(obj),
-                company=self.company_of(obj),
-                partner=self.partner_of(obj),
-            )
+            self._saved(request, obj, obj.save)
         formset.save_m2m()
 
     def company_of(self, obj):

@@ -18,16 +18,7 @@ class CompanyForm(forms.ModelForm):
 
     class Meta:
         model = Company
-        fields = [
-            "name",
-            "registration_number",
-            "ksic_division",
-            "employee_band",
-            "region",
-            "contact_name",
-            "contact_email",
-            "contact_phone",
-        ]
+        fields = Company.PROFILE_FIELDS
         widgets = {
             "registration_number": forms.TextInput(
                 attrs={"placeholder": "123-45-67890", "inputmode": "numeric"}

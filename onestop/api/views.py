@@ -31,12 +31,7 @@ def partner_of(request):
     """The partner a request acts for: the key's partner, or the signed-in person's."""
     if isinstance(request.auth, ApiKey):
         return request.auth.partner
-    membership = (
-        PartnerMembership.objects.filter(user=request.user)
-        .select_related("partner")
-        .order_by("partner__name")
-        .first()
-    )
+    membership = PartnerMembership.objects.first_for(request.user)
     if membership is None:
         raise PermissionDenied("This endpoint is for partner organisations.")
     return membership.partner
@@ -60,16 +55,11 @@ class MeApi(ApiView):
             data = {
                 "kind": "user",
                 "user": user,
-                "partner": partner_or_none(user),
+                "partner": getattr(PartnerMembership.objects.first_for(user), "partner", None),
                 "companies": Membership.objects.filter(user=user).select_related("company"),
                 "staff_role": profile.role if profile and user.is_staff else None,
             }
         return Response(MeOutput(data).data)
-
-
-def partner_or_none(user):
-    membership = PartnerMembership.objects.filter(user=user).select_related("partner").first()
-    return membership.partner if membership else None
 
 
 class PartnerApi(ApiView):

@@ -35,6 +35,18 @@ class CompanyQuerySet(models.QuerySet):
 class Company(models.Model):
     """The tenant: a manufacturer that uses OneStop. Every tenant object hangs off one."""
 
+    # What the company's owners (and sign-up) fill in.
+    PROFILE_FIELDS = (
+        "name",
+        "registration_number",
+        "ksic_division",
+        "employee_band",
+        "region",
+        "contact_name",
+        "contact_email",
+        "contact_phone",
+    )
+
     name = models.CharField(_("company name"), max_length=200)
     registration_number = models.CharField(
         _("business registration number"),

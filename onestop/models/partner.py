@@ -32,6 +32,13 @@ class Partner(models.Model):
         return self.name
 
 
+class PartnerMembershipQuerySet(models.QuerySet):
+    def first_for(self, user):
+        """The person's partner membership (the first by partner name when they have several),
+        or None."""
+        return self.filter(user=user).select_related("partner").order_by("partner__name").first()
+
+
 class PartnerMembership(models.Model):
     class Role(models.TextChoices):
         OWNER = "owner", _("Owner")
@@ -43,6 +50,8 @@ class PartnerMembership(models.Model):
     partner = models.ForeignKey(Partner, on_delete=models.CASCADE, related_name="memberships")
     role = models.CharField(_("role"), max_length=10, choices=Role.choices, default=Role.MEMBER)
     created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = PartnerMembershipQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("partner membership")

@@ -8,16 +8,7 @@ from django.utils.translation import gettext as _
 from onestop.models import Company, Membership
 from onestop.services.audit import audit_record, audit_snapshot
 
-COMPANY_FIELDS = (
-    "name",
-    "registration_number",
-    "ksic_division",
-    "employee_band",
-    "region",
-    "contact_name",
-    "contact_email",
-    "contact_phone",
-)
+COMPANY_FIELDS = Company.PROFILE_FIELDS
 
 
 @transaction.atomic

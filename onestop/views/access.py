@@ -57,12 +57,7 @@ def partner_member_required(view):
     @login_required
     @wraps(view)
     def wrapper(request, *args, **kwargs):
-        membership = (
-            PartnerMembership.objects.filter(user=request.user)
-            .select_related("partner")
-            .order_by("partner__name")
-            .first()
-        )
+        membership = PartnerMembership.objects.first_for(request.user)
         if membership is None:
             raise PermissionDenied("This page is for partner organisations.")
         request.partner_membership = membership

@@ -15,19 +15,20 @@ def _require_partner_owner(request):
         raise PermissionDenied("Only the partner's owners manage API keys.")
 
 
+def _partner_page(request, form, status=200):
+    partner = request.partner_membership.partner
+    context = {
+        "partner": partner,
+        "membership": request.partner_membership,
+        "keys": partner.api_keys.select_related("created_by"),
+        "form": form,
+    }
+    return render(request, "partner/home.html", context, status=status)
+
+
 @partner_member_required
 def partner_home(request):
-    partner = request.partner_membership.partner
-    return render(
-        request,
-        "partner/home.html",
-        {
-            "partner": partner,
-            "membership": request.partner_membership,
-            "keys": partner.api_keys.select_related("created_by"),
-            "form": ApiKeyForm(),
-        },
-    )
+    return _partner_page(request, ApiKeyForm())
 
 
 @partner_member_required
@@ -37,17 +38,7 @@ def partner_key_create(request):
     partner = request.partner_membership.partner
     form = ApiKeyForm(request.POST)
     if not form.is_valid():
-        return render(
-            request,
-            "partner/home.html",
-            {
-                "partner": partner,
-                "membership": request.partner_membership,
-                "keys": partner.api_keys.select_related("created_by"),
-                "form": form,
-            },
-            status=400,
-        )
+        return _partner_page(request, form, status=400)
     key, raw = api_key_create(partner=partner, name=form.cleaned_data["name"], actor=request.user)
     # Rendered once, never stored: the page tells the person to copy it now.
     return render(request, "partner/key_created.html", {"key": key, "raw_key": raw})
