@@ -4,6 +4,7 @@ The worker consumes every queue and runs the periodic jobs (``-B``); it stops wh
 server stops. Production runs the two separately, with gunicorn and workers per queue.
 """
 
+import ctypes
 import shutil
 import signal
 import subprocess
@@ -26,6 +27,8 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, addrport, no_worker, **options):
+        # SIGTERM (a service manager, `kill`) unwinds like Ctrl-C, so the worker stops too.
+        signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(0))
         worker = None if no_worker else self.start_worker()
         host, _, port = addrport.rpartition(":")
         self.stdout.write(
@@ -63,4 +66,11 @@ class Command(BaseCommand):
             str(settings.VAR_DIR / "celerybeat-schedule"),
         ]
         self.stdout.write(f"Starting a Celery worker: {' '.join(command[1:])}")
-        return subprocess.Popen(command)  # noqa: S603 - fixed argument list
+        return subprocess.Popen(command, preexec_fn=_stop_with_parent)  # noqa: S603
+
+
+def _stop_with_parent():
+    """Linux: the worker gets SIGTERM if this process dies without cleaning up (SIGKILL)."""
+    if sys.platform.startswith("linux"):
+        pr_set_pdeathsig = 1
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(pr_set_pdeathsig, signal.SIGTERM)
