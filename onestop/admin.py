@@ -2,8 +2,10 @@
 officers see everything. Every change made here lands in the audit log."""
 
 from django.contrib import admin, messages
+from django.contrib.auth.models import Group
 from django.db.models import Count, Q
 from django.http import Http404
+from django.template.response import TemplateResponse
 from django.utils.translation import gettext_lazy as _
 
 from onestop.models import (
@@ -131,10 +133,8 @@ class CompanyScopedAdmin(DeskAdmin):
         return qs.filter(**{f"{self.company_path}__in": visible})
 
 
-class MembershipInline(admin.TabularInline):
-    model = Membership
-    extra = 0
-    raw_id_fields = ["user"]
+class OfficerEditsInline:
+    """Inline rows every desk member can see and only programme officers can change."""
 
     def has_add_permission(self, request, obj=None):
         return desk_role(request.user) == "officer"
@@ -147,6 +147,12 @@ class MembershipInline(admin.TabularInline):
 
     def has_view_permission(self, request, obj=None):
         return desk_role(request.user) is not None
+
+
+class MembershipInline(OfficerEditsInline, admin.TabularInline):
+    model = Membership
+    extra = 0
+    raw_id_fields = ["user"]
 
 
 @admin.register(Company)
@@ -236,7 +242,7 @@ class StaffProfileAdmin(DeskAdmin):
     raw_id_fields = ["user"]
 
 
-class PartnerMembershipInline(admin.TabularInline):
+class PartnerMembershipInline(OfficerEditsInline, admin.TabularInline):
     model = PartnerMembership
     extra = 0
     raw_id_fields = ["user"]
@@ -290,8 +296,23 @@ class ApiKeyAdmin(DeskAdmin):
             return  # keys are immutable; revoke and create a new one instead
         key, raw = api_key_create(partner=obj.partner, name=obj.name, actor=request.user)
         obj.pk = key.pk
-        messages.warning(
-            request, _("Copy the new key now; it is not shown again: %(key)s") % {"key": raw}
+        request._onestop_new_key = raw  # shown by response_add, on a page, once
+
+    def response_add(self, request, obj, post_url_continue=None):
+        raw = getattr(request, "_onestop_new_key", None)
+        if raw is None:
+            return super().response_add(request, obj, post_url_continue)
+        # Rendered, never put in a message: messages may travel in a cookie.
+        return TemplateResponse(
+            request,
+            "admin/onestop/apikey/created.html",
+            {
+                **self.admin_site.each_context(request),
+                "key": obj,
+                "raw_key": raw,
+                "opts": self.opts,
+                "title": _("API key created"),
+            },
         )
 
     def delete_model(self, request, obj):
@@ -350,6 +371,9 @@ class UserAdmin(DeskAdmin):
         visible = Company.objects.visible_to_staff(request.user).values("pk")
         return qs.filter(memberships__company__in=visible).distinct()
 
+
+# Desk roles, not Django groups, decide what staff may do here.
+admin.site.unregister(Group)
 
 admin.site.site_header = _("OneStop consultants' desk")
 admin.site.site_title = _("OneStop desk")

@@ -41,7 +41,7 @@ app.conf.update(
 def ensure_filesystem_broker_folders():
     """kombu's filesystem transport needs its folders to exist before the first message."""
     options = app.conf.broker_transport_options or {}
-    for key in ("data_folder_in", "data_folder_out", "processed_folder"):
+    for key in ("data_folder_in", "data_folder_out", "processed_folder", "control_folder"):
         if key in options:
             os.makedirs(options[key], exist_ok=True)
 

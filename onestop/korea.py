@@ -1,6 +1,9 @@
 """Korean reference data used by company profiles: regions, KSIC industries, the
 business registration number (사업자등록번호) check digit."""
 
+import re
+import unicodedata
+
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -8,15 +11,20 @@ from django.utils.translation import gettext_lazy as _
 BRN_WEIGHTS = (1, 3, 7, 1, 3, 7, 1, 3, 5)
 
 
+TEN_DIGITS = re.compile(r"[0-9]{10}")
+
+
 def normalise_registration_number(value):
-    """Keep the digits only: people type 123-45-67890, 123 45 67890 or 1234567890."""
-    return "".join(ch for ch in str(value) if ch != "-" and not ch.isspace())
+    """Drop dashes and spaces: people type 123-45-67890, 123 45 67890 or 1234567890. Full-width
+    digits (１２３…, as some Korean input methods type them) become ASCII first."""
+    text = unicodedata.normalize("NFKC", str(value))
+    return "".join(ch for ch in text if ch != "-" and not ch.isspace())
 
 
 def registration_number_is_valid(digits):
     """The National Tax Service check digit: weights 1,3,7,1,3,7,1,3,5 over the first nine
     digits, plus the tens of (ninth digit x 5); the tenth digit completes the sum to 10."""
-    if len(digits) != 10 or not digits.isdigit():
+    if not TEN_DIGITS.fullmatch(digits):
         return False
     numbers = [int(ch) for ch in digits]
     total = sum(d * w for d, w in zip(numbers, BRN_WEIGHTS, strict=False))
@@ -33,7 +41,7 @@ def registration_number_with_check_digit(first_nine):
 
 def validate_registration_number(value):
     digits = normalise_registration_number(value)
-    if len(digits) != 10 or not digits.isdigit():
+    if not TEN_DIGITS.fullmatch(digits):
         raise ValidationError(
             _("A business registration number has 10 digits, for example 123-45-67890."),
             code="length",
@@ -125,7 +133,7 @@ KSIC_MANUFACTURING_DIVISIONS = {
 
 def ksic_section_of(division):
     """The section letter that contains a two-digit division code, or None."""
-    if not (isinstance(division, str) and len(division) == 2 and division.isdigit()):
+    if not (isinstance(division, str) and re.fullmatch(r"[0-9]{2}", division)):
         return None
     number = int(division)
     for letter, (_label, divisions) in KSIC_SECTIONS.items():

@@ -168,6 +168,14 @@ DATA_UPLOAD_MAX_NUMBER_FILES = env_int("DATA_UPLOAD_MAX_NUMBER_FILES", 10)
 DATA_UPLOAD_MAX_NUMBER_FIELDS = env_int("DATA_UPLOAD_MAX_NUMBER_FIELDS", 1000)
 ONESTOP_MAX_UPLOAD_BYTES = env_int("ONESTOP_MAX_UPLOAD_BYTES", 200 * 1024 * 1024)
 
+# Fonts embedded in PDF reports: the first that exists is used (Debian: fonts-nanum). Without
+# one, PDFs fall back to a standard Korean font the reader supplies (not embedded).
+ONESTOP_PDF_FONTS = env_list(
+    "ONESTOP_PDF_FONTS",
+    "/usr/share/fonts/truetype/nanum/NanumGothic.ttf,"
+    "/usr/share/fonts/truetype/nanum/NanumBarunGothic.ttf",
+)
+
 # E-mail: printed to the console in development.
 EMAIL_BACKEND = os.environ.get(
     "EMAIL_BACKEND",
@@ -181,6 +189,8 @@ DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "OneStop <noreply@ones
 
 # Security headers; production defaults, relaxed only in DEBUG.
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", not DEBUG)
+# Probes speak plain HTTP inside the cluster; a redirect would hide a 503.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0 if DEBUG else 31536000)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = not DEBUG
@@ -229,6 +239,7 @@ if CELERY_BROKER_URL.startswith("filesystem"):
         "data_folder_in": str(_broker_folder / "queue"),
         "data_folder_out": str(_broker_folder / "queue"),
         "processed_folder": str(_broker_folder / "processed"),
+        "control_folder": str(_broker_folder / "control"),
         "store_processed": False,
     }
 CELERY_RESULT_BACKEND = (

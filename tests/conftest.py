@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import pytest
 
-from onestop.models import Membership, StaffProfile
+from onestop.models import Membership, PartnerMembership, StaffProfile
 from tests import factories
 
 REQUIRED_IN_CI = {"browser", "broker", "postgres"}
@@ -25,6 +25,19 @@ def _fast_and_quiet(settings):
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     settings.ALLOWED_HOSTS = ["testserver", "localhost", "127.0.0.1"]
     settings.LANGUAGE_CODE = "ko"
+
+
+@pytest.fixture(autouse=True)
+def _tasks_run_inline(request):
+    """Tasks run in the test's own process, except in the tests of the real broker."""
+    from onestop.celery import app
+
+    if request.node.get_closest_marker("broker"):
+        yield
+        return
+    app.conf.task_always_eager, app.conf.task_eager_propagates = True, True
+    yield
+    app.conf.task_always_eager, app.conf.task_eager_propagates = False, False
 
 
 @pytest.fixture(autouse=True)
@@ -63,6 +76,7 @@ class World:
     partner_p: object
     partner_q: object
     partner_user: object
+    partner_member: object
     key_p: object
     raw_key_p: str
     key_p2: object
@@ -87,6 +101,8 @@ def world(db):
     factories.add_member(company_b, teammate_b)
     partner_user = factories.make_user("vendor@example.com", full_name="윤파트너")
     partner_p = factories.make_partner(name="Vendor P", owner=partner_user)
+    partner_member = factories.make_user("engineer@vendor.example", full_name="한파트너")
+    PartnerMembership.objects.create(partner=partner_p, user=partner_member)
     partner_q = factories.make_partner(name="Vendor Q")
     key_p, raw_key_p = factories.make_api_key(partner_p, "persona key")
     key_p2, _ = factories.make_api_key(partner_p, "second key")
@@ -110,6 +126,7 @@ def world(db):
         partner_p=partner_p,
         partner_q=partner_q,
         partner_user=partner_user,
+        partner_member=partner_member,
         key_p=key_p,
         raw_key_p=raw_key_p,
         key_p2=key_p2,
@@ -124,6 +141,16 @@ def world(db):
 def owner_client(client, world):
     client.force_login(world.owner_a)
     return client
+
+
+@pytest.fixture
+def partner_owner_api(world):
+    """The partner's owner, signed in: the only one who may create or revoke keys."""
+    from rest_framework.test import APIClient
+
+    api = APIClient()
+    api.force_login(world.partner_user)
+    return api
 
 
 @pytest.fixture

@@ -70,3 +70,14 @@ def test_a_consultant_cannot_reach_another_companys_record(client, world):
     client.force_login(world.consultant_a)
     url = reverse("admin:onestop_company_change", args=[world.company_b.pk])
     assert client.get(url).status_code == 404
+
+
+def test_officers_manage_partner_members_in_the_admin(client, world):
+    client.force_login(world.officer)
+    page = client.get(reverse("admin:onestop_partner_change", args=[world.partner_p.pk]))
+    [members] = page.context["inline_admin_formsets"]
+    assert members.has_add_permission
+    assert {form.instance.user for form in members.formset.initial_forms} == {
+        world.partner_user,
+        world.partner_member,
+    }

@@ -18,7 +18,9 @@ def test_a_new_key_is_shown_once_and_stored_only_as_an_hmac(world, client):
     assert raw.startswith("os_")
     assert raw in response.content.decode()
     key = ApiKey.objects.get(name="CI upload")
-    assert raw.split("_")[-1] not in key.secret_hash
+    _public_id, secret = ApiKey.split(raw)
+    assert secret not in key.secret_hash
+    assert key.matches(secret)
     assert len(key.secret_hash) == 64
     # The list page shows the prefix only, never the secret.
     listing = client.get(reverse("partner_home")).content.decode()
@@ -72,46 +74,70 @@ def test_a_revoked_key_gets_401_at_once(world, client):
     assert entry.after["secret_hash"] == "<redacted>"
 
 
-def test_a_key_can_be_created_and_revoked_through_the_api(world):
-    api = bearer(world.raw_key_p)
-    created = api.post(reverse("api:partner_keys"), {"name": "rotation"}, format="json")
+def test_an_owner_creates_and_revokes_a_key_through_the_api(world, partner_owner_api):
+    created = partner_owner_api.post(
+        reverse("api:partner_keys"), {"name": "rotation"}, format="json"
+    )
     assert created.status_code == 201
     new_raw = created.json()["key"]
     assert bearer(new_raw).get(reverse("api:me")).status_code == 200
-    listed = api.get(reverse("api:partner_keys")).json()
+    listed = partner_owner_api.get(reverse("api:partner_keys")).json()
     assert listed["count"] == 3
     assert all("key" not in item for item in listed["results"])
     public_id = created.json()["public_id"]
-    revoked = api.post(reverse("api:partner_key_revoke", args=[public_id]))
+    revoked = partner_owner_api.post(reverse("api:partner_key_revoke", args=[public_id]))
     assert revoked.status_code == 200
     assert revoked.json()["active"] is False
     assert bearer(new_raw).get(reverse("api:me")).status_code == 401
     entry = AuditEntry.objects.get(action="api_key.revoke")
-    assert entry.actor_api_key == world.key_p
+    assert entry.actor == world.partner_user
     assert entry.partner == world.partner_p
 
 
-def test_a_partner_cannot_revoke_another_partners_key(world):
-    response = bearer(world.raw_key_p).post(
-        reverse("api:partner_key_revoke", args=[world.key_q.public_id])
+def test_a_key_cannot_mint_or_revoke_keys(world):
+    """A leaked key must not outlive its revocation by creating successors."""
+    api = bearer(world.raw_key_p)
+    assert api.post(reverse("api:partner_keys"), {"name": "x"}, format="json").status_code == 403
+    revoke = api.post(reverse("api:partner_key_revoke", args=[world.key_p2.public_id]))
+    assert revoke.status_code == 403
+    world.key_p2.refresh_from_db()
+    assert world.key_p2.is_active
+
+
+def test_a_partner_member_who_is_not_an_owner_cannot_manage_keys(world):
+    api = APIClient()
+    api.force_login(world.partner_member)
+    assert api.get(reverse("api:partner_keys")).status_code == 200
+    assert api.post(reverse("api:partner_keys"), {"name": "x"}, format="json").status_code == 403
+    revoke = api.post(reverse("api:partner_key_revoke", args=[world.key_p.public_id]))
+    assert revoke.status_code == 403
+    patch = api.patch(reverse("api:partner"), {"website": "https://x.example"}, format="json")
+    assert patch.status_code == 403
+
+
+def test_a_partner_cannot_revoke_another_partners_key(world, partner_owner_api):
+    response = partner_owner_api.post(
+        reverse("api:partner_key_revoke", args=[world.key_q.public_id]),
+        HTTP_ACCEPT_LANGUAGE="en",
     )
     assert response.status_code == 404
+    assert response.json()["error"] == {"code": "not_found", "message": "Not found."}
     world.key_q.refresh_from_db()
     assert world.key_q.is_active
 
 
-def test_invalid_input_gets_the_common_error_format(world):
-    response = bearer(world.raw_key_p).post(reverse("api:partner_keys"), {}, format="json")
+def test_invalid_input_gets_the_common_error_format(world, partner_owner_api):
+    response = partner_owner_api.post(reverse("api:partner_keys"), {}, format="json")
     assert response.status_code == 400
     body = response.json()["error"]
     assert body["code"] == "invalid"
     assert "name" in body["fields"]
 
 
-def test_key_list_is_paginated(world):
+def test_key_list_is_paginated(world, partner_owner_api):
     api = bearer(world.raw_key_p)
     for n in range(3):
-        api.post(reverse("api:partner_keys"), {"name": f"k{n}"}, format="json")
+        partner_owner_api.post(reverse("api:partner_keys"), {"name": f"k{n}"}, format="json")
     page = api.get(reverse("api:partner_keys"), {"page_size": 2}).json()
     assert page["count"] == 5
     assert len(page["results"]) == 2

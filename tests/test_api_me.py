@@ -61,3 +61,11 @@ def test_a_bad_email_is_a_field_error_and_changes_nothing(api_client, world):
     assert "contact_email" in response.json()["error"]["fields"]
     world.partner_p.refresh_from_db()
     assert world.partner_p.contact_email != "nope"
+
+
+def test_an_overlong_email_is_a_field_error_not_a_crash(api_client, world):
+    response = api_client.patch(
+        reverse("api:partner"), {"contact_email": "a" * 300 + "@example.com"}, format="json"
+    )
+    assert response.status_code == 400
+    assert "contact_email" in response.json()["error"]["fields"]

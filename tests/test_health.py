@@ -51,3 +51,10 @@ def test_readyz_names_the_broker_when_it_is_unreachable(client, db, monkeypatch)
     response = client.get(reverse("readyz"))
     assert response.status_code == 503
     assert response.json()["failing"] == ["broker"]
+
+
+def test_probes_are_not_redirected_to_https(client, db, settings):
+    settings.SECURE_SSL_REDIRECT = True
+    assert client.get(reverse("readyz")).status_code == 200
+    assert client.get(reverse("healthz")).status_code == 200
+    assert client.get(reverse("login")).status_code == 301

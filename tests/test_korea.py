@@ -34,7 +34,9 @@ def test_the_tens_of_the_ninth_digit_times_five_counts():
     assert registration_number_is_valid(number)
 
 
-@pytest.mark.parametrize("typed", ["220-81-62517", " 220 81 62517 ", "2208162517"])
+@pytest.mark.parametrize(
+    "typed", ["220-81-62517", " 220 81 62517 ", "2208162517", "２２０－８１－６２５１７"]
+)
 def test_dashes_and_spaces_are_accepted(typed):
     assert normalise_registration_number(typed) == "2208162517"
     validate_registration_number(typed)
@@ -46,6 +48,7 @@ def test_dashes_and_spaces_are_accepted(typed):
         ("220816251", "length"),
         ("22081625170", "length"),
         ("22O8162517", "length"),  # a letter O, not a zero
+        ("٢٢٠٨١٦٢٥١٧", "length"),  # Arabic-Indic digits
         ("2208162518", "check_digit"),
         ("1234567890", "check_digit"),
     ],
@@ -70,6 +73,6 @@ def test_ksic_divisions_map_to_their_section(division, section):
     assert ksic_section_of(division) == section
 
 
-@pytest.mark.parametrize("division", ["00", "4", "99x", "", None, "44"])
+@pytest.mark.parametrize("division", ["00", "4", "99x", "", None, "44", "٣٣", "１０"])
 def test_unknown_ksic_divisions_have_no_section(division):
     assert ksic_section_of(division) is None

@@ -1,3 +1,4 @@
+import pytest
 from django.core import mail
 from django.urls import reverse
 
@@ -136,3 +137,34 @@ def test_owner_edits_the_company_profile_with_an_audit_entry(owner_client, world
     assert entry.before["name"] == "에이정밀"
     assert entry.after["region"] == "busan"
     assert entry.actor == world.owner_a
+
+
+def test_switching_to_an_absurd_company_id_is_a_404(owner_client, world):
+    for value in ("99999999999999999999999", "-1", "abc", ""):
+        response = owner_client.post(reverse("company_switch"), {"company": value})
+        assert response.status_code == 404, value
+
+
+def test_an_invitation_is_kept_when_the_mail_server_is_down(
+    owner_client, world, settings, django_capture_on_commit_callbacks
+):
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", 1  # nothing listens there
+    from onestop.celery import app
+
+    app.conf.task_eager_propagates = False  # the task fails and would be retried by a worker
+    with django_capture_on_commit_callbacks(execute=True):
+        response = owner_client.post(
+            reverse("members"), {"email": "late@example.com", "role": "member"}
+        )
+    assert response.status_code == 302
+    assert Invitation.objects.get(email="late@example.com").is_open
+
+
+def test_email_addresses_are_unique_whatever_their_case(world):
+    from django.db import IntegrityError, transaction
+
+    from onestop.models import User
+
+    with pytest.raises(IntegrityError), transaction.atomic():
+        User.objects.create(email="Owner.A@Example.com", full_name="dup")

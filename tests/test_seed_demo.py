@@ -1,6 +1,12 @@
+import pytest
 from django.core.management import call_command
 
 from onestop.models import Company, ConsultantAssignment, Membership, Partner, User
+
+
+@pytest.fixture(autouse=True)
+def _debug_on(settings):
+    settings.DEBUG = True  # the development setting seed_demo is meant for
 
 
 def test_seed_demo_is_idempotent(db, capsys):
@@ -21,3 +27,12 @@ def test_demo_logins_work(db, client):
 
     assert client.login(email="owner@hanbit.example", password=DEMO_PASSWORD)
     assert "한빛정밀" in client.get("/dashboard/").content.decode()
+
+
+def test_seed_demo_refuses_to_run_without_debug(db, settings):
+    from django.core.management.base import CommandError
+
+    settings.DEBUG = False
+    with pytest.raises(CommandError, match="DEBUG"):
+        call_command("seed_demo")
+    assert not User.objects.exists()

@@ -37,6 +37,8 @@ def credential_scope(request):
 
 class ApiView(APIView):
     _idempotency_record = None
+    # Response fields never stored for a replay (secrets shown once).
+    idempotency_secret_fields = ()
 
     def initial(self, request, *args, **kwargs):
         super().initial(request, *args, **kwargs)
@@ -116,10 +118,11 @@ class ApiView(APIView):
         if record is not None:
             self._idempotency_record = None
             # Stored outside the view's transaction so a rollback there cannot lose it.
+            body = getattr(response, "data", None)
+            if isinstance(body, dict) and self.idempotency_secret_fields:
+                body = {k: v for k, v in body.items() if k not in self.idempotency_secret_fields}
             with transaction.atomic():
                 idempotency.idempotency_finish(
-                    record=record,
-                    status_code=response.status_code,
-                    body=getattr(response, "data", None),
+                    record=record, status_code=response.status_code, body=body
                 )
         return super().finalize_response(request, response, *args, **kwargs)

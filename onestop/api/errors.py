@@ -3,6 +3,9 @@
 {"error": {"code": "not_found", "message": "…", "fields": {…}?, "retry_after": 12?}}
 """
 
+from django.core.exceptions import PermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import Http404
 from django.utils.translation import gettext as _
 from rest_framework import exceptions, status
 from rest_framework.response import Response
@@ -14,6 +17,15 @@ def error_body(code, message, **extra):
 
 
 def exception_handler(exc, context):
+    # Django's own exceptions become their API counterparts, so they share one format.
+    if isinstance(exc, Http404):
+        exc = exceptions.NotFound()
+    elif isinstance(exc, PermissionDenied):
+        exc = exceptions.PermissionDenied()
+    elif isinstance(exc, DjangoValidationError):
+        exc = exceptions.ValidationError(
+            exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
+        )
     response = drf_exception_handler(exc, context)
     if response is None:
         return None  # a real fault: Django's 500 handler logs it and answers
@@ -29,9 +41,8 @@ def exception_handler(exc, context):
             retry_after=int(exc.wait or 1),
         )
     else:
-        code = exc.get_codes() if isinstance(exc, exceptions.APIException) else "error"
-        message = exc.detail if isinstance(exc, exceptions.APIException) else str(exc)
-        response.data = error_body(code if isinstance(code, str) else "error", message)
+        code = exc.get_codes()
+        response.data = error_body(code if isinstance(code, str) else "error", exc.detail)
     return response
 
 

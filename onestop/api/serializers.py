@@ -11,7 +11,7 @@ class PartnerOutput(serializers.ModelSerializer):
 
 class PartnerInput(serializers.Serializer):
     website = serializers.URLField(required=False, allow_blank=True, max_length=200)
-    contact_email = serializers.EmailField(required=False)
+    contact_email = serializers.EmailField(required=False, max_length=254)
 
 
 class ApiKeyOutput(serializers.ModelSerializer):

@@ -1,11 +1,11 @@
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
-from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
 
 from onestop.api.base import ApiView
 from onestop.api.pagination import Pagination
+from onestop.api.permissions import ActsForPartner, ManagesPartner, ManagesPartnerOnWrite
 from onestop.api.serializers import (
     ApiKeyCreatedOutput,
     ApiKeyInput,
@@ -25,16 +25,6 @@ IDEMPOTENCY_PARAMETER = OpenApiParameter(
     required=False,
     description="Send the same key to retry safely: the first response is replayed.",
 )
-
-
-def partner_of(request):
-    """The partner a request acts for: the key's partner, or the signed-in person's."""
-    if isinstance(request.auth, ApiKey):
-        return request.auth.partner
-    membership = PartnerMembership.objects.first_for(request.user)
-    if membership is None:
-        raise PermissionDenied("This endpoint is for partner organisations.")
-    return membership.partner
 
 
 def actor_of(request):
@@ -63,9 +53,11 @@ class MeApi(ApiView):
 
 
 class PartnerApi(ApiView):
+    permission_classes = [ManagesPartnerOnWrite]
+
     @extend_schema(responses=PartnerOutput, summary="The calling partner's organisation")
     def get(self, request):
-        return Response(PartnerOutput(partner_of(request)).data)
+        return Response(PartnerOutput(request.partner).data)
 
     @extend_schema(
         request=PartnerInput,
@@ -77,15 +69,22 @@ class PartnerApi(ApiView):
         data.is_valid(raise_exception=True)
         actor, via_key = actor_of(request)
         partner = partner_update(
-            partner=partner_of(request), actor=actor, via_key=via_key, **data.validated_data
+            partner=request.partner, actor=actor, via_key=via_key, **data.validated_data
         )
         return Response(PartnerOutput(partner).data)
 
 
 class PartnerKeyListApi(ApiView):
+    permission_classes = [ActsForPartner]
+    # The full key is in the first response only, never in a stored replay.
+    idempotency_secret_fields = ("key",)
+
+    def get_permissions(self):
+        return [ManagesPartner()] if self.request.method == "POST" else super().get_permissions()
+
     @extend_schema(responses=ApiKeyOutput(many=True), summary="List the partner's API keys")
     def get(self, request):
-        keys = partner_of(request).api_keys.order_by("-created_at", "-id")
+        keys = request.partner.api_keys.order_by("-created_at", "-id")
         paginator = Pagination()
         page = paginator.paginate_queryset(keys, request, view=self)
         return paginator.get_paginated_response(ApiKeyOutput(page, many=True).data)
@@ -101,7 +100,7 @@ class PartnerKeyListApi(ApiView):
         data.is_valid(raise_exception=True)
         actor, via_key = actor_of(request)
         key, raw = api_key_create(
-            partner=partner_of(request),
+            partner=request.partner,
             name=data.validated_data["name"],
             actor=actor,
             via_key=via_key,
@@ -111,6 +110,8 @@ class PartnerKeyListApi(ApiView):
 
 
 class PartnerKeyRevokeApi(ApiView):
+    permission_classes = [ManagesPartner]
+
     @extend_schema(
         request=None,
         responses=ApiKeyOutput,
@@ -118,7 +119,7 @@ class PartnerKeyRevokeApi(ApiView):
         summary="Revoke an API key at once",
     )
     def post(self, request, public_id):
-        key = get_object_or_404(partner_of(request).api_keys, public_id=public_id)
+        key = get_object_or_404(request.partner.api_keys, public_id=public_id)
         actor, via_key = actor_of(request)
         key = api_key_revoke(key=key, actor=actor, via_key=via_key)
         return Response(ApiKeyOutput(key).data)

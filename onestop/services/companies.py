@@ -28,10 +28,15 @@ def company_create(*, owner, **fields):
     return company
 
 
+def user_create(*, email, full_name, password):
+    """A new account (an invitee's, say), without a company."""
+    return get_user_model().objects.create_user(email=email, password=password, full_name=full_name)
+
+
 @transaction.atomic
 def user_signup(*, email, full_name, password, company_fields):
     """Sign-up creates the person and their company in one step, or neither."""
-    user = get_user_model().objects.create_user(email=email, password=password, full_name=full_name)
+    user = user_create(email=email, full_name=full_name, password=password)
     company = company_create(owner=user, **company_fields)
     return user, company
 

@@ -50,11 +50,21 @@ def invitation_create(*, company, email, role, invited_by):
         company=company,
     )
     link = invitation_link(token)
-    transaction.on_commit(lambda: _send_invitation(invitation, link))
+    # Mail goes out from a worker once the invitation is committed: a slow or failing mail
+    # server neither blocks the owner's page nor loses the invitation (the task retries).
+    from onestop.tasks import send_invitation_email
+
+    send_invitation_email.delay_on_commit(invitation.pk, link)
     return invitation, link
 
 
-def _send_invitation(invitation, link):
+def invitation_send_email(*, invitation_id, link):
+    """E-mail the link. Nothing to do when the invitation was revoked or used meanwhile."""
+    invitation = (
+        Invitation.objects.select_related("company", "invited_by").filter(pk=invitation_id).first()
+    )
+    if invitation is None or not invitation.is_open:
+        return False
     send_mail(
         subject=_("You are invited to %(company)s on OneStop") % {"company": invitation.company},
         message=_(
@@ -65,6 +75,7 @@ def _send_invitation(invitation, link):
         from_email=None,
         recipient_list=[invitation.email],
     )
+    return True
 
 
 @transaction.atomic

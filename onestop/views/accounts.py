@@ -1,5 +1,5 @@
 from django.contrib import messages
-from django.contrib.auth import get_user_model, login
+from django.contrib.auth import login
 from django.shortcuts import redirect, render
 from django.urls import Resolver404, resolve
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -7,7 +7,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.debug import sensitive_post_parameters
 
 from onestop.forms import PersonForm, SignupForm
-from onestop.services.companies import user_signup
+from onestop.services.companies import user_create, user_signup
 from onestop.tenancy import SESSION_KEY
 
 
@@ -34,7 +34,7 @@ def signup(request):
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         if invitation_url:
-            user = get_user_model().objects.create_user(
+            user = user_create(
                 email=data["email"], password=data["password1"], full_name=data["full_name"]
             )
         else:

@@ -48,6 +48,8 @@ def company_switch(request):
         company_id = int(request.POST.get("company", ""))
     except ValueError:
         raise Http404 from None
+    if not 0 < company_id < 2**63:
+        raise Http404
     membership = switch_company(request, company_id)
     if membership is None:
         raise Http404

@@ -1,7 +1,8 @@
 """Demo data for a fresh installation. Safe to run again: it only fills in what is missing."""
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from onestop.korea import EmployeeBand, Region, registration_number_with_check_digit
@@ -67,7 +68,19 @@ PARTNERS = [
 class Command(BaseCommand):
     help = "Create demo companies, people, consultants and partners (idempotent)."
 
-    def handle(self, *args, **options):
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--force",
+            action="store_true",
+            help="Seed even when DEBUG is off (never on a live service).",
+        )
+
+    def handle(self, *args, force=False, **options):
+        if not settings.DEBUG and not force:
+            raise CommandError(
+                "seed_demo creates accounts with a published password; it runs only with "
+                "DEBUG on. Use --force on a throw-away database."
+            )
         with transaction.atomic():
             self.seed()
         self.stdout.write(self.style.SUCCESS("Demo data is in place."))
