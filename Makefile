@@ -40,9 +40,11 @@ messages: install
 		--ignore '.venv/*' --ignore 'var/*' --ignore 'tests/*' --ignore 'docs/*'
 	$(BIN)/python manage.py compilemessages --ignore '.venv/*'
 
-# Benchmarks: each is onestop/bench/<name>.py and prints a table next to a peer measured in the
+# Benchmarks: each is <app>/bench/<name>.py and prints a table next to a peer measured in the
 # same run, writing var/bench/<name>.json. `make bench-<name>` runs one, `make bench` all.
-BENCHES := apikey
+BENCHES := apikey diagnosis
+# Benchmarks that measure PostgreSQL use the local server unless DATABASE_URL says otherwise.
+bench-diagnosis: export DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/onestop
 bench: $(addprefix bench-,$(BENCHES))
 
 $(addprefix bench-,$(BENCHES)): bench-%: install

@@ -6,6 +6,8 @@ plainly rather than pretending, and tell the person what the step will do for th
 
 from dataclasses import dataclass
 
+from django.conf import settings
+from django.utils.module_loading import import_string
 from django.utils.translation import gettext_lazy as _
 
 
@@ -17,6 +19,7 @@ class JourneyStep:
     empty_state: str
     state: str  # "todo", "in_progress", "done" or "unavailable"
     url: str | None = None
+    status: str | None = None
 
 
 STEPS = (
@@ -54,8 +57,24 @@ STEPS = (
 
 
 def journey_for(company):
-    """The steps for ``company``. Steps not yet available in this release say so."""
-    return [
-        JourneyStep(key=key, title=title, summary=summary, empty_state=empty, state="unavailable")
-        for key, title, summary, empty in STEPS
-    ]
+    """The steps for ``company``. A step is live when an app provides it in
+    ``settings.ONESTOP_JOURNEY_STEPS`` (a function company → (state, url, status)); the others
+    say plainly that they are not available yet."""
+    providers = settings.ONESTOP_JOURNEY_STEPS
+    steps = []
+    for key, title, summary, empty in STEPS:
+        state, url, status = "unavailable", None, None
+        if key in providers:
+            state, url, status = import_string(providers[key])(company)
+        steps.append(
+            JourneyStep(
+                key=key,
+                title=title,
+                summary=summary,
+                empty_state=empty,
+                state=state,
+                url=url,
+                status=status,
+            )
+        )
+    return steps

@@ -200,6 +200,11 @@ CSRF_COOKIE_SECURE = not DEBUG
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
 
+# The dashboard's journey: the apps that provide its steps (project wiring, so the core does
+# not import them).
+ONESTOP_JOURNEY_STEPS = {"diagnose": "diagnosis.journey.diagnose_step"}
+ONESTOP_DEMO_SEEDERS = ["diagnosis.demo.seed_demo_diagnosis"]
+
 # Partner API.
 API_KEY_PREFIX = "os"
 API_THROTTLE_RATE = os.environ.get("API_THROTTLE_RATE", "600/min")

@@ -58,8 +58,10 @@ urlpatterns = [
     path("i18n/setlang/", set_language, name="set_language"),
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),
+    path("", include("diagnosis.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include(("onestop.api.urls", "api"))),
+    path("api/v1/", include("diagnosis.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api_schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api_schema"), name="api_docs"),
 ]

@@ -9,12 +9,15 @@ without them. CI sets ONESTOP_REQUIRE_SERVICES=1, which turns those skips into f
 """
 
 import os
+import shutil
 from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 
 from onestop.models import Membership, PartnerMembership, StaffProfile
 from tests import factories
+from tests.browser import CHROMIUM, SCREENSHOTS
 
 REQUIRED_IN_CI = {"browser", "broker", "postgres"}
 
@@ -160,3 +163,49 @@ def api_client(world):
     api = APIClient()
     api.credentials(HTTP_AUTHORIZATION=f"Bearer {world.raw_key_p}")
     return api
+
+
+# --- real browser ------------------------------------------------------------------------
+
+
+@pytest.fixture
+def browser_context(live_server, transactional_db):
+    """A function that opens a new page in its own browser context (a separate person)."""
+    if not (Path(CHROMIUM).exists() or shutil.which(CHROMIUM)):
+        pytest.skip(f"Debian chromium not found at {CHROMIUM} (apt-get install chromium)")
+    sync_api = pytest.importorskip("playwright.sync_api")
+    # Playwright's sync API runs an event loop in this thread, so the test checks what the
+    # browser shows and makes no ORM calls of its own while the browser is open.
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM,
+            args=[
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--no-first-run",
+                "--disable-component-update",
+                "--disable-sync",
+                "--disable-quic",
+            ],
+        )
+        contexts = []
+
+        def open_page():
+            context = browser.new_context(
+                locale="ko-KR", viewport={"width": 1280, "height": 900}, accept_downloads=True
+            )
+            contexts.append(context)
+            new_page = context.new_page()
+            new_page.set_default_timeout(15000)
+            return new_page
+
+        yield open_page
+        for context in contexts:
+            context.close()
+        browser.close()
+
+
+@pytest.fixture
+def page(browser_context):
+    return browser_context()

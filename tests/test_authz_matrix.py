@@ -10,6 +10,8 @@ import yaml
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
+from tests.diagnosis_factories import diagnosis_objects
+
 MATRIX = yaml.safe_load((Path(__file__).parent / "authz_matrix.yaml").read_text())
 PERSONAS = MATRIX["personas"]
 
@@ -24,6 +26,12 @@ OBJECTS = {
     "invitation_token": lambda w: (w.invitation_a, w.invitation_b),
     "api_key": lambda w: (w.key_p2, w.key_q),
     "api_key_public_id": lambda w: (w.key_p2, w.key_q),
+    "assessment_open": lambda w: (diagnosis_objects(w).open_a, diagnosis_objects(w).open_b),
+    "assessment_submitted": lambda w: (
+        diagnosis_objects(w).submitted_a,
+        diagnosis_objects(w).submitted_b,
+    ),
+    "diagnosis_share": lambda w: (diagnosis_objects(w).share_a, diagnosis_objects(w).share_b),
 }
 
 
@@ -99,11 +107,19 @@ def client_for(persona, world):
 
 
 def resolve_value(value, obj, world):
-    """A kwarg or form value: an attribute of the object when there is one."""
+    """A kwarg or form value: an attribute of the object when there is one, an attribute path
+    into the world ("world.partner_p.pk"), or a literal."""
+    if isinstance(value, str) and value.startswith("world."):
+        target = world
+        for name in value.split(".")[1:]:
+            target = getattr(target, name)
+        return target
     if obj is None:
         return value
     if value == "token":
         return world.tokens[obj.pk]
+    if not hasattr(obj, value):
+        return value  # a literal, e.g. a dimension code
     return getattr(obj, value)
 
 

@@ -3,49 +3,11 @@
 Screenshots go to var/screenshots/ (or $ONESTOP_SCREENSHOTS).
 """
 
-import os
-import shutil
-from pathlib import Path
-
 import pytest
-from django.conf import settings
 
-CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
-SCREENSHOTS = Path(os.environ.get("ONESTOP_SCREENSHOTS", settings.BASE_DIR / "var" / "screenshots"))
+from tests.browser import shot
 
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture
-def page(live_server, transactional_db):
-    if not (Path(CHROMIUM).exists() or shutil.which(CHROMIUM)):
-        pytest.skip(f"Debian chromium not found at {CHROMIUM} (apt-get install chromium)")
-    sync_api = pytest.importorskip("playwright.sync_api")
-    # Playwright's sync API runs an event loop in this thread, so the test checks what the
-    # browser shows and makes no ORM calls of its own while the browser is open.
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM,
-            args=[
-                "--disable-gpu",
-                "--disable-background-networking",
-                "--no-first-run",
-                "--disable-component-update",
-                "--disable-sync",
-                "--disable-quic",
-            ],
-        )
-        context = browser.new_context(locale="ko-KR", viewport={"width": 1280, "height": 900})
-        page = context.new_page()
-        page.set_default_timeout(15000)
-        yield page
-        context.close()
-        browser.close()
-
-
-def shot(page, name):
-    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
 
 
 def test_sign_up_korean_dashboard_switch_to_english_and_log_out(page, live_server):

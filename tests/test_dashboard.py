@@ -7,6 +7,7 @@ def test_the_dashboard_shows_the_journey_with_empty_states(owner_client, world):
         assert f'data-step="{step}"' in page
     assert page.index('data-step="diagnose"') < page.index('data-step="deploy"')
     assert "아직 진단" in page  # the diagnosis step's empty state, in Korean
+    assert 'data-testid="step-diagnose"' in page  # and its button: the step is live
 
 
 def test_the_dashboard_is_in_english_after_switching_language(owner_client, world):
@@ -37,7 +38,8 @@ def test_officers_see_every_company_and_can_search(client, world):
 
 def test_the_dashboard_query_count_is_pinned(owner_client, world, django_assert_num_queries):
     owner_client.get(reverse("dashboard"))  # the first visit stores the current company
-    # 1 session, 2 user, 3 current membership with its company, 4 team size, 5 open
-    # invitations, 6 the layout's partner link, 7 the company switcher's other companies.
-    with django_assert_num_queries(7):
+    # 1 session, 2 user, 3 current membership with its company, 4 the diagnosis step's latest
+    # assessment, 5 team size, 6 open invitations, 7 the layout's partner link, 8 the company
+    # switcher's other companies.
+    with django_assert_num_queries(8):
         owner_client.get(reverse("dashboard"))

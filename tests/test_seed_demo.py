@@ -16,7 +16,7 @@ def test_seed_demo_is_idempotent(db, capsys):
     assert [
         m.objects.count() for m in (User, Company, Membership, Partner, ConsultantAssignment)
     ] == counts
-    assert counts[1] == 2
+    assert counts[1] == 2 + 24  # two named demo companies and the benchmark's demo peers
     out = capsys.readouterr().out
     assert "owner@hanbit.example" in out
 
@@ -36,3 +36,12 @@ def test_seed_demo_refuses_to_run_without_debug(db, settings):
     with pytest.raises(CommandError, match="DEBUG"):
         call_command("seed_demo")
     assert not User.objects.exists()
+
+
+def test_seed_demo_leaves_a_submitted_diagnosis_with_peers(db, client):
+    from diagnosis.models import Assessment
+
+    call_command("seed_demo")
+    hanbit = Assessment.objects.get(company__name="한빛정밀")
+    assert hanbit.result.respondent_count == 2
+    assert Assessment.objects.submitted().count() == 25

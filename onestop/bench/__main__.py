@@ -26,6 +26,20 @@ def _fmt(value):
     return str(value)
 
 
+BENCH_PACKAGES = ("onestop.bench", "diagnosis.bench", "deployment.bench")
+
+
+def _find(name):
+    """Each app keeps its benchmarks in its own ``bench`` package."""
+    for package in BENCH_PACKAGES:
+        try:
+            return importlib.import_module(f"{package}.{name}")
+        except ModuleNotFoundError as exc:
+            if exc.name not in (package, f"{package}.{name}"):
+                raise
+    raise SystemExit(f"no benchmark named {name!r} in {', '.join(BENCH_PACKAGES)}")
+
+
 def main(argv):
     if len(argv) != 2:
         sys.exit("usage: python -m onestop.bench NAME")
@@ -36,7 +50,7 @@ def main(argv):
     django.setup()
     from django.conf import settings
 
-    module = importlib.import_module(f"onestop.bench.{name}")
+    module = _find(name)
     result = module.run()
     result["benchmark"] = name
     result["measured_at"] = datetime.now(UTC).isoformat(timespec="seconds")

@@ -4,6 +4,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
+from django.utils.module_loading import import_string
 
 from onestop.korea import EmployeeBand, Region, registration_number_with_check_digit
 from onestop.models import (
@@ -83,6 +84,9 @@ class Command(BaseCommand):
             )
         with transaction.atomic():
             self.seed()
+            # The apps' own demo data (diagnoses, catalog, ...), wired in through settings.
+            for seeder in settings.ONESTOP_DEMO_SEEDERS:
+                import_string(seeder)()
         self.stdout.write(self.style.SUCCESS("Demo data is in place."))
         self.stdout.write(f"Demo logins (password for all: {DEMO_PASSWORD}):")
         for email, role in [

@@ -1,0 +1,62 @@
+"""Diagnoses in the consultants' admin: read-only records (answers change only through the
+portal, scores only by submission), scoped like the companies they belong to."""
+
+from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
+
+from diagnosis.models import Assessment, AssessmentResult, Questionnaire, ReviewComment
+from onestop.admin import CompanyScopedAdmin, DeskAdmin
+
+
+class ReadOnlyAdmin:
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Questionnaire)
+class QuestionnaireAdmin(ReadOnlyAdmin, DeskAdmin):
+    list_display = ["code", "version", "title", "published_at"]
+    exclude = ["content"]
+    readonly_fields = ["code", "version", "title", "sha256", "published_at"]
+
+
+class ResultInline(ReadOnlyAdmin, admin.StackedInline):
+    model = AssessmentResult
+    fields = ["overall", "level", "respondent_count", "dimensions", "computed_at"]
+    readonly_fields = fields
+
+
+class CommentInline(ReadOnlyAdmin, admin.TabularInline):
+    model = ReviewComment
+    fields = ["author", "dimension", "text", "created_at"]
+    readonly_fields = fields
+
+
+@admin.register(Assessment)
+class AssessmentAdmin(ReadOnlyAdmin, CompanyScopedAdmin):
+    list_display = ["company", "stage", "status", "overall", "created_at", "submitted_at"]
+    list_filter = ["stage", "status", "company__region", "company__employee_band"]
+    list_select_related = ["company", "result"]
+    search_fields = ["company__name", "company__registration_number"]
+    readonly_fields = [
+        "company",
+        "questionnaire",
+        "stage",
+        "status",
+        "created_by",
+        "created_at",
+        "submitted_by",
+        "submitted_at",
+    ]
+    inlines = [ResultInline, CommentInline]
+
+    @admin.display(description=_("overall score"), ordering="result__overall")
+    def overall(self, obj):
+        result = getattr(obj, "result", None)
+        return f"{result.overall:.0f}" if result and result.overall is not None else "—"

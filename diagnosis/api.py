@@ -1,0 +1,183 @@
+"""Read-only partner API for diagnoses: consultants (their companies), partners a company shared
+with, and the company's own members read submitted assessments, scores and roadmaps."""
+
+from django.db.models import Q
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers
+from rest_framework.generics import get_object_or_404
+from rest_framework.response import Response
+
+from diagnosis.models import Assessment
+from diagnosis.report import build_report
+from onestop.api.base import ApiView
+from onestop.api.pagination import Pagination
+from onestop.models import ApiKey, Company
+
+
+def readable_assessments(request):
+    """Submitted assessments the caller may read; everything else is a 404."""
+    queryset = Assessment.objects.submitted().select_related("company", "questionnaire", "result")
+    if isinstance(request.auth, ApiKey):
+        return queryset.filter(company__diagnosis_shares__partner=request.auth.partner)
+    user = request.user
+    allowed = Q(company__memberships__user=user) | Q(
+        company__diagnosis_shares__partner__memberships__user=user
+    )
+    if user.is_staff:
+        allowed |= Q(company__in=Company.objects.visible_to_staff(user))
+    return queryset.filter(pk__in=queryset.filter(allowed).values("pk"))
+
+
+def text(value):
+    return {"ko": value.ko, "en": value.en} if value is not None else None
+
+
+class TextOutput(serializers.Serializer):
+    ko = serializers.CharField()
+    en = serializers.CharField()
+
+
+class AssessmentSummaryOutput(serializers.Serializer):
+    id = serializers.IntegerField()
+    company = serializers.DictField()
+    stage = serializers.CharField()
+    submitted_at = serializers.DateTimeField()
+    questionnaire = serializers.DictField()
+    overall = serializers.FloatField()
+    level = serializers.IntegerField()
+
+
+class DimensionOutput(serializers.Serializer):
+    code = serializers.CharField()
+    name = TextOutput()
+    dma_dimension = serializers.CharField()
+    score = serializers.FloatField(allow_null=True)
+    target = serializers.FloatField()
+    peer_median = serializers.FloatField(allow_null=True)
+    percentile = serializers.FloatField(allow_null=True)
+    peer_n = serializers.IntegerField(allow_null=True)
+    change = serializers.FloatField(allow_null=True)
+
+
+class GapOutput(serializers.Serializer):
+    dimension = serializers.CharField()
+    score = serializers.FloatField()
+    target = serializers.FloatField()
+    gap = serializers.FloatField()
+    priority = serializers.FloatField()
+    action = TextOutput(allow_null=True)
+    kpis = serializers.ListField(child=serializers.CharField())
+
+
+class UseCaseOutput(serializers.Serializer):
+    code = serializers.CharField()
+    name = TextOutput()
+    feasibility = serializers.FloatField()
+    impact = serializers.FloatField()
+    priority = serializers.FloatField()
+    next_step = serializers.CharField()
+    evidence = serializers.ListField(child=serializers.DictField())
+
+
+class CohortOutput(serializers.Serializer):
+    shown = serializers.BooleanField()
+    keys = serializers.ListField(child=serializers.CharField(), allow_null=True)
+    n = serializers.IntegerField()
+    fell_back = serializers.BooleanField()
+
+
+class AssessmentDetailOutput(AssessmentSummaryOutput):
+    level_name = TextOutput()
+    dimensions = DimensionOutput(many=True)
+    roadmap = GapOutput(many=True)
+    use_cases = UseCaseOutput(many=True)
+    cohort = CohortOutput()
+
+
+def summary(assessment):
+    return {
+        "id": assessment.pk,
+        "company": {"id": assessment.company_id, "name": assessment.company.name},
+        "stage": assessment.stage,
+        "submitted_at": assessment.submitted_at,
+        "questionnaire": {
+            "code": assessment.questionnaire.code,
+            "version": assessment.questionnaire.version,
+        },
+        "overall": assessment.result.overall,
+        "level": assessment.result.level,
+    }
+
+
+def detail(report):
+    benchmark = report.benchmark
+    return {
+        **summary(report.assessment),
+        "level_name": text(report.level.name),
+        "dimensions": [
+            {
+                "code": row.dimension.code,
+                "name": text(row.dimension.name),
+                "dma_dimension": row.dimension.dma_dimension,
+                "score": row.score,
+                "target": row.target,
+                "peer_median": row.median,
+                "percentile": row.percentile,
+                "peer_n": row.n,
+                "change": row.change,
+            }
+            for row in report.rows
+        ],
+        "roadmap": [
+            {
+                "dimension": gap.dimension.code,
+                "score": gap.score,
+                "target": gap.target,
+                "gap": gap.gap,
+                "priority": gap.priority,
+                "action": text(gap.action),
+                "kpis": gap.kpis,
+            }
+            for gap in report.gaps
+        ],
+        "use_cases": [
+            {
+                "code": fit.use_case.code,
+                "name": text(fit.use_case.name),
+                "feasibility": fit.feasibility,
+                "impact": fit.impact,
+                "priority": fit.priority,
+                "next_step": fit.use_case.next_step,
+                "evidence": [{"question": e.question.code, "score": e.score} for e in fit.evidence],
+            }
+            for fit in report.use_cases
+        ],
+        "cohort": {
+            "shown": benchmark.shown,
+            "keys": list(benchmark.keys or []) or None,
+            "n": benchmark.n,
+            "fell_back": benchmark.fell_back,
+        },
+    }
+
+
+class AssessmentListApi(ApiView):
+    @extend_schema(
+        responses=AssessmentSummaryOutput(many=True), summary="Submitted diagnoses you may read"
+    )
+    def get(self, request):
+        paginator = Pagination()
+        page = paginator.paginate_queryset(
+            readable_assessments(request).order_by("-submitted_at", "-id"), request, view=self
+        )
+        return paginator.get_paginated_response([summary(a) for a in page])
+
+
+class AssessmentDetailApi(ApiView):
+    @extend_schema(
+        responses=AssessmentDetailOutput,
+        summary="One diagnosis: scores, peer standing, roadmap and use cases",
+    )
+    def get(self, request, pk):
+        assessment = get_object_or_404(readable_assessments(request), pk=pk)
+        return Response(AssessmentDetailOutput(detail(build_report(assessment))).data)

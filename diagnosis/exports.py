@@ -1,0 +1,58 @@
+"""Answers as CSV. Cells that a spreadsheet would read as a formula are escaped (OWASP ASVS
+V1.2.10): a leading = + - @ tab or carriage return gets a single quote in front."""
+
+import csv
+import io
+
+from django.utils.translation import gettext as _
+
+from diagnosis.labels import NOT_APPLICABLE
+from diagnosis.scoring import NA
+from diagnosis.services.assessments import answer_sets
+
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r", "\0")
+
+
+def safe_cell(value):
+    text = "" if value is None else str(value)
+    text = text.replace("\0", "")
+    return "'" + text if text.startswith(FORMULA_PREFIXES) else text
+
+
+def answers_csv(assessment):
+    spec = assessment.questionnaire.spec
+    respondents = list(assessment.respondents.select_related("user"))
+    sets = answer_sets(assessment, respondents)
+    out = io.StringIO()
+    out.write("\ufeff")  # Korean text opens correctly in Excel
+    writer = csv.writer(out)
+    writer.writerow(
+        [_("respondent"), _("dimension"), _("question code"), _("question"), _("answer")]
+    )
+    for respondent, answers in zip(respondents, sets, strict=True):
+        for code, question in spec.questions.items():
+            if code not in answers:
+                continue
+            value = answers[code]
+            shown = NOT_APPLICABLE if value is NA else value
+            writer.writerow(
+                [
+                    safe_cell(v)
+                    for v in (
+                        respondent.user.email,
+                        spec.dimension(question.dimension).name,
+                        code,
+                        question.text,
+                        _format(shown),
+                    )
+                ]
+            )
+    return out.getvalue()
+
+
+def _format(value):
+    if isinstance(value, list):
+        return ", ".join(value)
+    if isinstance(value, dict):
+        return "; ".join(f"{k}={v}" for k, v in value.items())
+    return value

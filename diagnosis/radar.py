@@ -1,0 +1,47 @@
+"""Radar chart geometry, shared by the report page (SVG) and the PDF."""
+
+import math
+from dataclasses import dataclass
+
+
+@dataclass
+class Series:
+    key: str  # "company", "target" or "cohort": the CSS class and legend entry
+    label: str
+    values: list  # 0..100 per axis, None where missing
+
+
+@dataclass
+class Radar:
+    size: float
+    centre: float
+    radius: float
+    axes: list  # (label, x, y, label_x, label_y, anchor)
+    rings: list  # polygon point strings at 20, 40, 60, 80, 100
+    polygons: list  # (series, points as [(x, y)], svg points string)
+
+
+def radar(labels, series, *, size=420, margin=90):
+    centre = size / 2
+    radius = centre - margin
+
+    def point(index, value):
+        angle = -math.pi / 2 + 2 * math.pi * index / len(labels)
+        r = radius * max(0.0, min(100.0, value)) / 100
+        return round(centre + r * math.cos(angle), 1), round(centre + r * math.sin(angle), 1)
+
+    axes = []
+    for i, label in enumerate(labels):
+        x, y = point(i, 100)
+        lx, ly = point(i, 118)
+        anchor = "middle" if abs(lx - centre) < 5 else ("start" if lx > centre else "end")
+        axes.append((label, x, y, lx, ly, anchor))
+    rings = [
+        " ".join(f"{x},{y}" for x, y in (point(i, level) for i in range(len(labels))))
+        for level in (20, 40, 60, 80, 100)
+    ]
+    polygons = []
+    for s in series:
+        points = [point(i, v if v is not None else 0) for i, v in enumerate(s.values)]
+        polygons.append((s, points, " ".join(f"{x},{y}" for x, y in points)))
+    return Radar(size=size, centre=centre, radius=radius, axes=axes, rings=rings, polygons=polygons)

@@ -1,0 +1,257 @@
+"""Assessments: start a stage, add respondents, save answers, submit and score."""
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from diagnosis import scoring
+from diagnosis.models import (
+    Answer,
+    Assessment,
+    AssessmentResult,
+    CohortScore,
+    Questionnaire,
+    Respondent,
+    ReviewComment,
+)
+from onestop.models import Membership
+from onestop.services.audit import audit_record, audit_snapshot
+
+QUESTIONNAIRE_CODE = "manufacturing-ai-readiness"
+STAGES = [choice.value for choice in Assessment.Stage]
+
+
+def next_stage(company):
+    """The stage a new assessment of ``company`` takes, or None when all are used."""
+    used = set(Assessment.objects.for_company(company).values_list("stage", flat=True))
+    return next((stage for stage in STAGES if stage not in used), None)
+
+
+@transaction.atomic
+def assessment_start(*, company, user):
+    """Start the company's next stage with the newest questionnaire; the starter answers too.
+
+    1. Refuse while an earlier stage is still open: stages compare submitted results.
+    2. Take the next unused stage (T0, then T1, then T2).
+    3. Add the person who started it as its first respondent.
+    """
+    if Assessment.objects.for_company(company).filter(status=Assessment.Status.OPEN).exists():
+        raise ValidationError(
+            _("Finish and submit the open assessment before starting the next stage.")
+        )
+    stage = next_stage(company)
+    if stage is None:
+        raise ValidationError(_("All three stages (T0, T1, T2) have been assessed."))
+    questionnaire = Questionnaire.objects.latest_of(QUESTIONNAIRE_CODE)
+    if questionnaire is None:
+        raise ValidationError(
+            _("No questionnaire is published yet. Ask an administrator to run load_questionnaires.")
+        )
+    assessment = Assessment.objects.create(
+        company=company, questionnaire=questionnaire, stage=stage, created_by=user
+    )
+    Respondent.objects.create(assessment=assessment, user=user, added_by=user)
+    audit_record(
+        action="assessment.start",
+        target=assessment,
+        actor=user,
+        after=audit_snapshot(assessment),
+        company=company,
+    )
+    return assessment
+
+
+def respondent_add(*, assessment, user, added_by):
+    """Ask a teammate to answer. Safe to repeat."""
+    if not assessment.is_open:
+        raise ValidationError(_("This assessment is submitted; it takes no more respondents."))
+    if not Membership.objects.filter(company=assessment.company, user=user).exists():
+        raise ValidationError(_("Only members of the company can answer its assessment."))
+    respondent, created = Respondent.objects.get_or_create(
+        assessment=assessment, user=user, defaults={"added_by": added_by}
+    )
+    if created:
+        audit_record(
+            action="assessment.respondent_add",
+            target=respondent,
+            actor=added_by,
+            after=audit_snapshot(respondent),
+            company=assessment.company,
+        )
+    return respondent
+
+
+def answers_of(respondent):
+    """{question code: value or NA} for one respondent."""
+    return _as_answers(Answer.objects.filter(respondent=respondent))
+
+
+def _as_answers(rows):
+    return {a.question: scoring.NA if a.not_applicable else a.value for a in rows}
+
+
+def answer_sets(assessment, respondents=None):
+    """Every respondent's answers, in respondent order, in one query."""
+    respondents = respondents if respondents is not None else list(assessment.respondents.all())
+    by_respondent = {r.pk: {} for r in respondents}
+    for answer in Answer.objects.filter(respondent__assessment=assessment).only(
+        "respondent_id", "question", "value", "not_applicable"
+    ):
+        if answer.respondent_id in by_respondent:
+            by_respondent[answer.respondent_id][answer.question] = (
+                scoring.NA if answer.not_applicable else answer.value
+            )
+    return [by_respondent[r.pk] for r in respondents]
+
+
+@transaction.atomic
+def answers_save(*, respondent, answers, not_applicable=()):
+    """Store a page of answers. ``answers`` maps question codes to values already validated
+    with ``scoring.validate_answer``; codes in ``not_applicable`` are stored as N/A. A question
+    sent with neither is cleared."""
+    assessment = respondent.assessment
+    if not assessment.is_open:
+        raise ValidationError(_("This assessment is submitted and can no longer be changed."))
+    spec = assessment.questionnaire.spec
+    codes = set(answers) | set(not_applicable)
+    unknown = codes - set(spec.questions)
+    if unknown:
+        raise ValidationError(
+            _("Unknown questions: %(codes)s") % {"codes": ", ".join(sorted(unknown))}
+        )
+    existing = {
+        a.question: a for a in Answer.objects.filter(respondent=respondent, question__in=codes)
+    }
+    for code in codes:
+        na = code in not_applicable
+        value = None if na else answers.get(code)
+        row = existing.get(code)
+        if value is None and not na:
+            if row is not None:
+                row.delete()
+            continue
+        if row is None:
+            Answer.objects.create(
+                respondent=respondent, question=code, value=value, not_applicable=na
+            )
+        elif row.value != value or row.not_applicable != na:
+            row.value, row.not_applicable = value, na
+            row.save(update_fields=["value", "not_applicable", "updated_at"])
+
+
+def respondent_progress(spec, answers):
+    """(answered, asked) over the questions this respondent is asked."""
+    asked = scoring.visible_questions(spec, answers)
+    answered = sum(1 for q in asked if answers.get(q.code) is not None)
+    return answered, len(asked)
+
+
+def respondent_complete(*, respondent):
+    if respondent.completed_at is None:
+        respondent.completed_at = timezone.now()
+        respondent.save(update_fields=["completed_at"])
+    return respondent
+
+
+def assessment_score(assessment):
+    """Recompute the result from the stored answers and the questionnaire version."""
+    respondents = list(assessment.respondents.all())
+    return scoring.score(assessment.questionnaire.spec, answer_sets(assessment, respondents))
+
+
+@transaction.atomic
+def assessment_submit(*, assessment, user):
+    """Close the assessment and keep its scores.
+
+    1. Lock the assessment row, so two owners cannot submit it twice.
+    2. Score the consensus of every respondent's answers.
+    3. Store the snapshot and make it the company's entry in the peer benchmark.
+    """
+    assessment = (
+        Assessment.objects.select_for_update()
+        .select_related("company", "questionnaire")
+        .get(pk=assessment.pk)
+    )
+    if not assessment.is_open:
+        raise ValidationError(_("This assessment is already submitted."))
+    respondents = list(assessment.respondents.all())
+    sets = answer_sets(assessment, respondents)
+    if not any(sets):
+        raise ValidationError(
+            _(
+                "Nobody has answered yet. At least one respondent must answer "
+                "before the assessment is submitted."
+            )
+        )
+    result = scoring.score(assessment.questionnaire.spec, sets)
+    if result.overall is None:
+        raise ValidationError(_("Too few questions are answered to compute a score."))
+    before = audit_snapshot(assessment)
+    assessment.status = Assessment.Status.SUBMITTED
+    assessment.submitted_at = timezone.now()
+    assessment.submitted_by = user
+    assessment.save(update_fields=["status", "submitted_at", "submitted_by"])
+    snapshot = AssessmentResult.objects.create(
+        assessment=assessment,
+        overall=result.overall,
+        level=result.level,
+        dimensions=result.dimensions,
+        questions={
+            code: {"score": q.score, "scores": q.scores, "disagree": q.disagree}
+            for code, q in result.questions.items()
+        },
+        kpi_importance=result.kpi_importance,
+        respondent_count=len(respondents),
+    )
+    cohort_replace(assessment=assessment, result=snapshot)
+    audit_record(
+        action="assessment.submit",
+        target=assessment,
+        actor=user,
+        before=before,
+        after=audit_snapshot(assessment),
+        company=assessment.company,
+    )
+    return snapshot
+
+
+def cohort_replace(*, assessment, result):
+    """The company's latest submitted scores become its entry in the peer benchmark."""
+    company = assessment.company
+    code = assessment.questionnaire.code
+    CohortScore.objects.filter(company=company, questionnaire_code=code).delete()
+    scores = {**result.dimensions, CohortScore.OVERALL: result.overall}
+    CohortScore.objects.bulk_create(
+        [
+            CohortScore(
+                company=company,
+                assessment=assessment,
+                questionnaire_code=code,
+                dimension=dimension,
+                score=value,
+                ksic_section=company.ksic_section,
+                employee_band=company.employee_band,
+                region=company.region,
+            )
+            for dimension, value in scores.items()
+            if value is not None
+        ]
+    )
+
+
+def comment_add(*, assessment, author, text, dimension=""):
+    text = text.strip()
+    if not text:
+        raise ValidationError(_("Write a comment first."))
+    comment = ReviewComment.objects.create(
+        assessment=assessment, author=author, text=text, dimension=dimension
+    )
+    audit_record(
+        action="assessment.comment",
+        target=comment,
+        actor=author,
+        after=audit_snapshot(comment),
+        company=assessment.company,
+    )
+    return comment

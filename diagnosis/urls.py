@@ -1,0 +1,31 @@
+from django.urls import path
+
+from diagnosis.views import answering, assessment, home, report, sharing
+
+app_name = "diagnosis"
+
+urlpatterns = [
+    path("diagnosis/", home.diagnosis_home, name="home"),
+    path("diagnosis/start/", home.assessment_start_view, name="start"),
+    path("diagnosis/shares/", sharing.share_grant_view, name="share_grant"),
+    path("diagnosis/shares/<int:pk>/revoke/", sharing.share_revoke_view, name="share_revoke"),
+    path("diagnosis/<int:pk>/", assessment.assessment_detail, name="assessment"),
+    path("diagnosis/<int:pk>/respondents/", assessment.respondent_add_view, name="respondent_add"),
+    path("diagnosis/<int:pk>/submit/", assessment.assessment_submit_view, name="submit"),
+    path("diagnosis/<int:pk>/answer/", answering.answer_start, name="answer"),
+    path("diagnosis/<int:pk>/answer/<slug:dimension>/", answering.answer_page, name="answer_page"),
+    path("diagnosis/<int:pk>/report/", report.report_page, name="report"),
+    path("diagnosis/<int:pk>/report.pdf", report.report_pdf_view, name="report_pdf"),
+    path("diagnosis/<int:pk>/answers.csv", report.answers_csv_view, name="answers_csv"),
+    path("consultant/assessments/<int:pk>/", report.consultant_report, name="consultant_report"),
+    path(
+        "consultant/assessments/<int:pk>/comments/",
+        report.consultant_comment,
+        name="consultant_comment",
+    ),
+    path(
+        "consultant/assessments/<int:pk>/report.pdf",
+        report.consultant_report_pdf,
+        name="consultant_report_pdf",
+    ),
+]

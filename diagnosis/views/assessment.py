@@ -1,0 +1,115 @@
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from diagnosis import scoring
+from diagnosis.forms import RespondentForm
+from diagnosis.services.assessments import (
+    answer_sets,
+    assessment_submit,
+    respondent_add,
+    respondent_progress,
+)
+from diagnosis.views.access import company_assessment
+from onestop.models import Membership
+from onestop.views.access import company_member_required, company_owner_required
+
+
+@company_member_required
+def assessment_detail(request, pk):
+    """Who answers, how far each has got, and the consensus so far."""
+    assessment = company_assessment(request, pk)
+    spec = assessment.questionnaire.spec
+    respondents = list(assessment.respondents.select_related("user"))
+    sets = answer_sets(assessment, respondents)
+    progress = []
+    for respondent, answers in zip(respondents, sets, strict=True):
+        answered, asked = respondent_progress(spec, answers)
+        progress.append(
+            (respondent, answered, asked, round(100 * answered / asked) if asked else 0)
+        )
+    taken = {r.user_id for r in respondents}
+    candidates = [
+        m.user
+        for m in Membership.objects.filter(company=assessment.company).select_related("user")
+        if m.user_id not in taken
+    ]
+    live = scoring.score(spec, sets) if any(sets) else None
+    return render(
+        request,
+        "diagnosis/assessment.html",
+        {
+            "assessment": assessment,
+            "spec": spec,
+            "progress": progress,
+            "is_respondent": request.user.pk in taken,
+            "form": RespondentForm(candidates=candidates) if candidates else None,
+            "live": live,
+            "consensus": _consensus_rows(spec, live) if live else [],
+        },
+    )
+
+
+def _consensus_rows(spec, result):
+    rows = []
+    for code, consensus in result.questions.items():
+        if consensus.score is None:
+            continue
+        question = spec.questions[code]
+        rows.append(
+            {
+                "question": question,
+                "median": round(100 * consensus.score),
+                "scores": [None if s is None else round(100 * s) for s in consensus.scores],
+                "disagree": consensus.disagree,
+            }
+        )
+    return rows
+
+
+@company_member_required
+@require_POST
+def respondent_add_view(request, pk):
+    """The owner asks a teammate to answer; any member may also join by themselves."""
+    assessment = company_assessment(request, pk)
+    if request.POST.get("self"):
+        user = request.user
+    elif request.current.is_owner:
+        taken = set(assessment.respondents.values_list("user_id", flat=True))
+        candidates = [
+            m.user
+            for m in Membership.objects.filter(company=assessment.company).select_related("user")
+            if m.user_id not in taken
+        ]
+        form = RespondentForm(request.POST, candidates=candidates)
+        if not form.is_valid():
+            messages.error(request, _("Choose a teammate from the list."))
+            return redirect("diagnosis:assessment", pk=pk)
+        user = form.cleaned_data["user"]
+    else:
+        messages.error(request, _("Only the company's owners can add respondents."))
+        return redirect("diagnosis:assessment", pk=pk)
+    try:
+        respondent_add(assessment=assessment, user=user, added_by=request.user)
+    except ValidationError as exc:
+        messages.error(request, exc.messages[0])
+        return redirect("diagnosis:assessment", pk=pk)
+    if user == request.user:
+        return redirect("diagnosis:answer", pk=pk)
+    messages.success(request, _("%(name)s can now answer this assessment.") % {"name": user})
+    return redirect("diagnosis:assessment", pk=pk)
+
+
+@company_owner_required
+@require_POST
+def assessment_submit_view(request, pk):
+    assessment = company_assessment(request, pk)
+    try:
+        assessment_submit(assessment=assessment, user=request.user)
+    except ValidationError as exc:
+        messages.error(request, exc.messages[0])
+        return redirect("diagnosis:assessment", pk=pk)
+    messages.success(request, _("Submitted. Your report is ready."))
+    return redirect("diagnosis:report", pk=pk)

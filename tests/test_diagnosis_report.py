@@ -1,0 +1,161 @@
+import io
+
+import pytest
+from django.urls import reverse
+from django.utils import translation
+from django.utils.translation import gettext
+from pypdf import PdfReader
+
+from diagnosis.benchmark import COHORT_MIN, peer_benchmark
+from diagnosis.models import CohortScore
+from onestop.korea import Region
+from tests import factories
+from tests.diagnosis_factories import answer, open_assessment, submitted_assessment
+
+
+def peers(count, **company_fields):
+    companies = []
+    for n in range(count):
+        owner = factories.make_user()
+        company = factories.make_company(owner=owner, **company_fields)
+        submitted_assessment(company, owner, seed=100 + n, maturity=0.3 + 0.05 * n)
+        companies.append(company)
+    return companies
+
+
+def benchmark_for(assessment):
+    return peer_benchmark(
+        company=assessment.company,
+        questionnaire_code="manufacturing-ai-readiness",
+        scores={**assessment.result.dimensions, "overall": assessment.result.overall},
+    )
+
+
+def test_a_cohort_smaller_than_five_is_hidden_and_a_broader_one_used(world):
+    mine = submitted_assessment(world.company_a, world.owner_a, seed=1)
+    same = {"ksic_division": "29", "employee_band": world.company_a.employee_band}
+    peers(COHORT_MIN - 1, region=world.company_a.region, **same)  # 4 in my region
+    peers(3, region=Region.SEOUL, **same)  # 3 more of my industry and size elsewhere
+    benchmark = benchmark_for(mine)
+    assert benchmark.narrowest_n == 4
+    assert benchmark.keys == ("ksic_section", "employee_band")
+    assert benchmark.fell_back
+    assert benchmark.n == 7
+    assert benchmark.standings["overall"].n == 7
+
+
+def test_with_fewer_than_five_peers_in_all_no_comparison_is_shown(world, owner_client):
+    mine = submitted_assessment(world.company_a, world.owner_a, seed=1)
+    peers(COHORT_MIN - 1, region=world.company_a.region)
+    benchmark = benchmark_for(mine)
+    assert not benchmark.shown
+    assert benchmark.standings == {}
+    response = owner_client.get(reverse("diagnosis:report", args=[mine.pk]))
+    with translation.override("ko"):
+        expected = gettext(
+            "Fewer than 5 comparable companies have submitted an assessment yet, "
+            "so no peer comparison is shown."
+        )
+    assert response.context["report"].cohort_label == expected
+    page = response.content.decode()
+    assert expected in page
+    assert "series-cohort" not in page  # no cohort polygon on the radar
+
+
+def test_percentile_and_median_come_from_the_peers_scores(world):
+    mine = submitted_assessment(world.company_a, world.owner_a, seed=1)
+    companies = peers(
+        5,
+        region=world.company_a.region,
+        ksic_division="29",
+        employee_band=world.company_a.employee_band,
+    )
+    scores = sorted(
+        CohortScore.objects.filter(company__in=companies, dimension="overall").values_list(
+            "score", flat=True
+        )
+    )
+    standing = benchmark_for(mine).standings["overall"]
+    below = sum(s < mine.result.overall for s in scores) + 0.5 * sum(
+        s == mine.result.overall for s in scores
+    )
+    assert standing.n == 5
+    assert standing.median == pytest.approx(scores[2], abs=0.05)
+    assert standing.percentile == pytest.approx(100 * below / 5, abs=0.05)
+
+
+def test_the_report_shows_radar_roadmap_and_stage_changes(world, owner_client):
+    first = submitted_assessment(world.company_a, world.owner_a, seed=1, maturity=0.3)
+    second = submitted_assessment(world.company_a, world.owner_a, seed=2, maturity=0.7)
+    page = owner_client.get(reverse("diagnosis:report", args=[second.pk]))
+    report = page.context["report"]
+    assert report.previous == first
+    assert report.overall_change == pytest.approx(
+        second.result.overall - first.result.overall, abs=0.1
+    )
+    html = page.content.decode()
+    assert 'data-testid="radar"' in html
+    assert "<polygon" in html
+    assert 'data-testid="roadmap"' in html
+    assert len(report.use_cases) == 7
+
+
+def test_the_report_costs_the_same_queries_for_one_or_many_respondents(
+    world, owner_client, django_assert_num_queries
+):
+    one = submitted_assessment(world.company_a, world.owner_a, seed=1)
+    many = open_assessment(world.company_b, world.owner_b)
+    answer(many, world.owner_b, seed=2)
+    answer(many, world.teammate_b, seed=3)
+    for n in range(3):
+        person = factories.make_user()
+        factories.add_member(world.company_b, person)
+        answer(many, person, seed=10 + n)
+    from diagnosis.services.assessments import assessment_submit
+
+    assessment_submit(assessment=many, user=world.owner_b)
+    many.refresh_from_db()
+    owner_client.get(reverse("diagnosis:report", args=[one.pk]))  # warm the session
+    client_b = factories_client(world.owner_b)
+    client_b.get(reverse("diagnosis:report", args=[many.pk]))
+    # 1 session, 2 user, 3 membership with company, 4 assessment with questionnaire, company
+    # and result, 5 the previous stage, 6–9 the cohort sizes from narrowest to all (no cohort
+    # is big enough here, so no standings query), 10 comments, 11 the layout's partner link,
+    # 12 the company switcher: the same whether 1 or 5 people answered.
+    with django_assert_num_queries(12):
+        owner_client.get(reverse("diagnosis:report", args=[one.pk]))
+    with django_assert_num_queries(12):
+        client_b.get(reverse("diagnosis:report", args=[many.pk]))
+    assert many.result.respondent_count == 5
+
+
+def factories_client(user):
+    from django.test import Client
+
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+@pytest.mark.parametrize(("language", "expected"), [("ko", "에이정밀"), ("en", "AI readiness")])
+def test_the_pdf_is_a_real_pdf_in_the_chosen_language(world, owner_client, language, expected):
+    mine = submitted_assessment(world.company_a, world.owner_a, seed=1)
+    owner_client.post(reverse("set_language"), {"language": language, "next": "/"})
+    response = owner_client.get(reverse("diagnosis:report_pdf", args=[mine.pk]))
+    assert response["Content-Type"] == "application/pdf"
+    assert response.content.startswith(b"%PDF-")
+    reader = PdfReader(io.BytesIO(response.content))
+    text = "".join(page.extract_text() for page in reader.pages)
+    assert expected in text
+    assert "에이정밀" in text  # the company's name, embedded in a Korean-capable font
+
+
+def test_a_consultant_comments_and_the_company_sees_it(world, owner_client):
+    mine = submitted_assessment(world.company_a, world.owner_a, seed=1)
+    consultant = factories_client(world.consultant_a)
+    consultant.post(
+        reverse("diagnosis:consultant_comment", args=[mine.pk]),
+        {"text": "데이터 수집부터 시작하세요.", "dimension": "data"},
+    )
+    page = owner_client.get(reverse("diagnosis:report", args=[mine.pk])).content.decode()
+    assert "데이터 수집부터 시작하세요." in page
