@@ -100,10 +100,10 @@ def _standings(cohort, scores):
     )
     rows = cohort.filter(dimension__in=list(scores)).values("dimension")
     if connection.vendor == "postgresql":
-        rows = rows.annotate(n=Count("id"), below2=below, median=PercentileCont("score", 0.5))
+        rows = rows.annotate(n=Count("*"), below2=below, median=PercentileCont("score", 0.5))
         medians = None
     else:
-        rows = rows.annotate(n=Count("id"), below2=below)
+        rows = rows.annotate(n=Count("*"), below2=below)
         medians = _medians_in_python(cohort, scores)
     standings = {}
     for row in rows:

@@ -43,3 +43,12 @@ def test_the_dashboard_query_count_is_pinned(owner_client, world, django_assert_
     # switcher's other companies.
     with django_assert_num_queries(8):
         owner_client.get(reverse("dashboard"))
+
+
+def test_a_consultant_reaches_the_report_from_the_company_page(client, world):
+    from tests.diagnosis_factories import submitted_assessment
+
+    assessment = submitted_assessment(world.company_a, world.owner_a, seed=1)
+    client.force_login(world.consultant_a)
+    page = client.get(reverse("consultant_company_detail", args=[world.company_a.pk]))
+    assert reverse("diagnosis:consultant_report", args=[assessment.pk]) in page.content.decode()

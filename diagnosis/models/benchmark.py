@@ -31,7 +31,9 @@ class CohortScore(models.Model):
             ),
         ]
         indexes = [
-            # diagnosis.benchmark: cohort sizes and percentiles filter on these, narrowest last.
+            # diagnosis.benchmark: cohort sizes and standings filter on these, narrowest last;
+            # with company_id included (peers exclude the company itself) PostgreSQL answers
+            # from the index alone.
             models.Index(
                 fields=[
                     "questionnaire_code",
@@ -41,6 +43,7 @@ class CohortScore(models.Model):
                     "region",
                     "score",
                 ],
+                include=["company_id"],
                 name="cohort_score_lookup_idx",
             ),
         ]
