@@ -107,6 +107,8 @@ def _standings(cohort, scores):
         medians = _medians_in_python(cohort, scores)
     standings = {}
     for row in rows:
+        if row["n"] < COHORT_MIN:
+            continue  # too few peers answered this dimension (N/A): not shown, like a cohort
         dimension = row["dimension"]
         median = row["median"] if medians is None else medians[dimension]
         standings[dimension] = DimensionStanding(

@@ -6,7 +6,7 @@ import io
 
 from django.utils.translation import gettext as _
 
-from diagnosis.labels import NOT_APPLICABLE
+from diagnosis.labels import ADOPTION_LABELS, NOT_APPLICABLE, PRIORITY_LABELS, YNP_LABELS
 from diagnosis.scoring import NA
 from diagnosis.services.assessments import answer_sets
 
@@ -34,7 +34,7 @@ def answers_csv(assessment):
             if code not in answers:
                 continue
             value = answers[code]
-            shown = NOT_APPLICABLE if value is NA else value
+            shown = NOT_APPLICABLE if value is NA else answer_in_words(spec, question, value)
             writer.writerow(
                 [
                     safe_cell(v)
@@ -51,8 +51,26 @@ def answers_csv(assessment):
 
 
 def _format(value):
-    if isinstance(value, list):
-        return ", ".join(value)
-    if isinstance(value, dict):
-        return "; ".join(f"{k}={v}" for k, v in value.items())
+    return value
+
+
+def answer_in_words(spec, question, value):
+    """An answer as the person saw it: labels and option texts in the current language."""
+    kind = question.kind
+    if kind == "ordinal":
+        return f"{value} · {question.levels[int(value)]}"
+    if kind == "ynp":
+        return str(YNP_LABELS[value])
+    if kind == "multi":
+        return ", ".join(str(question.option(code).text) for code in value)
+    if kind == "adoption":
+        return "; ".join(
+            f"{row.text}: {ADOPTION_LABELS[value[row.code]]}"
+            for row in question.rows
+            if row.code in value
+        )
+    if kind == "priority":
+        return "; ".join(f"{spec.kpis[k]}: {PRIORITY_LABELS[v]}" for k, v in value.items())
+    if kind == "number" and question.unit is not None:
+        return f"{value:g} {question.unit}"
     return value

@@ -47,6 +47,8 @@ def read_page(questions, data):
 
 
 def error_for(question):
+    if question.kind == "adoption":
+        return _("Choose a step for every row.")
     if question.kind == "number":
         return _("Enter a number between %(min)s and %(max)s.") % {
             "min": _fmt(question.minimum),

@@ -27,7 +27,7 @@ def radar(labels, series, *, size=420, margin=90):
 
     def point(index, value):
         angle = -math.pi / 2 + 2 * math.pi * index / len(labels)
-        r = radius * max(0.0, min(100.0, value)) / 100
+        r = radius * max(0.0, min(120.0, value)) / 100  # up to 120: labels sit outside
         return round(centre + r * math.cos(angle), 1), round(centre + r * math.sin(angle), 1)
 
     axes = []
@@ -42,6 +42,6 @@ def radar(labels, series, *, size=420, margin=90):
     ]
     polygons = []
     for s in series:
-        points = [point(i, v if v is not None else 0) for i, v in enumerate(s.values)]
+        points = [point(i, min(100.0, v) if v is not None else 0) for i, v in enumerate(s.values)]
         polygons.append((s, points, " ".join(f"{x},{y}" for x, y in points)))
     return Radar(size=size, centre=centre, radius=radius, axes=axes, rings=rings, polygons=polygons)

@@ -50,7 +50,11 @@ def result_from_snapshot(snapshot):
         level=snapshot.level,
         questions={
             code: QuestionConsensus(
-                code=code, score=q["score"], scores=q["scores"], disagree=q["disagree"]
+                code=code,
+                score=q["score"],
+                scores=q["scores"],
+                disagree=q["disagree"],
+                not_applicable=q.get("na", False),
             )
             for code, q in snapshot.questions.items()
         },

@@ -15,6 +15,7 @@ With several respondents, each question's score is the median of the respondents
 Everything here is pure: plain values in, plain values out.
 """
 
+import math
 import statistics
 from dataclasses import dataclass, field
 
@@ -28,8 +29,14 @@ class _NotApplicable:
 
 NA = _NotApplicable()
 YNP_SCORES = {"yes": 1.0, "partial": 0.5, "no": 0.0}
-# Respondents "disagree" on a question when their scores differ by two steps of a 0–5 scale.
+# Respondents "disagree" when their answers are two levels apart: two steps of a 0–5 scale,
+# or yes against no (partial is one level from either).
 DISAGREEMENT = 2 / (ADOPTION_STEPS - 1)
+DISAGREEMENT_BY_KIND = {"ynp": 1.0}
+
+
+def disagreement_threshold(question):
+    return DISAGREEMENT_BY_KIND.get(question.kind, DISAGREEMENT)
 
 
 def question_score(question, value):
@@ -101,6 +108,8 @@ class QuestionConsensus:
     score: float | None  # median of the respondents' scores
     scores: list  # each respondent's score, in respondent order (None: not counted)
     disagree: bool
+    # Everyone who was asked said "not applicable" (as opposed to: hidden or unanswered).
+    not_applicable: bool = False
 
 
 @dataclass
@@ -121,11 +130,13 @@ def consensus(spec, answer_sets):
             continue
         scores = [scores.get(code) for scores in per_respondent]
         counted = [s for s in scores if s is not None]
+        threshold = disagreement_threshold(question)
         result[code] = QuestionConsensus(
             code=code,
             score=statistics.median(counted) if counted else None,
             scores=scores,
-            disagree=len(counted) >= 2 and max(counted) - min(counted) >= DISAGREEMENT - 1e-9,
+            disagree=len(counted) >= 2 and max(counted) - min(counted) >= threshold - 1e-9,
+            not_applicable=not counted and any(a.get(code) is NA for a in answer_sets),
         )
     return result
 
@@ -192,6 +203,9 @@ def validate_answer(question, value):
         cleaned = {row: int(value[row]) for row in rows if value.get(row) not in (None, "")}
         if any(not 0 <= v < steps for v in cleaned.values()):
             raise ValueError("step out of range")
+        # An adoption scale is scored over all its rows, so each needs an answer.
+        if kind == "adoption" and len(cleaned) != len(rows):
+            raise ValueError("answer every row")
         return cleaned
     if kind == "ynp":
         if value not in YNP_CHOICES:
@@ -199,8 +213,10 @@ def validate_answer(question, value):
         return value
     if kind == "number":
         number = float(value)
-        if number < question.minimum or (
-            question.maximum is not None and number > question.maximum
+        if (
+            not math.isfinite(number)
+            or number < question.minimum
+            or (question.maximum is not None and number > question.maximum)
         ):
             raise ValueError("out of range")
         return number

@@ -333,17 +333,26 @@ def _question(q, where, dimension, seen):
     elif kind == "text":
         fields["max_length"] = _int(q.get("max_length", 500), f"{where}.max_length", minimum=1)
     if q.get("visible_if") is not None:
-        fields["visible_if"] = _rule(q["visible_if"], where, seen)
+        fields["visible_if"] = _rule(q["visible_if"], where, seen, dimension)
     question = Question(**fields)
     seen[code] = question
     return question
 
 
-def _rule(rule, where, seen):
+def _rule(rule, where, seen, dimension):
     target = seen.get(rule.get("question"))
     if target is None:
         raise SpecError(
             f"{where}.visible_if: names {rule.get('question')!r}, which is not an earlier question"
+        )
+    if target.dimension != dimension:
+        raise SpecError(
+            f"{where}.visible_if: {target.code} is in another section; a rule may "
+            "only depend on a question of its own section"
+        )
+    if target.visible_if is not None:
+        raise SpecError(
+            f"{where}.visible_if: {target.code} has a rule of its own; rules do not chain"
         )
     if "in" in rule:
         values = tuple(rule["in"])

@@ -1,3 +1,6 @@
+import csv
+import io
+
 import pytest
 from django.core.exceptions import ValidationError
 from django.urls import reverse
@@ -143,14 +146,28 @@ def test_the_consensus_view_flags_disagreement(owner_client, world, assessment):
     assert "disagree" in page.content.decode()
 
 
-def test_the_csv_export_escapes_formula_cells(owner_client, world, assessment):
+@pytest.mark.parametrize("prefix", ["=", "+", "-", "@", "\t", "\r"])
+def test_the_csv_export_escapes_formula_cells(owner_client, world, assessment, prefix):
     answer(
         assessment,
         world.owner_a,
-        answers={"main_pain_point": '=HYPERLINK("x")', "digital_strategy": 2},
+        answers={"main_pain_point": f"{prefix}SUM(A1)", "data_collected_digitally": "partial"},
     )
     response = owner_client.get(reverse("diagnosis:answers_csv", args=[assessment.pk]))
-    text = response.content.decode("utf-8-sig")
-    assert "'=HYPERLINK" in text
-    assert ",=HYPERLINK" not in text
+    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"), newline="")))
+    cells = {row[2]: row[4] for row in rows[1:]}
+    assert cells["main_pain_point"] == f"'{prefix}SUM(A1)"
+    assert cells["data_collected_digitally"] == "일부"  # the label, in the reader's language
     assert response["Content-Disposition"].startswith("attachment")
+
+
+def test_teammates_see_each_others_answers_only_after_finishing(client, world, assessment):
+    answer(assessment, world.owner_a, seed=4)
+    client.force_login(world.member_a)
+    client.post(reverse("diagnosis:respondent_add", args=[assessment.pk]), {"self": "1"})
+    page = client.get(reverse("diagnosis:assessment", args=[assessment.pk]))
+    assert page.context["consensus"] == []
+    assert client.get(reverse("diagnosis:answers_csv", args=[assessment.pk])).status_code == 403
+    client.post(page_url(assessment, "green"), {"action": "finish"})
+    page = client.get(reverse("diagnosis:assessment", args=[assessment.pk]))
+    assert page.context["consensus"]

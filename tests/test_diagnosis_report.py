@@ -42,6 +42,12 @@ def test_a_cohort_smaller_than_five_is_hidden_and_a_broader_one_used(world):
     assert benchmark.fell_back
     assert benchmark.n == 7
     assert benchmark.standings["overall"].n == 7
+    from diagnosis.report import cohort_label
+
+    with translation.override("en"):
+        label = cohort_label(benchmark, world.company_a)
+    assert "Compared with 7 companies" in label
+    assert "(4 do), so a broader group is used" in label
 
 
 def test_with_fewer_than_five_peers_in_all_no_comparison_is_shown(world, owner_client):
@@ -148,6 +154,13 @@ def test_the_pdf_is_a_real_pdf_in_the_chosen_language(world, owner_client, langu
     text = "".join(page.extract_text() for page in reader.pages)
     assert expected in text
     assert "에이정밀" in text  # the company's name, embedded in a Korean-capable font
+    english, korean = "Scores by dimension", "영역별 점수"
+    if language == "ko":
+        assert korean in text
+        assert english not in text
+    else:
+        assert english in text
+        assert korean not in text
 
 
 def test_a_consultant_comments_and_the_company_sees_it(world, owner_client):
@@ -159,3 +172,52 @@ def test_a_consultant_comments_and_the_company_sees_it(world, owner_client):
     )
     page = owner_client.get(reverse("diagnosis:report", args=[mine.pk])).content.decode()
     assert "데이터 수집부터 시작하세요." in page
+
+
+def test_with_peers_and_a_previous_stage_the_query_count_is_still_fixed(
+    world, owner_client, django_assert_num_queries
+):
+    from diagnosis.services.assessments import assessment_start, assessment_submit
+
+    peers(
+        5,
+        region=world.company_a.region,
+        ksic_division="29",
+        employee_band=world.company_a.employee_band,
+    )
+    submitted_assessment(world.company_a, world.owner_a, seed=1)
+    second = assessment_start(company=world.company_a, user=world.owner_a)
+    for n, person in enumerate([world.owner_a, world.member_a]):
+        answer(second, person, seed=20 + n)
+    assessment_submit(assessment=second, user=world.owner_a)
+    url = reverse("diagnosis:report", args=[second.pk])
+    owner_client.get(url)
+    # 1 session, 2 user, 3 membership, 4 assessment with questionnaire, company and result,
+    # 5 the previous stage with its result, 6 the narrowest cohort's size (5: enough),
+    # 7 standings (+1 on SQLite, which has no median aggregate), 8 comments, 9 the layout's
+    # partner link, 10 the company switcher.
+    from django.db import connection
+
+    with django_assert_num_queries(10 if connection.vendor == "postgresql" else 11):
+        page = owner_client.get(url)
+    report = page.context["report"]
+    assert report.previous is not None
+    assert report.benchmark.keys == ("ksic_section", "employee_band", "region")
+    assert report.overall_standing.n == 5
+
+
+def test_a_dimension_that_fewer_than_five_peers_answered_is_not_compared(world):
+    from diagnosis.models import CohortScore
+
+    mine = submitted_assessment(world.company_a, world.owner_a, seed=1)
+    companies = peers(
+        6,
+        region=world.company_a.region,
+        ksic_division="29",
+        employee_band=world.company_a.employee_band,
+    )
+    # Three peers marked the whole green section "not applicable": they have no green score.
+    CohortScore.objects.filter(company__in=companies[:3], dimension="green").delete()
+    standings = benchmark_for(mine).standings
+    assert standings["overall"].n == 6
+    assert "green" not in standings

@@ -16,102 +16,102 @@ def ordinal_levels():
     return [{"text": t(f"level {n}")} for n in range(6)]
 
 
-SPEC = parse(
-    {
-        "code": "golden",
-        "version": 1,
-        "title": t("Golden"),
-        "description": t("Hand-worked"),
-        "kpis": [
-            {"code": "quality", "name": t("Quality")},
-            {"code": "downtime", "name": t("Downtime")},
-        ],
-        "levels": [
-            {"level": n + 1, "min_score": m, "name": t(f"L{n + 1}"), "narrative": t("...")}
-            for n, m in enumerate([0, 20, 40, 60, 80])
-        ],
-        "dimensions": [
-            {
-                "code": "ops",
-                "name": t("Operations"),
-                "dma_dimension": "digital_readiness",
-                "weight": 1,
-                "target": 60,
-                "kpi_relevance": {"quality": 1.0},
-                "actions": [
-                    {"below": 50, "text": t("Basics")},
-                    {"below": 101, "text": t("Polish")},
-                ],
-                "questions": [
-                    {
-                        "code": "q1",
-                        "kind": "ordinal",
-                        "text": t("Q1"),
-                        "weight": 2,
-                        "levels": ordinal_levels(),
-                    },
-                    {
-                        "code": "q2",
-                        "kind": "multi",
-                        "text": t("Q2"),
-                        "options": [
-                            {"code": "a", "text": t("A"), "value": 1},
-                            {"code": "b", "text": t("B"), "value": 1},
-                            {"code": "c", "text": t("Paper only"), "value": -1},
-                        ],
-                    },
-                    {"code": "q3", "kind": "ynp", "text": t("Q3")},
-                ],
-            },
-            {
-                "code": "data",
-                "name": t("Data"),
-                "dma_dimension": "data_management",
-                "weight": 3,
-                "target": 50,
-                "kpi_relevance": {"downtime": 1.0},
-                "actions": [{"below": 101, "text": t("Collect")}],
-                "questions": [
-                    {"code": "q4", "kind": "ynp", "text": t("Collects data?")},
-                    {
-                        "code": "q5",
-                        "kind": "number",
-                        "text": t("Years"),
-                        "min": 0,
-                        "max": 30,
-                        "bands": [[0, 0], [1, 0.5], [3, 1]],
-                        "visible_if": {"question": "q4", "in": ["yes", "partial"]},
-                    },
-                    {
-                        "code": "q6",
-                        "kind": "adoption",
-                        "text": t("Q6"),
-                        "weight": 2,
-                        "rows": [{"code": "r1", "text": t("R1")}, {"code": "r2", "text": t("R2")}],
-                    },
-                    {"code": "q7", "kind": "text", "text": t("Notes"), "weight": 0},
-                    {
-                        "code": "q8",
-                        "kind": "priority",
-                        "text": t("KPIs"),
-                        "weight": 0,
-                        "rows": ["quality", "downtime"],
-                    },
-                ],
-            },
-        ],
-        "use_cases": [
-            {
-                "code": "predictive_maintenance",
-                "name": t("PdM"),
-                "description": t("..."),
-                "feasibility": [{"question": "q4", "weight": 1}],
-                "impact_kpis": {"downtime": 1.0},
-                "next_step": "data_check",
-            }
-        ],
-    }
-)
+RAW = {
+    "code": "golden",
+    "version": 1,
+    "title": t("Golden"),
+    "description": t("Hand-worked"),
+    "kpis": [
+        {"code": "quality", "name": t("Quality")},
+        {"code": "downtime", "name": t("Downtime")},
+    ],
+    "levels": [
+        {"level": n + 1, "min_score": m, "name": t(f"L{n + 1}"), "narrative": t("...")}
+        for n, m in enumerate([0, 20, 40, 60, 80])
+    ],
+    "dimensions": [
+        {
+            "code": "ops",
+            "name": t("Operations"),
+            "dma_dimension": "digital_readiness",
+            "weight": 1,
+            "target": 60,
+            "kpi_relevance": {"quality": 1.0},
+            "actions": [
+                {"below": 50, "text": t("Basics")},
+                {"below": 101, "text": t("Polish")},
+            ],
+            "questions": [
+                {
+                    "code": "q1",
+                    "kind": "ordinal",
+                    "text": t("Q1"),
+                    "weight": 2,
+                    "levels": ordinal_levels(),
+                },
+                {
+                    "code": "q2",
+                    "kind": "multi",
+                    "text": t("Q2"),
+                    "options": [
+                        {"code": "a", "text": t("A"), "value": 1},
+                        {"code": "b", "text": t("B"), "value": 1},
+                        {"code": "c", "text": t("Paper only"), "value": -1},
+                    ],
+                },
+                {"code": "q3", "kind": "ynp", "text": t("Q3")},
+            ],
+        },
+        {
+            "code": "data",
+            "name": t("Data"),
+            "dma_dimension": "data_management",
+            "weight": 3,
+            "target": 50,
+            "kpi_relevance": {"downtime": 1.0},
+            "actions": [{"below": 101, "text": t("Collect")}],
+            "questions": [
+                {"code": "q4", "kind": "ynp", "text": t("Collects data?")},
+                {
+                    "code": "q5",
+                    "kind": "number",
+                    "text": t("Years"),
+                    "min": 0,
+                    "max": 30,
+                    "bands": [[0, 0], [1, 0.5], [3, 1]],
+                    "visible_if": {"question": "q4", "in": ["yes", "partial"]},
+                },
+                {
+                    "code": "q6",
+                    "kind": "adoption",
+                    "text": t("Q6"),
+                    "weight": 2,
+                    "rows": [{"code": "r1", "text": t("R1")}, {"code": "r2", "text": t("R2")}],
+                },
+                {"code": "q7", "kind": "text", "text": t("Notes"), "weight": 0},
+                {
+                    "code": "q8",
+                    "kind": "priority",
+                    "text": t("KPIs"),
+                    "weight": 0,
+                    "rows": ["quality", "downtime"],
+                },
+            ],
+        },
+    ],
+    "use_cases": [
+        {
+            "code": "predictive_maintenance",
+            "name": t("PdM"),
+            "description": t("..."),
+            "feasibility": [{"question": "q4", "weight": 1}],
+            "impact_kpis": {"downtime": 1.0},
+            "next_step": "data_check",
+        }
+    ],
+}
+
+SPEC = parse(RAW)
 
 BASE = {
     "q1": 3,
@@ -169,11 +169,26 @@ def test_a_skipped_question_does_not_count_even_if_answered_before():
     ]
 
 
-def test_weights_change_the_overall():
-    # With data weighted 3 the overall leans to data: 65.0; an equal weighting would give 57.5.
-    result = scoring.score(SPEC, [BASE])
-    assert result.overall == pytest.approx((42.5 + 3 * 72.5) / 4)
-    assert result.overall != pytest.approx((42.5 + 72.5) / 2)
+def test_question_weights_change_the_dimension():
+    # q1 weighs 2: at level 5 and everything else 0 → 100·(2·1 + 0 + 0)/4 = 50.0; weighed 1 it
+    # would be 100·1/3 = 33.33.
+    result = scoring.score(SPEC, [{"q1": 5, "q2": ["c"], "q3": "no"}])
+    assert result.dimensions["ops"] == 50.0
+
+
+@pytest.mark.parametrize(
+    ("code", "first", "second", "flagged"),
+    [
+        ("q1", 1, 3, True),
+        ("q1", 1, 2, False),
+        ("q3", "yes", "partial", False),
+        ("q3", "yes", "no", True),
+        ("q3", "partial", "no", False),
+    ],
+)
+def test_disagreement_means_two_levels_apart(code, first, second, flagged):
+    consensus = scoring.consensus(SPEC, [{code: first}, {code: second}])
+    assert consensus[code].disagree is flagged
 
 
 def test_several_respondents_take_the_median_per_question():
@@ -236,8 +251,52 @@ def test_gaps_are_ordered_by_kpi_weighted_priority():
 
 @pytest.mark.parametrize(
     ("code", "value"),
-    [("q1", 6), ("q2", ["z"]), ("q3", "maybe"), ("q5", 31), ("q5", -1), ("q6", {"r1": 9})],
+    [
+        ("q1", 6),
+        ("q2", ["z"]),
+        ("q3", "maybe"),
+        ("q5", 31),
+        ("q5", -1),
+        ("q5", "nan"),
+        ("q5", "inf"),
+        ("q5", "1e999"),
+        ("q6", {"r1": 9}),
+        ("q6", {"r1": 5}),
+    ],
 )
 def test_invalid_answers_are_refused(code, value):
     with pytest.raises(ValueError):  # noqa: PT011 - each kind words its own message
         scoring.validate_answer(SPEC.questions[code], value)
+
+
+def test_use_case_feasibility_counts_hidden_inputs_as_zero_and_skips_not_applicable():
+    from diagnosis.roadmap import use_case_fits
+
+    spec = parse(
+        {
+            **RAW,
+            "use_cases": [
+                {
+                    "code": "predictive_maintenance",
+                    "name": t("PdM"),
+                    "description": t("..."),
+                    "feasibility": [
+                        {"question": "q4", "weight": 1},
+                        {"question": "q5", "weight": 3},
+                    ],
+                    "impact_kpis": {"downtime": 1.0, "quality": 1.0},
+                    "next_step": "data_check",
+                }
+            ],
+        }
+    )
+    # Data collected (q4 yes → 1) with 3+ years (q5 → 1): feasibility 100.
+    # Impact: (1·downtime 1/3 + 1·quality 3/3) / 2 = 66.7 with q8 {quality 3, downtime 1}.
+    [fit] = use_case_fits(spec, scoring.score(spec, [{**BASE, "q5": 4}]))
+    assert (fit.feasibility, fit.impact) == (100.0, 66.7)
+    # Not collected: q4 "no" → 0 and q5 hidden → counts 0: (0 + 3·0)/4 = 0, not 100.
+    [fit] = use_case_fits(spec, scoring.score(spec, [{**BASE, "q4": "no"}]))
+    assert fit.feasibility == 0.0
+    # q5 "not applicable" leaves the denominator: q4 partial 0.5 → 0.5/1 = 50.
+    [fit] = use_case_fits(spec, scoring.score(spec, [{**BASE, "q4": "partial", "q5": NA}]))
+    assert fit.feasibility == 50.0

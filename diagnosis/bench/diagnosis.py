@@ -87,6 +87,7 @@ def _measure():
         "rows": rows,
         "target_ms": TARGET_MS,
         "meets_target": rows[0]["p95 ms"] <= TARGET_MS,
+        "meets_target_worst_case": rows[2]["p95 ms"] <= TARGET_MS,
         "cohort_keys_used": {str(k): levels.count(k) for k in sorted(set(levels))},
         "notes": [
             f"target: ≤ {TARGET_MS} ms; {populated}",

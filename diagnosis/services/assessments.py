@@ -15,7 +15,7 @@ from diagnosis.models import (
     Respondent,
     ReviewComment,
 )
-from onestop.models import Membership
+from onestop.models import Company, Membership
 from onestop.services.audit import audit_record, audit_snapshot
 
 QUESTIONNAIRE_CODE = "manufacturing-ai-readiness"
@@ -36,6 +36,8 @@ def assessment_start(*, company, user):
     2. Take the next unused stage (T0, then T1, then T2).
     3. Add the person who started it as its first respondent.
     """
+    # Lock the company row: two owners starting at once must not both take the same stage.
+    Company.objects.select_for_update().filter(pk=company.pk).first()
     if Assessment.objects.for_company(company).filter(status=Assessment.Status.OPEN).exists():
         raise ValidationError(
             _("Finish and submit the open assessment before starting the next stage.")
@@ -110,7 +112,12 @@ def answers_save(*, respondent, answers, not_applicable=()):
     """Store a page of answers. ``answers`` maps question codes to values already validated
     with ``scoring.validate_answer``; codes in ``not_applicable`` are stored as N/A. A question
     sent with neither is cleared."""
-    assessment = respondent.assessment
+    # Lock the assessment and re-read its status, so no answer slips in while it is submitted.
+    assessment = (
+        Assessment.objects.select_for_update(of=("self",))
+        .select_related("questionnaire")
+        .get(pk=respondent.assessment_id)
+    )
     if not assessment.is_open:
         raise ValidationError(_("This assessment is submitted and can no longer be changed."))
     spec = assessment.questionnaire.spec
@@ -198,7 +205,12 @@ def assessment_submit(*, assessment, user):
         level=result.level,
         dimensions=result.dimensions,
         questions={
-            code: {"score": q.score, "scores": q.scores, "disagree": q.disagree}
+            code: {
+                "score": q.score,
+                "scores": q.scores,
+                "disagree": q.disagree,
+                "na": q.not_applicable,
+            }
             for code, q in result.questions.items()
         },
         kpi_importance=result.kpi_importance,

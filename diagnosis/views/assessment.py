@@ -36,7 +36,11 @@ def assessment_detail(request, pk):
         for m in Membership.objects.filter(company=assessment.company).select_related("user")
         if m.user_id not in taken
     ]
-    live = scoring.score(spec, sets) if any(sets) else None
+    mine = next((r for r in respondents if r.user_id == request.user.pk), None)
+    # Each teammate answers alone: others' answers show only to owners and to those who have
+    # finished their own.
+    can_compare = request.current.is_owner or (mine is not None and mine.completed_at)
+    live = scoring.score(spec, sets) if any(sets) and can_compare else None
     return render(
         request,
         "diagnosis/assessment.html",
@@ -47,6 +51,7 @@ def assessment_detail(request, pk):
             "is_respondent": request.user.pk in taken,
             "form": RespondentForm(candidates=candidates) if candidates else None,
             "live": live,
+            "can_compare": can_compare,
             "consensus": _consensus_rows(spec, live) if live else [],
         },
     )

@@ -1,5 +1,5 @@
 from django.contrib import messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import get_language
@@ -32,7 +32,10 @@ def report_pdf_view(request, pk):
 
 @company_member_required
 def answers_csv_view(request, pk):
+    """Everyone's answers: for owners at any time, for the team once submitted."""
     assessment = company_assessment(request, pk)
+    if assessment.is_open and not request.current.is_owner:
+        raise PermissionDenied("Teammates' answers are shown once the assessment is submitted.")
     response = HttpResponse(answers_csv(assessment), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = (
         f'attachment; filename="onestop-answers-{assessment.stage}-{assessment.pk}.csv"'
