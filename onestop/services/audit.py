@@ -53,3 +53,28 @@ def audit_record(
         before=before,
         after=after,
     )
+
+
+def audited_update(*, instance, allowed, fields, action, actor=None, api_key=None, **owners):
+    """Apply the ``allowed`` ``fields`` that change, validate, save only those, and audit the
+    change once. Returns the instance; no change, no write and no entry."""
+    changed = [
+        name for name in allowed if name in fields and getattr(instance, name) != fields[name]
+    ]
+    if not changed:
+        return instance
+    before = audit_snapshot(instance)
+    for name in changed:
+        setattr(instance, name, fields[name])
+    instance.full_clean()
+    instance.save(update_fields=changed)
+    audit_record(
+        action=action,
+        target=instance,
+        actor=actor,
+        api_key=api_key,
+        before=before,
+        after=audit_snapshot(instance),
+        **owners,
+    )
+    return instance

@@ -6,7 +6,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from onestop.models import Company, Membership
-from onestop.services.audit import audit_record, audit_snapshot
+from onestop.services.audit import audit_record, audit_snapshot, audited_update
 
 COMPANY_FIELDS = Company.PROFILE_FIELDS
 
@@ -43,25 +43,14 @@ def user_signup(*, email, full_name, password, company_fields):
 
 @transaction.atomic
 def company_update(*, company, actor, **fields):
-    before = audit_snapshot(company)
-    changed = [
-        name for name in COMPANY_FIELDS if name in fields and getattr(company, name) != fields[name]
-    ]
-    if not changed:
-        return company
-    for name in changed:
-        setattr(company, name, fields[name])
-    company.full_clean()
-    company.save(update_fields=changed)
-    audit_record(
+    return audited_update(
+        instance=company,
+        allowed=COMPANY_FIELDS,
+        fields=fields,
         action="company.update",
-        target=company,
         actor=actor,
-        before=before,
-        after=audit_snapshot(company),
         company=company,
     )
-    return company
 
 
 @transaction.atomic
