@@ -36,3 +36,9 @@ def test_the_owner_shares_and_stops_sharing_from_the_portal(world, owner_client,
     share = world.company_a.diagnosis_shares.get()
     owner_client.post(reverse("diagnosis:share_revoke", args=[share.pk]))
     assert api_client.get(reverse("diagnosis_api:assessment", args=[mine.pk])).status_code == 404
+
+
+def test_sharing_with_a_malformed_partner_id_is_a_404(world, owner_client):
+    for value in ("abc", "", "-1", "99999999999999999999999", "1.5"):
+        response = owner_client.post(reverse("diagnosis:share_grant"), {"partner": value})
+        assert response.status_code == 404, value

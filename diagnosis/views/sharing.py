@@ -1,4 +1,5 @@
 from django.contrib import messages
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -11,7 +12,10 @@ from onestop.views.access import company_owner_required
 @company_owner_required
 @require_POST
 def share_grant_view(request):
-    partner = get_object_or_404(Partner, pk=request.POST.get("partner") or 0)
+    partner_id = request.POST.get("partner", "")
+    if not partner_id.isdigit() or not 0 < int(partner_id) < 2**63:
+        raise Http404
+    partner = get_object_or_404(Partner, pk=int(partner_id))
     share_grant(company=request.current.company, partner=partner, user=request.user)
     messages.success(
         request, _("%(partner)s can now read your diagnosis results.") % {"partner": partner}
