@@ -43,15 +43,11 @@ def answers_csv(assessment):
                         spec.dimension(question.dimension).name,
                         code,
                         question.text,
-                        _format(shown),
+                        shown,
                     )
                 ]
             )
     return out.getvalue()
-
-
-def _format(value):
-    return value
 
 
 def answer_in_words(spec, question, value):

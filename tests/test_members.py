@@ -103,8 +103,11 @@ def test_a_person_in_two_companies_switches_between_them(client, world):
     client.force_login(world.member_a)
     assert "에이정밀" in client.get(reverse("dashboard")).content.decode()
     client.post(reverse("company_switch"), {"company": world.company_b.pk})
-    page = client.get(reverse("dashboard")).content.decode()
-    assert "비금속 대시보드" in page or "비금속" in page.split("<h1")[1]
+    response = client.get(reverse("dashboard"))
+    assert response.context["company"] == world.company_b
+    title = response.content.decode().split('data-testid="dashboard-title">')[1].split("</h1>")[0]
+    assert "비금속" in title
+    assert "에이정밀" not in title
 
 
 def test_a_removed_member_loses_the_company_at_once(client, world):

@@ -31,11 +31,7 @@ def assessment_detail(request, pk):
             (respondent, answered, asked, round(100 * answered / asked) if asked else 0)
         )
     taken = {r.user_id for r in respondents}
-    candidates = [
-        m.user
-        for m in Membership.objects.filter(company=assessment.company).select_related("user")
-        if m.user_id not in taken
-    ]
+    candidates = respondent_candidates(assessment, taken)
     mine = next((r for r in respondents if r.user_id == request.user.pk), None)
     # Each teammate answers alone: others' answers show only to owners and to those who have
     # finished their own.
@@ -55,6 +51,12 @@ def assessment_detail(request, pk):
             "consensus": _consensus_rows(spec, live) if live else [],
         },
     )
+
+
+def respondent_candidates(assessment, taken):
+    """Teammates who could still be asked to answer."""
+    members = Membership.objects.filter(company=assessment.company).select_related("user")
+    return [m.user for m in members if m.user_id not in taken]
 
 
 def _consensus_rows(spec, result):
@@ -83,12 +85,7 @@ def respondent_add_view(request, pk):
         user = request.user
     elif request.current.is_owner:
         taken = set(assessment.respondents.values_list("user_id", flat=True))
-        candidates = [
-            m.user
-            for m in Membership.objects.filter(company=assessment.company).select_related("user")
-            if m.user_id not in taken
-        ]
-        form = RespondentForm(request.POST, candidates=candidates)
+        form = RespondentForm(request.POST, candidates=respondent_candidates(assessment, taken))
         if not form.is_valid():
             messages.error(request, _("Choose a teammate from the list."))
             return redirect("diagnosis:assessment", pk=pk)
