@@ -4,7 +4,14 @@ portal, scores only by submission), scoped like the companies they belong to."""
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
-from diagnosis.models import Assessment, AssessmentResult, Questionnaire, ReviewComment
+from diagnosis.models import (
+    Assessment,
+    AssessmentResult,
+    DataCheck,
+    FeasibilityStudy,
+    Questionnaire,
+    ReviewComment,
+)
 from onestop.admin import CompanyScopedAdmin, DeskAdmin
 
 
@@ -60,3 +67,45 @@ class AssessmentAdmin(ReadOnlyAdmin, CompanyScopedAdmin):
     def overall(self, obj):
         result = getattr(obj, "result", None)
         return f"{result.overall:.0f}" if result and result.overall is not None else "—"
+
+
+class StudyInline(ReadOnlyAdmin, admin.TabularInline):
+    model = FeasibilityStudy
+    fields = ["target", "status", "verdict", "created_at", "finished_at"]
+    readonly_fields = fields
+
+    @admin.display(description=_("verdict"))
+    def verdict(self, obj):
+        return (obj.result or {}).get("verdict", "—")
+
+
+@admin.register(DataCheck)
+class DataCheckAdmin(ReadOnlyAdmin, CompanyScopedAdmin):
+    """Profiles only: the raw rows stay in the company's portal unless it shares them."""
+
+    list_display = [
+        "original_name",
+        "company",
+        "status",
+        "readiness_score",
+        "created_at",
+        "expires_at",
+    ]
+    list_filter = ["status", "company__region"]
+    list_select_related = ["company"]
+    search_fields = ["company__name", "original_name"]
+    fields = [
+        "company",
+        "original_name",
+        "size",
+        "sha256",
+        "status",
+        "error",
+        "readiness_score",
+        "share_rows",
+        "uploaded_by",
+        "created_at",
+        "expires_at",
+    ]
+    readonly_fields = fields
+    inlines = [StudyInline]

@@ -40,6 +40,44 @@ class Report:
     disagreements: list
     comments: list
     radar: object
+    data_evidence: object = None  # DataEvidence, when the company has profiled its data
+
+
+# Points between the self-reported data dimension and the data-readiness score beyond which
+# the report calls out the difference (self-reports run one or two levels high).
+DATA_GAP_POINTS = 15
+DATA_DIMENSION = "data"
+
+
+@dataclass
+class DataEvidence:
+    check: object  # the latest profiled DataCheck
+    self_score: float | None
+    data_score: int
+    gap: float | None  # self-report minus data
+
+    @property
+    def verdict(self):
+        if self.gap is None:
+            return "unknown"
+        if self.gap > DATA_GAP_POINTS:
+            return "over"
+        if self.gap < -DATA_GAP_POINTS:
+            return "under"
+        return "agree"
+
+
+def data_evidence(company, result):
+    from diagnosis.services.datachecks import latest_ready_check
+
+    check = latest_ready_check(company)
+    if check is None or check.readiness_score is None:
+        return None
+    self_score = result.dimensions.get(DATA_DIMENSION)
+    gap = None if self_score is None else round(self_score - check.readiness_score, 1)
+    return DataEvidence(
+        check=check, self_score=self_score, data_score=check.readiness_score, gap=gap
+    )
 
 
 def result_from_snapshot(snapshot):
@@ -131,6 +169,7 @@ def build_report(assessment):
         disagreements=[spec.questions[c] for c, q in result.questions.items() if q.disagree],
         comments=list(assessment.comments.select_related("author")),
         radar=radar_module.radar([str(r.dimension.name) for r in rows], series),
+        data_evidence=data_evidence(assessment.company, result),
     )
 
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from diagnosis.views import answering, assessment, home, report, sharing
+from diagnosis.views import answering, assessment, datachecks, home, report, sharing
 
 app_name = "diagnosis"
 
@@ -17,6 +17,30 @@ urlpatterns = [
     path("diagnosis/<int:pk>/report/", report.report_page, name="report"),
     path("diagnosis/<int:pk>/report.pdf", report.report_pdf_view, name="report_pdf"),
     path("diagnosis/<int:pk>/answers.csv", report.answers_csv_view, name="answers_csv"),
+    path("data/", datachecks.data_home, name="data_home"),
+    path("data/upload/", datachecks.data_upload, name="data_upload"),
+    path("data/<int:pk>/", datachecks.data_check_page, name="data_check"),
+    path("data/<int:pk>/status/", datachecks.data_check_status, name="data_check_status"),
+    path("data/<int:pk>/delete/", datachecks.data_check_delete, name="data_check_delete"),
+    path("data/<int:pk>/retry/", datachecks.data_check_retry, name="data_check_retry"),
+    path("data/<int:pk>/share/", datachecks.data_check_share, name="data_check_share"),
+    path("data/<int:pk>/profile.csv", datachecks.data_check_csv, name="data_check_csv"),
+    path("data/<int:pk>/studies/", datachecks.study_start, name="study_start"),
+    path(
+        "data/<int:pk>/studies/<int:study_pk>/model.onnx",
+        datachecks.study_model,
+        name="study_model",
+    ),
+    path(
+        "consultant/data/<int:pk>/",
+        datachecks.consultant_data_check,
+        name="consultant_data_check",
+    ),
+    path(
+        "consultant/data/<int:pk>/profile.csv",
+        datachecks.consultant_data_check_csv,
+        name="consultant_data_check_csv",
+    ),
     path("consultant/assessments/<int:pk>/", report.consultant_report, name="consultant_report"),
     path(
         "consultant/assessments/<int:pk>/comments/",

@@ -168,6 +168,16 @@ DATA_UPLOAD_MAX_NUMBER_FILES = env_int("DATA_UPLOAD_MAX_NUMBER_FILES", 10)
 DATA_UPLOAD_MAX_NUMBER_FIELDS = env_int("DATA_UPLOAD_MAX_NUMBER_FIELDS", 1000)
 ONESTOP_MAX_UPLOAD_BYTES = env_int("ONESTOP_MAX_UPLOAD_BYTES", 200 * 1024 * 1024)
 
+# Data checks: uploaded samples of a company's data. Files live outside MEDIA_ROOT and are
+# never served directly; a workbook may unpack to at most this much (zip bombs).
+ONESTOP_DATA_ROOT = Path(os.environ.get("ONESTOP_DATA_ROOT", VAR_DIR / "data-checks"))
+ONESTOP_UPLOAD_MAX_UNPACKED_BYTES = env_int("ONESTOP_UPLOAD_MAX_UNPACKED_BYTES", 1024**3)
+ONESTOP_UPLOAD_MAX_ARCHIVE_ENTRIES = env_int("ONESTOP_UPLOAD_MAX_ARCHIVE_ENTRIES", 10_000)
+ONESTOP_DATA_RETENTION_DAYS = env_int("ONESTOP_DATA_RETENTION_DAYS", 90)
+ONESTOP_DATA_CHECKS_PER_COMPANY = env_int("ONESTOP_DATA_CHECKS_PER_COMPANY", 50)
+ONESTOP_DATA_JOBS_AT_ONCE = env_int("ONESTOP_DATA_JOBS_AT_ONCE", 3)
+ONESTOP_FEASIBILITY_MAX_ROWS = env_int("ONESTOP_FEASIBILITY_MAX_ROWS", 100_000)
+
 # Fonts embedded in PDF reports: the first that exists is used (Debian: fonts-nanum). Without
 # one, PDFs fall back to a standard Korean font the reader supplies (not embedded).
 ONESTOP_PDF_FONTS = env_list(

@@ -31,6 +31,12 @@ def _fast_and_quiet(settings):
 
 
 @pytest.fixture(autouse=True)
+def _data_checks_in_a_temporary_folder(settings, tmp_path):
+    """Uploaded files and everything derived land in the test's own folder."""
+    settings.ONESTOP_DATA_ROOT = tmp_path / "data-checks"
+
+
+@pytest.fixture(autouse=True)
 def _tasks_run_inline(request):
     """Tasks run in the test's own process, except in the tests of the real broker."""
     from onestop.celery import app

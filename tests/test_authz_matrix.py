@@ -10,6 +10,7 @@ import yaml
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
+from tests.datacheck_factories import datacheck_objects
 from tests.diagnosis_factories import diagnosis_objects
 
 MATRIX = yaml.safe_load((Path(__file__).parent / "authz_matrix.yaml").read_text())
@@ -32,6 +33,8 @@ OBJECTS = {
         diagnosis_objects(w).submitted_b,
     ),
     "diagnosis_share": lambda w: (diagnosis_objects(w).share_a, diagnosis_objects(w).share_b),
+    "data_check": lambda w: (datacheck_objects(w).check_a, datacheck_objects(w).check_b),
+    "data_study": lambda w: (datacheck_objects(w).study_a, datacheck_objects(w).study_b),
 }
 
 

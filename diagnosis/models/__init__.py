@@ -7,6 +7,7 @@ from diagnosis.models.assessment import (
     ReviewComment,
 )
 from diagnosis.models.benchmark import CohortScore
+from diagnosis.models.datacheck import DataCheck, FeasibilityStudy, JobStatus
 from diagnosis.models.questionnaire import Questionnaire
 
 __all__ = [
@@ -14,7 +15,10 @@ __all__ = [
     "Assessment",
     "AssessmentResult",
     "CohortScore",
+    "DataCheck",
     "DiagnosisShare",
+    "FeasibilityStudy",
+    "JobStatus",
     "Questionnaire",
     "Respondent",
     "ReviewComment",

@@ -1,4 +1,5 @@
 from django import template
+from django.utils.html import format_html, format_html_join
 
 register = template.Library()
 
@@ -15,3 +16,65 @@ def get_item(mapping, key):
 def localised(text, language):
     """A questionnaire text in the page's language (``{ko, en}`` content)."""
     return text.get(language) if hasattr(text, "ko") else text
+
+
+@register.filter
+def percent(share):
+    """0.0339 → "3.4%"."""
+    if share is None:
+        return "—"
+    return f"{float(share) * 100:.1f}%"
+
+
+@register.filter
+def number(value):
+    """A statistic shown compactly: 1538.7761 → "1,538.78"; None → "—"."""
+    if value is None or value == "":
+        return "—"
+    if isinstance(value, bool):
+        return str(value).lower()
+    if isinstance(value, int):
+        return f"{value:,}"
+    if isinstance(value, float):
+        return (
+            f"{value:,.0f}"
+            if abs(value) >= 1e5
+            else f"{value:,.4g}"
+            if abs(value) < 1
+            else f"{value:,.2f}"
+        )
+    return value
+
+
+@register.simple_tag
+def histogram_svg(bins, label=""):
+    """Bars for a histogram's counts: a small inline SVG, no script, no library."""
+    if not bins:
+        return ""
+    top = max(b["count"] for b in bins) or 1
+    width, height = 4 * len(bins), 32
+    bars = format_html_join(
+        "",
+        '<rect x="{}" y="{}" width="3" height="{}"><title>{} – {}: {}</title></rect>',
+        (
+            (
+                4 * i,
+                height - round(height * b["count"] / top),
+                round(height * b["count"] / top),
+                f"{b['from']:.4g}",
+                f"{b['to']:.4g}",
+                b["count"],
+            )
+            for i, b in enumerate(bins)
+        ),
+    )
+    return format_html(
+        '<svg class="histogram" viewBox="0 0 {} {}" width="{}" height="{}" role="img" '
+        'aria-label="{}">{}</svg>',
+        width,
+        height,
+        width * 2,
+        height,
+        label,
+        bars,
+    )

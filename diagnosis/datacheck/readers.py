@@ -1,0 +1,272 @@
+"""Open an uploaded table as a polars LazyFrame, whatever shape it came in. CSV is scanned in
+place when it is UTF-8, and transcoded to UTF-8 in a streaming pass otherwise; an Excel sheet is
+streamed row by row into a CSV after its archive has been checked; Parquet is scanned as is.
+Nothing is read into memory whole."""
+
+import codecs
+import csv
+import datetime as dt
+import re
+import zipfile
+from collections import Counter
+from dataclasses import dataclass
+
+import polars as pl
+from django.utils.translation import gettext as _
+
+from diagnosis.datacheck import errors
+from diagnosis.datacheck.errors import UnreadableFile, human_size
+
+TRANSCODE_CHUNK = 1024 * 1024
+
+
+@dataclass(frozen=True)
+class ArchiveLimits:
+    max_unpacked_bytes: int = 1024**3
+    max_entries: int = 10_000
+
+
+def open_table(path, fmt, workdir, *, archive_limits=ArchiveLimits()):
+    """A LazyFrame over the file (columns as text, or typed for Parquet)."""
+    if fmt.kind == "parquet":
+        return scan_parquet(path)
+    if fmt.kind == "xlsx":
+        check_archive(path, archive_limits)
+        path = xlsx_to_csv(path, fmt, workdir / "sheet.csv")
+        return scan_text(path, delimiter=",", names=read_header(path, "utf-8", ","))
+    if fmt.encoding != "utf-8":
+        path = transcode(path, fmt.encoding, workdir / "source-utf8.csv")
+    return scan_text(
+        path, delimiter=fmt.delimiter, names=read_header(path, "utf-8-sig", fmt.delimiter)
+    )
+
+
+def scan_text(path, *, delimiter, names):
+    return pl.scan_csv(
+        path,
+        separator=delimiter,
+        has_header=True,
+        new_columns=names,
+        infer_schema=False,
+        truncate_ragged_lines=False,
+        raise_if_empty=False,
+    )
+
+
+def read_header(path, encoding, delimiter):
+    with open(path, encoding=encoding, newline="") as f:
+        for row in csv.reader(f, delimiter=delimiter):
+            if any(cell.strip() for cell in row):
+                return column_names(row)
+    raise UnreadableFile(errors.NO_HEADER)
+
+
+def column_names(row):
+    """Header cells as names: trimmed, blanks named by position, repeats numbered. Korean and
+    any other text is kept as the user wrote it."""
+    names, seen = [], Counter()
+    for index, cell in enumerate(row, start=1):
+        name = re.sub(r"\s+", " ", str(cell or "")).strip() or _("column %(n)s") % {"n": index}
+        seen[name] += 1
+        names.append(name if seen[name] == 1 else f"{name} ({seen[name]})")
+    return names
+
+
+def transcode(source, encoding, target):
+    decoder = codecs.getincrementaldecoder(encoding)()
+    offset = 0
+    with open(source, "rb") as src, open(target, "w", encoding="utf-8", newline="") as out:
+        while chunk := src.read(TRANSCODE_CHUNK):
+            try:
+                out.write(decoder.decode(chunk))
+            except UnicodeDecodeError as exc:
+                raise UnreadableFile(errors.ENCODING, offset=f"{offset + exc.start:,}") from None
+            offset += len(chunk)
+        try:
+            out.write(decoder.decode(b"", final=True))
+        except UnicodeDecodeError:
+            raise UnreadableFile(errors.ENCODING, offset=f"{offset:,}") from None
+    return target
+
+
+def scan_parquet(path):
+    try:
+        schema = pl.read_parquet_schema(path)
+    except Exception as exc:  # polars raises several kinds for a damaged footer
+        raise UnreadableFile(errors.BAD_PARQUET, detail=first_line(exc)) from None
+    if not schema:
+        raise UnreadableFile(errors.EMPTY)
+    lf = pl.scan_parquet(path)
+    nested = [name for name, dtype in schema.items() if dtype.is_nested()]
+    return lf.drop(nested) if nested else lf
+
+
+def first_line(exc):
+    return str(exc).strip().splitlines()[0][:200] if str(exc).strip() else type(exc).__name__
+
+
+# --- Excel ---------------------------------------------------------------------------------
+
+
+def check_archive(path, limits):
+    """Zip-bomb and content checks on the archive's directory, before anything is unpacked
+    (OWASP ASVS V5.2.3). zipfile stops each entry at its declared size, so the declared total
+    bounds what reading can produce. Entry paths are never used to write files."""
+    try:
+        with zipfile.ZipFile(path) as zf:
+            entries = zf.infolist()
+    except (zipfile.BadZipFile, OSError):
+        raise UnreadableFile(errors.BINARY) from None
+    if len(entries) > limits.max_entries:
+        raise UnreadableFile(
+            errors.ARCHIVE_TOO_MANY, count=f"{len(entries):,}", limit=f"{limits.max_entries:,}"
+        )
+    unpacked = sum(entry.file_size for entry in entries)
+    if unpacked > limits.max_unpacked_bytes:
+        raise UnreadableFile(
+            errors.ARCHIVE_TOO_BIG,
+            size=human_size(unpacked),
+            limit=human_size(limits.max_unpacked_bytes),
+        )
+    names = {entry.filename for entry in entries}
+    if "xl/workbook.xml" not in names:
+        if any(name.endswith((".pkl", ".pickle", "data.pkl")) for name in names):
+            raise UnreadableFile(errors.PICKLE_ARCHIVE)
+        raise UnreadableFile(errors.NOT_A_WORKBOOK)
+
+
+def xlsx_to_csv(path, fmt, target):
+    import openpyxl  # only Excel uploads pay for the import
+
+    try:
+        workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    except Exception as exc:  # openpyxl raises many kinds on damaged workbooks
+        raise UnreadableFile(errors.BROKEN_TABLE, detail=first_line(exc)) from None
+    try:
+        fmt.sheets = list(workbook.sheetnames)
+        sheet = fmt.sheet or fmt.sheets[0]
+        if sheet not in fmt.sheets:
+            raise UnreadableFile(errors.BAD_SHEET, sheet=sheet, sheets=", ".join(fmt.sheets))
+        fmt.sheet = sheet
+        merges = merged_ranges(path, sheet)
+        rows = workbook[sheet].iter_rows(values_only=True)
+        write_sheet(rows, merges, fmt, target)
+    finally:
+        workbook.close()
+    return target
+
+
+def write_sheet(rows, merges, fmt, target):
+    numbered = ((number, row) for number, row in enumerate(rows, start=1))
+    first = next(((n, r) for n, r in numbered if any(cell_text(c) for c in r)), None)
+    if first is None:
+        raise UnreadableFile(errors.EMPTY_SHEET, sheet=fmt.sheet)
+    number, row = first
+    if is_title_row(row, number, merges):
+        fmt.notes.append(_("Row %(row)s looks like a title and was skipped.") % {"row": number})
+        number, row = next(((n, r) for n, r in numbered if any(cell_text(c) for c in r)), (0, ()))
+        if not row:
+            raise UnreadableFile(errors.NO_ROWS)
+    header = [cell_text(c) for c in row]
+    if any(m[1] == number and m[2] > m[0] for m in merges):
+        # Merged cells over sub-headings: "온도" over "상단" and "하단" become
+        # "온도 상단" and "온도 하단".
+        sub_number, sub_row = next(numbered, (0, ()))
+        header = combine_headers(header, [cell_text(c) for c in sub_row], number, merges)
+        fmt.notes.append(
+            _(
+                "Merged header cells in rows %(first)s–%(second)s were combined into one name "
+                "per column."
+            )
+            % {"first": number, "second": sub_number}
+        )
+    with open(target, "w", encoding="utf-8", newline="") as out:
+        writer = csv.writer(out)
+        writer.writerow(header)
+        for _number, data in numbered:
+            writer.writerow([cell_text(c) for c in data])
+
+
+def is_title_row(row, number, merges):
+    filled = [c for c in row if cell_text(c)]
+    wide_merge = any(m[1] == number and m[2] - m[0] >= 2 for m in merges)
+    return len(filled) == 1 and (wide_merge or len(row) > 2)
+
+
+def combine_headers(top, sub, number, merges):
+    width = max(len(top), len(sub))
+    top = top + [""] * (width - len(top))
+    sub = sub + [""] * (width - len(sub))
+    for min_col, min_row, max_col, _max_row in merges:
+        if min_row == number:
+            for col in range(min_col, min(max_col, width) + 1):
+                top[col - 1] = top[min_col - 1]
+    return [" ".join(part for part in (t, s) if part) for t, s in zip(top, sub, strict=True)]
+
+
+def cell_text(value):
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, dt.datetime):
+        return value.isoformat(sep=" ")
+    if isinstance(value, dt.date | dt.time):
+        return value.isoformat()
+    if isinstance(value, float):
+        return repr(value)
+    return str(value).strip()
+
+
+MERGE_CELL = re.compile(rb'<mergeCell ref="([A-Z]+\d+):([A-Z]+\d+)"')
+SHEET_TAG = re.compile(rb"<sheet\s[^>]*>")
+RELATION_TAG = re.compile(rb"<Relationship\s[^>]*>")
+
+
+def attribute(tag, name):
+    """One attribute of an XML start tag, wherever it stands among the others."""
+    found = re.search(rb"\s" + re.escape(name) + rb'="([^"]*)"', tag)
+    return found.group(1).decode() if found else None
+
+
+def merged_ranges(path, sheet):
+    """(min_col, min_row, max_col, max_row) of the sheet's merged cells. openpyxl's streaming
+    mode does not report merges, so the sheet's XML is scanned in chunks for them."""
+    from openpyxl.utils.cell import range_boundaries
+
+    with zipfile.ZipFile(path) as zf:
+        part = sheet_part(zf, sheet)
+        if part is None:
+            return []
+        found, carry = [], b""
+        with zf.open(part) as stream:
+            while chunk := stream.read(TRANSCODE_CHUNK):
+                data = carry + chunk
+                found += MERGE_CELL.findall(data)
+                carry = data[-64:]
+        refs = {f"{a.decode()}:{b.decode()}" for a, b in found}
+    return [range_boundaries(ref) for ref in sorted(refs)]
+
+
+def sheet_part(zf, sheet):
+    names = {
+        attribute(tag, b"name"): attribute(tag, b"r:id")
+        for tag in SHEET_TAG.findall(zf.read("xl/workbook.xml"))
+    }
+    try:
+        rels = zf.read("xl/_rels/workbook.xml.rels")
+    except KeyError:
+        return None
+    targets = {
+        attribute(tag, b"Id"): attribute(tag, b"Target") for tag in RELATION_TAG.findall(rels)
+    }
+    target = targets.get(names.get(escape_xml(sheet), ""))
+    if not target:
+        return None
+    return target.lstrip("/") if target.startswith("/") else f"xl/{target}"
+
+
+def escape_xml(text):
+    return (
+        text.replace("&", "&amp;").replace('"', "&quot;").replace("<", "&lt;").replace(">", "&gt;")
+    )

@@ -1,0 +1,129 @@
+import uuid
+from pathlib import Path
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class JobStatus(models.TextChoices):
+    QUEUED = "queued", _("Queued")
+    RUNNING = "running", _("Running")
+    READY = "ready", _("Ready")
+    FAILED = "failed", _("Failed")
+
+
+class BackgroundJob(models.Model):
+    """Work a Celery task does for a person: its state, progress and, on failure, the reason
+    in the language of the person who started it."""
+
+    language = models.CharField(max_length=10, default="ko")
+    status = models.CharField(
+        _("status"), max_length=10, choices=JobStatus.choices, default=JobStatus.QUEUED
+    )
+    progress = models.PositiveSmallIntegerField(default=0)
+    progress_message = models.CharField(max_length=200, blank=True)
+    error = models.TextField(blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        abstract = True
+
+    @property
+    def is_active(self):
+        return self.status in (JobStatus.QUEUED, JobStatus.RUNNING)
+
+
+class DataCheckQuerySet(models.QuerySet):
+    def for_company(self, company):
+        return self.filter(company=company)
+
+    def visible_to_staff(self, user):
+        from onestop.models import Company
+
+        return self.filter(company__in=Company.objects.visible_to_staff(user))
+
+
+class DataCheck(BackgroundJob):
+    """One uploaded sample of a company's data, its profile and its readiness score. The file
+    and everything derived from it live in one folder, removed with the record."""
+
+    company = models.ForeignKey(
+        "onestop.Company", on_delete=models.CASCADE, related_name="data_checks"
+    )
+    key = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    original_name = models.CharField(_("file name"), max_length=255)
+    size = models.BigIntegerField(_("size in bytes"))
+    sha256 = models.CharField(max_length=64)
+    sheet = models.CharField(_("sheet"), max_length=100, blank=True)
+    profile = models.JSONField(null=True, blank=True)
+    readiness = models.JSONField(null=True, blank=True)
+    readiness_score = models.PositiveSmallIntegerField(_("data readiness"), null=True, blank=True)
+    share_rows = models.BooleanField(
+        _("consultants may see rows"),
+        default=False,
+        help_text=_("Off: consultants see the profile only, never the rows."),
+    )
+    created_at = models.DateTimeField(_("uploaded"), auto_now_add=True)
+    expires_at = models.DateTimeField(_("deleted on"))
+
+    objects = DataCheckQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("data check")
+        verbose_name_plural = _("data checks")
+        ordering = ["-created_at", "-pk"]
+        indexes = [
+            models.Index(fields=["company", "-created_at"]),
+            models.Index(fields=["expires_at"]),
+        ]
+
+    def __str__(self):
+        return self.original_name
+
+    @property
+    def folder(self):
+        return Path(settings.ONESTOP_DATA_ROOT) / str(self.company_id) / str(self.key)
+
+    @property
+    def source_path(self):
+        return self.folder / "source"
+
+    @property
+    def is_ready(self):
+        return self.status == JobStatus.READY
+
+    @property
+    def columns(self):
+        return (self.profile or {}).get("columns", [])
+
+
+class FeasibilityStudy(BackgroundJob):
+    """A cross-validated baseline on one data check, and the ONNX model it produced: the
+    company's private model candidate."""
+
+    data_check = models.ForeignKey(DataCheck, on_delete=models.CASCADE, related_name="studies")
+    target = models.CharField(_("target column"), max_length=255, blank=True)
+    excluded = models.JSONField(default=list, blank=True)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    result = models.JSONField(null=True, blank=True)
+    model_sha256 = models.CharField(max_length=64, blank=True)
+    created_at = models.DateTimeField(_("requested"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("feasibility study")
+        verbose_name_plural = _("feasibility studies")
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self):
+        return self.target or str(_("anomaly detection"))
+
+    @property
+    def model_path(self):
+        # Stored by content hash: the same model is one file, and a name can't be forged.
+        return self.data_check.folder / "models" / f"{self.model_sha256}.onnx"

@@ -1,0 +1,309 @@
+"""Data checks and feasibility studies: upload, profile, study, share, delete, expire.
+
+Celery tasks call `data_check_profile` and `study_run` with ids; both claim their job with a
+conditional update, so a redelivered task does not run the work twice at once, and both leave
+the job failed with a reason rather than lost."""
+
+import hashlib
+import logging
+import shutil
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
+
+from diagnosis.datacheck.errors import UnreadableFile
+from diagnosis.datacheck.feasibility import run_study
+from diagnosis.datacheck.profile import profile_file
+from diagnosis.datacheck.readers import ArchiveLimits
+from diagnosis.datacheck.readiness import readiness
+from diagnosis.datacheck.sniff import FileFormat
+from diagnosis.models import DataCheck, FeasibilityStudy, JobStatus
+from onestop.models import Company
+from onestop.services.audit import audit_record, audit_snapshot
+
+log = logging.getLogger(__name__)
+COPY_CHUNK = 1024 * 1024
+# Marked for translation here, translated when the job fails (in its starter's language).
+UNEXPECTED = gettext_noop(
+    "The work stopped on an unexpected error. Your file is kept: try again, and if it fails "
+    "again, tell the OneStop desk."
+)
+
+
+def archive_limits():
+    return ArchiveLimits(
+        max_unpacked_bytes=settings.ONESTOP_UPLOAD_MAX_UNPACKED_BYTES,
+        max_entries=settings.ONESTOP_UPLOAD_MAX_ARCHIVE_ENTRIES,
+    )
+
+
+def data_check_create(*, company, user, upload, sheet=""):
+    """Keep the uploaded file in the company's folder and queue its profile."""
+    from diagnosis.tasks import profile_data_check
+
+    with transaction.atomic():
+        # The company row is the lock that makes the per-company limits hold under
+        # concurrent uploads.
+        Company.objects.select_for_update().filter(pk=company.pk).first()
+        checks = DataCheck.objects.for_company(company)
+        if checks.count() >= settings.ONESTOP_DATA_CHECKS_PER_COMPANY:
+            raise ValidationError(
+                _("Your company keeps %(limit)s data checks at most. Delete old ones first.")
+                % {"limit": settings.ONESTOP_DATA_CHECKS_PER_COMPANY}
+            )
+        if active_jobs(company) >= settings.ONESTOP_DATA_JOBS_AT_ONCE:
+            raise ValidationError(
+                _(
+                    "%(limit)s data jobs are already running for your company. Wait for one to "
+                    "finish."
+                )
+                % {"limit": settings.ONESTOP_DATA_JOBS_AT_ONCE}
+            )
+        check = DataCheck(
+            company=company,
+            uploaded_by=user,
+            original_name=upload.name[:255],
+            size=upload.size,
+            sheet=sheet.strip()[:100],
+            language=translation.get_language() or settings.LANGUAGE_CODE,
+            expires_at=timezone.now() + timedelta(days=settings.ONESTOP_DATA_RETENTION_DAYS),
+            sha256="",
+        )
+        check.folder.mkdir(parents=True, exist_ok=True)
+        check.sha256 = store_upload(upload, check.source_path)
+        try:
+            check.save()
+            audit_record(
+                action="datacheck.upload",
+                target=check,
+                actor=user,
+                after=audit_snapshot(check),
+                company=company,
+            )
+        except Exception:
+            shutil.rmtree(check.folder, ignore_errors=True)
+            raise
+        transaction.on_commit(lambda: profile_data_check.delay(check.pk))
+    return check
+
+
+def store_upload(upload, target):
+    digest = hashlib.sha256()
+    with open(target, "wb") as out:
+        for chunk in upload.chunks(COPY_CHUNK):
+            digest.update(chunk)
+            out.write(chunk)
+    return digest.hexdigest()
+
+
+def active_jobs(company):
+    active = (JobStatus.QUEUED, JobStatus.RUNNING)
+    return (
+        DataCheck.objects.filter(company=company, status__in=active).count()
+        + FeasibilityStudy.objects.filter(data_check__company=company, status__in=active).count()
+    )
+
+
+def claim(model, pk):
+    """Move a queued (or interrupted) job to running; False when it is done or gone."""
+    return bool(
+        model.objects.filter(pk=pk, status__in=(JobStatus.QUEUED, JobStatus.RUNNING)).update(
+            status=JobStatus.RUNNING, progress=0, error=""
+        )
+    )
+
+
+def reporter(model, pk):
+    def report(percent, message):
+        model.objects.filter(pk=pk).update(progress=percent, progress_message=str(message)[:200])
+
+    return report
+
+
+def finish_failed(model, pk, message):
+    model.objects.filter(pk=pk).update(
+        status=JobStatus.FAILED, error=str(message), finished_at=timezone.now(), progress_message=""
+    )
+
+
+def run_job(model, pk, work):
+    """Run `work(progress)` for a claimed job in its starter's language. A file or data the
+    work cannot handle fails the job with its message; anything else with a generic one (and
+    a log entry). Returns the work's result, or None when the job failed."""
+    job = model.objects.get(pk=pk)
+    with translation.override(job.language):
+        try:
+            return work(job, reporter(model, pk))
+        except UnreadableFile as exc:
+            finish_failed(model, pk, exc)
+        except Exception:
+            log.exception("%s %s failed", model.__name__, pk)
+            finish_failed(model, pk, _(UNEXPECTED))
+    return None
+
+
+def data_check_profile(check_id):
+    """The profiling job: read, type and profile the upload, then score its readiness."""
+    if not claim(DataCheck, check_id):
+        return None
+
+    def work(check, progress):
+        profile = profile_file(
+            check.source_path,
+            check.folder,
+            fmt=FileFormat(kind="", sheet=check.sheet),
+            archive_limits=archive_limits(),
+            progress=progress,
+        )
+        return profile, readiness(profile)
+
+    done = run_job(DataCheck, check_id, work)
+    if done is None:
+        return JobStatus.FAILED
+    profile, score = done
+    DataCheck.objects.filter(pk=check_id).update(
+        status=JobStatus.READY,
+        profile=profile,
+        readiness=score,
+        readiness_score=score["score"],
+        progress=100,
+        finished_at=timezone.now(),
+    )
+    return JobStatus.READY
+
+
+def data_check_retry(*, check):
+    from diagnosis.tasks import profile_data_check
+
+    if check.status != JobStatus.FAILED:
+        raise ValidationError(_("Only a failed check can be tried again."))
+    DataCheck.objects.filter(pk=check.pk).update(status=JobStatus.QUEUED, progress=0, error="")
+    transaction.on_commit(lambda: profile_data_check.delay(check.pk))
+
+
+@transaction.atomic
+def data_check_delete(*, check, user):
+    """Remove the record, its studies and models, and every file derived from the upload."""
+    before = audit_snapshot(check)
+    folder = check.folder
+    check.delete()
+    audit_record(
+        action="datacheck.delete", target=check, actor=user, before=before, company=check.company
+    )
+    transaction.on_commit(lambda: shutil.rmtree(folder, ignore_errors=True))
+
+
+@transaction.atomic
+def data_check_share_rows(*, check, user, share):
+    if check.share_rows == share:
+        return check
+    before = audit_snapshot(check)
+    check.share_rows = share
+    check.save(update_fields=["share_rows"])
+    audit_record(
+        action="datacheck.share_rows" if share else "datacheck.unshare_rows",
+        target=check,
+        actor=user,
+        before=before,
+        after=audit_snapshot(check),
+        company=check.company,
+    )
+    return check
+
+
+def data_checks_purge_expired(now=None):
+    """Delete the checks whose retention has run out, files included."""
+    expired = list(DataCheck.objects.filter(expires_at__lte=now or timezone.now()))
+    for check in expired:
+        folder = check.folder
+        with transaction.atomic():
+            before = audit_snapshot(check)
+            check.delete()
+            audit_record(
+                action="datacheck.expire", target=check, before=before, company=check.company
+            )
+        shutil.rmtree(folder, ignore_errors=True)
+    return len(expired)
+
+
+def study_request(*, check, user, target="", excluded=()):
+    from diagnosis.tasks import run_feasibility_study
+
+    if not check.is_ready:
+        raise ValidationError(_("The data check must finish before a study can run."))
+    names = {column["name"] for column in check.columns}
+    if target and target not in names:
+        raise ValidationError(_("There is no column called '%(name)s'.") % {"name": target})
+    unknown = [name for name in excluded if name not in names]
+    if unknown:
+        raise ValidationError(_("There is no column called '%(name)s'.") % {"name": unknown[0]})
+    with transaction.atomic():
+        Company.objects.select_for_update().filter(pk=check.company_id).first()
+        if active_jobs(check.company) >= settings.ONESTOP_DATA_JOBS_AT_ONCE:
+            raise ValidationError(
+                _(
+                    "%(limit)s data jobs are already running for your company. Wait for one to "
+                    "finish."
+                )
+                % {"limit": settings.ONESTOP_DATA_JOBS_AT_ONCE}
+            )
+        study = FeasibilityStudy.objects.create(
+            data_check=check,
+            target=target,
+            excluded=[name for name in excluded if name != target],
+            requested_by=user,
+            language=translation.get_language() or settings.LANGUAGE_CODE,
+        )
+        audit_record(
+            action="datacheck.study",
+            target=study,
+            actor=user,
+            after=audit_snapshot(study),
+            company=check.company,
+        )
+        transaction.on_commit(lambda: run_feasibility_study.delay(study.pk))
+    return study
+
+
+def study_run(study_id):
+    """The study job: baselines, leakage checks, ONNX export and its check."""
+    if not claim(FeasibilityStudy, study_id):
+        return None
+
+    def work(study, progress):
+        check = study.data_check
+        return run_study(
+            check.folder / "normalised.parquet",
+            check.profile,
+            target=study.target or None,
+            exclude=set(study.excluded),
+            max_rows=settings.ONESTOP_FEASIBILITY_MAX_ROWS,
+            progress=progress,
+        )
+
+    done = run_job(FeasibilityStudy, study_id, work)
+    if done is None:
+        return JobStatus.FAILED
+    result, onnx_bytes = done
+    study = FeasibilityStudy.objects.select_related("data_check").get(pk=study_id)
+    sha = result["model"]["sha256"]
+    study.model_sha256 = sha
+    study.model_path.parent.mkdir(parents=True, exist_ok=True)
+    study.model_path.write_bytes(onnx_bytes)
+    FeasibilityStudy.objects.filter(pk=study_id).update(
+        status=JobStatus.READY,
+        result=result,
+        model_sha256=sha,
+        progress=100,
+        finished_at=timezone.now(),
+    )
+    return JobStatus.READY
+
+
+def latest_ready_check(company):
+    return DataCheck.objects.for_company(company).filter(status=JobStatus.READY).first()

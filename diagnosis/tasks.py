@@ -1,0 +1,27 @@
+from celery import shared_task
+
+from diagnosis.services import datachecks
+
+# Each job claims its record with a conditional update, so redelivery after a lost worker is
+# safe; the soft limit turns a runaway job into a failed one with a reason.
+JOB = {
+    "acks_late": True,
+    "reject_on_worker_lost": True,
+    "soft_time_limit": 1800,
+    "time_limit": 1900,
+}
+
+
+@shared_task(**JOB)
+def profile_data_check(check_id):
+    return datachecks.data_check_profile(check_id)
+
+
+@shared_task(**JOB)
+def run_feasibility_study(study_id):
+    return datachecks.study_run(study_id)
+
+
+@shared_task(acks_late=True, reject_on_worker_lost=True)
+def purge_expired_data_checks():
+    return datachecks.data_checks_purge_expired()
