@@ -6,7 +6,7 @@ import random
 import zipfile
 from pathlib import Path
 
-AI4I = Path(__file__).resolve().parents[2] / "shared" / "data" / "ai4i2020.csv"
+AI4I = Path(__file__).resolve().parent / "data" / "ai4i2020.csv"
 
 
 def write(path, data):
