@@ -178,6 +178,16 @@ ONESTOP_DATA_CHECKS_PER_COMPANY = env_int("ONESTOP_DATA_CHECKS_PER_COMPANY", 50)
 ONESTOP_DATA_JOBS_AT_ONCE = env_int("ONESTOP_DATA_JOBS_AT_ONCE", 3)
 ONESTOP_FEASIBILITY_MAX_ROWS = env_int("ONESTOP_FEASIBILITY_MAX_ROWS", 100_000)
 
+# The model catalog: ONNX artifacts by content hash, and the limits of the sandboxed process
+# that validates each upload (REFERENCE §6).
+ONESTOP_MODEL_ROOT = Path(os.environ.get("ONESTOP_MODEL_ROOT", VAR_DIR / "models"))
+ONESTOP_MAX_MODEL_BYTES = env_int("ONESTOP_MAX_MODEL_BYTES", 500 * 1024 * 1024)
+ONESTOP_ONNX_VALIDATION_MEMORY_BYTES = env_int("ONESTOP_ONNX_VALIDATION_MEMORY_BYTES", 4 * 1024**3)
+ONESTOP_ONNX_VALIDATION_CPU_SECONDS = env_int("ONESTOP_ONNX_VALIDATION_CPU_SECONDS", 60)
+ONESTOP_ONNX_VALIDATION_WALL_SECONDS = env_int("ONESTOP_ONNX_VALIDATION_WALL_SECONDS", 120)
+# A pool whose provider has not reported for this long is shown as unavailable.
+ONESTOP_POOL_HEARTBEAT_SECONDS = env_int("ONESTOP_POOL_HEARTBEAT_SECONDS", 300)
+
 # Fonts embedded in PDF reports: the first that exists is used (Debian: fonts-nanum). Without
 # one, PDFs fall back to a standard Korean font the reader supplies (not embedded).
 ONESTOP_PDF_FONTS = env_list(

@@ -62,6 +62,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", include(("onestop.api.urls", "api"))),
     path("api/v1/", include("diagnosis.api_urls")),
+    path("api/v1/", include("deployment.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api_schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api_schema"), name="api_docs"),
 ]

@@ -11,6 +11,7 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from tests.datacheck_factories import datacheck_objects
+from tests.deployment_factories import deployment_objects
 from tests.diagnosis_factories import diagnosis_objects
 
 MATRIX = yaml.safe_load((Path(__file__).parent / "authz_matrix.yaml").read_text())
@@ -35,6 +36,9 @@ OBJECTS = {
     "diagnosis_share": lambda w: (diagnosis_objects(w).share_a, diagnosis_objects(w).share_b),
     "data_check": lambda w: (datacheck_objects(w).check_a, datacheck_objects(w).check_b),
     "data_study": lambda w: (datacheck_objects(w).study_a, datacheck_objects(w).study_b),
+    "model_family": lambda w: (deployment_objects(w).family_p, deployment_objects(w).family_q),
+    "model_version": lambda w: (deployment_objects(w).version_p, deployment_objects(w).version_q),
+    "pool": lambda w: (deployment_objects(w).pool_x, deployment_objects(w).pool_y),
 }
 
 

@@ -307,3 +307,30 @@ def test_a_study_that_breaks_fails_with_a_reason_and_keeps_the_upload(world):
         assert study.error == translation.gettext(datachecks.UNEXPECTED)
     assert check.source_path.exists()
     assert datachecks.study_run(study.pk) is None  # a redelivered task leaves it alone
+
+
+def test_a_finished_study_adds_a_private_model_to_the_catalog(
+    upload, owner_client, world, django_capture_on_commit_callbacks
+):
+    from deployment.models import ModelFamily, ModelVersion
+
+    upload(files.AI4I)
+    check = DataCheck.objects.get()
+    with django_capture_on_commit_callbacks(execute=True):
+        owner_client.post(
+            reverse("diagnosis:study_start", args=[check.pk]), {"target": "Machine_failure"}
+        )
+    family = ModelFamily.objects.get()
+    assert family.company == world.company_a
+    assert family.visibility == "private"
+    assert family.task == "binary"
+    assert "predictive_maintenance" in family.use_cases
+    version = ModelVersion.objects.get()
+    assert version.state == "published", version.reason
+    assert version.origin == f"study:{FeasibilityStudy.objects.get().pk}"
+    assert {"name": "Type", "type": "category", "value": "L"} in version.input_columns
+    assert {"name": "Torque [Nm]", "type": "number"} in version.input_columns
+    assert version.claimed_metrics["roc_auc"] > 0.9
+    assert "cpu" in version.flavors
+    assert "rbln-atom" not in version.flavors
+    assert not ModelFamily.objects.visible_to_company(world.company_b).exists()

@@ -302,7 +302,51 @@ def study_run(study_id):
         progress=100,
         finished_at=timezone.now(),
     )
+    register_private_model(study, result)
     return JobStatus.READY
+
+
+# The roadmap use cases a study's task serves, so the company's own model meets them in matching.
+TASK_USE_CASES = {
+    "binary": ["predictive_maintenance", "quality_prediction"],
+    "multiclass": ["quality_prediction", "visual_inspection"],
+    "regression": ["quality_prediction", "process_optimisation", "energy_optimisation"],
+    "forecasting": ["demand_forecasting", "energy_optimisation"],
+    "anomaly": ["anomaly_detection", "predictive_maintenance"],
+}
+ENCODING_TYPES = {"number": "number", "0/1": "boolean", "one-hot": "category"}
+
+
+def register_private_model(study, result):
+    """The study's model enters the catalog as the company's private candidate. A failure here
+    never undoes the study: the model stays downloadable."""
+    from deployment.services.catalog import private_model_from_study
+
+    check = study.data_check
+    inputs = []
+    for feature in result["model"]["features"]:
+        column = {
+            "name": feature["column"],
+            "type": ENCODING_TYPES.get(feature["encoding"], "number"),
+        }
+        if "value" in feature:
+            column["value"] = str(feature["value"])
+        inputs.append(column)
+    best = result["scores"].get(result["best"], {})
+    try:
+        private_model_from_study(
+            company=check.company,
+            user=study.requested_by,
+            onnx_path=study.model_path,
+            name=f"{check.original_name} · {study.target or _('unusual rows')}"[:200],
+            task=result["task"],
+            use_cases=TASK_USE_CASES[result["task"]],
+            input_columns=inputs,
+            metrics={k: v for k, v in best.items() if isinstance(v, int | float)},
+            study_id=study.pk,
+        )
+    except Exception:
+        log.exception("Registering the model of study %s failed", study.pk)
 
 
 def latest_ready_check(company):

@@ -18,7 +18,7 @@ from diagnosis.datacheck.exports import profile_csv
 from diagnosis.datacheck.words import study_summary
 from diagnosis.models import DataCheck, FeasibilityStudy
 from diagnosis.services import datachecks
-from diagnosis.uploads import limit_uploads
+from onestop.uploads import limit_uploads
 from onestop.views.access import company_member_required, staff_desk_required
 
 PAGE_SIZE = 20

@@ -1,5 +1,6 @@
-"""The size limit on data uploads, enforced while the body streams in: a file over the limit
-stops being read at the limit, so it never fills the disk or reaches a parser."""
+"""The size limit on file uploads (data samples, ONNX models), enforced while the body
+streams in: a file over the limit stops being stored at the limit, so it never fills the disk
+or reaches a parser."""
 
 from django.conf import settings
 from django.core.files.uploadhandler import StopUpload, TemporaryFileUploadHandler
@@ -35,8 +36,8 @@ class SizeLimitedUploadHandler(TemporaryFileUploadHandler):
         return super().receive_data_chunk(raw_data, start)
 
 
-def limit_uploads(request):
+def limit_uploads(request, limit=None):
     """Install the handler; must run before anything reads request.POST or request.FILES."""
-    handler = SizeLimitedUploadHandler(request)
+    handler = SizeLimitedUploadHandler(request, limit)
     request.upload_handlers = [handler]
     return handler

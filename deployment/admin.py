@@ -1,0 +1,142 @@
+"""The catalog and compute pools in the desk's admin. Officers add models (the file goes
+through the same sandboxed validation as a vendor's upload) and correct pools; consultants
+read. Private models of a company are shown only to the desk members who may see it."""
+
+from django import forms
+from django.contrib import admin
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from deployment.models import ComputePool, ModelFamily, ModelVersion
+from deployment.services import catalog
+from onestop.admin import DeskAdmin, desk_role
+from onestop.models import Company
+
+
+def visible_families(request, queryset, path=""):
+    """Public models, and private ones of companies the desk member may see."""
+    if desk_role(request.user) == "officer":
+        return queryset
+    companies = Company.objects.visible_to_staff(request.user).values("pk")
+    return queryset.filter(
+        Q(**{f"{path}company__isnull": True}) | Q(**{f"{path}company__in": companies})
+    )
+
+
+class VersionInline(admin.TabularInline):
+    model = ModelVersion
+    fields = ["version", "state", "reason", "flavors", "latency_ms", "created_at"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+    show_change_link = True
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(ModelFamily)
+class ModelFamilyAdmin(DeskAdmin):
+    list_display = ["name", "vendor", "company", "task", "visibility", "domestic"]
+    list_filter = ["task", "visibility", "domestic"]
+    search_fields = ["name", "vendor__name", "company__name"]
+    list_select_related = ["vendor", "company"]
+    inlines = [VersionInline]
+
+    def get_queryset(self, request):
+        return visible_families(request, super().get_queryset(request))
+
+    def partner_of(self, obj):
+        return obj.vendor
+
+
+class VersionUploadForm(forms.ModelForm):
+    artifact = forms.FileField(label=_("ONNX file"), help_text=_("A self-contained .onnx file."))
+
+    class Meta:
+        model = ModelVersion
+        fields = ["family", "version", "claimed_metrics", "input_columns"]
+
+
+@admin.register(ModelVersion)
+class ModelVersionAdmin(DeskAdmin):
+    list_display = ["__str__", "state", "size", "validated_at"]
+    list_filter = ["state"]
+    search_fields = ["family__name", "version", "sha256"]
+    list_select_related = ["family"]
+    readonly_fields = [
+        "state",
+        "reason",
+        "sha256",
+        "size",
+        "ir_version",
+        "opsets",
+        "signature",
+        "flavors",
+        "flavor_notes",
+        "latency_ms",
+        "origin",
+        "validated_at",
+    ]
+
+    def get_queryset(self, request):
+        return visible_families(request, super().get_queryset(request), path="family__")
+
+    def get_form(self, request, obj=None, **kwargs):
+        if obj is None:
+            kwargs["form"] = VersionUploadForm
+        return super().get_form(request, obj, **kwargs)
+
+    def get_readonly_fields(self, request, obj=None):
+        return self.readonly_fields if obj is not None else []
+
+    def get_fields(self, request, obj=None):
+        if obj is None:
+            return ["family", "version", "artifact", "claimed_metrics", "input_columns"]
+        return ["family", "version", "claimed_metrics", "input_columns", *self.readonly_fields]
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            return super().save_model(request, obj, form, change)
+        created = catalog.version_create(
+            family=form.cleaned_data["family"],
+            version=form.cleaned_data["version"],
+            chunks=form.cleaned_data["artifact"].chunks(),
+            claimed_metrics=form.cleaned_data.get("claimed_metrics"),
+            input_columns=form.cleaned_data.get("input_columns"),
+            origin="admin",
+            user=request.user,
+        )
+        obj.pk = created.pk
+        return None
+
+    def company_of(self, obj):
+        return obj.family.company
+
+    def partner_of(self, obj):
+        return obj.family.vendor
+
+
+@admin.register(ComputePool)
+class ComputePoolAdmin(DeskAdmin):
+    list_display = [
+        "name",
+        "provider",
+        "flavor",
+        "purpose",
+        "capacity_units",
+        "price_per_unit_hour",
+        "region",
+        "available",
+    ]
+    list_filter = ["flavor", "purpose", "region"]
+    search_fields = ["name", "provider__name"]
+    list_select_related = ["provider"]
+    readonly_fields = ["last_heartbeat", "heartbeat"]
+
+    @admin.display(boolean=True, description=_("available"))
+    def available(self, obj):
+        return obj.is_available
+
+    def partner_of(self, obj):
+        return obj.provider

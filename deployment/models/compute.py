@@ -1,0 +1,131 @@
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class Flavor(models.TextChoices):
+    NVIDIA_H200 = "nvidia-h200", "NVIDIA H200"
+    NVIDIA_A100 = "nvidia-a100", "NVIDIA A100"
+    RBLN_ATOM = "rbln-atom", "Rebellions ATOM"
+    FURIOSA_RNGD = "furiosa-rngd", "FuriosaAI RNGD"
+    CPU = "cpu", "CPU"
+
+
+# kind, domestic, how it runs ONNX, and a rough speed-up over this server's CPU used only for
+# cost estimates until an endpoint measures the real latency.
+FLAVOR_SPECS = {
+    Flavor.NVIDIA_H200: {
+        "kind": "gpu",
+        "domestic": False,
+        "runtime": "CUDAExecutionProvider",
+        "speedup": 8.0,
+    },
+    Flavor.NVIDIA_A100: {
+        "kind": "gpu",
+        "domestic": False,
+        "runtime": "CUDAExecutionProvider",
+        "speedup": 5.0,
+    },
+    Flavor.RBLN_ATOM: {"kind": "npu", "domestic": True, "runtime": "rebel", "speedup": 4.0},
+    Flavor.FURIOSA_RNGD: {"kind": "npu", "domestic": True, "runtime": "furiosa", "speedup": 4.0},
+    Flavor.CPU: {
+        "kind": "cpu",
+        "domestic": False,
+        "runtime": "CPUExecutionProvider",
+        "speedup": 1.0,
+    },
+}
+
+
+def runtime_installed(flavor):
+    """Whether this server can run the flavor's runtime itself (else it is emulated on CPU)."""
+    runtime = FLAVOR_SPECS[flavor]["runtime"]
+    if runtime.endswith("ExecutionProvider"):
+        import onnxruntime
+
+        return runtime in onnxruntime.get_available_providers()
+    import importlib.util
+
+    return importlib.util.find_spec(runtime) is not None
+
+
+class ComputePoolQuerySet(models.QuerySet):
+    def reporting(self, now=None):
+        """Pools whose provider reported recently: the ones a company can be matched to."""
+        cutoff = (now or timezone.now()) - timedelta(
+            seconds=settings.ONESTOP_POOL_HEARTBEAT_SECONDS
+        )
+        return self.filter(last_heartbeat__gte=cutoff)
+
+
+class ComputePool(models.Model):
+    """Accelerators a compute provider offers: how many, what they cost, where they are."""
+
+    class Purpose(models.TextChoices):
+        TRAINING = "training", _("training")
+        INFERENCE = "inference", _("inference")
+        BOTH = "both", _("training and inference")
+
+    provider = models.ForeignKey("onestop.Partner", on_delete=models.PROTECT, related_name="pools")
+    name = models.CharField(_("name"), max_length=200)
+    flavor = models.CharField(_("flavor"), max_length=20, choices=Flavor.choices)
+    purpose = models.CharField(
+        _("purpose"), max_length=10, choices=Purpose.choices, default=Purpose.BOTH
+    )
+    capacity_units = models.PositiveIntegerField(_("capacity (units)"))
+    h100_factor = models.DecimalField(
+        _("H100-equivalent per unit"), max_digits=6, decimal_places=3, default=1
+    )
+    price_per_unit_hour = models.DecimalField(
+        _("price per unit-hour (KRW)"), max_digits=12, decimal_places=0
+    )
+    region = models.CharField(
+        _("region"), max_length=50, help_text=_("A Korean region code, or 'overseas'.")
+    )
+    runtime = models.CharField(_("runtime"), max_length=100, blank=True)
+    last_heartbeat = models.DateTimeField(null=True, blank=True)
+    heartbeat = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = ComputePoolQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("compute pool")
+        verbose_name_plural = _("compute pools")
+        ordering = ["provider", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["provider", "name"], name="pool_unique_per_provider"),
+            models.CheckConstraint(
+                condition=models.Q(price_per_unit_hour__gte=0), name="pool_price_not_negative"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.name} ({self.get_flavor_display()})"
+
+    @property
+    def kind(self):
+        return FLAVOR_SPECS[self.flavor]["kind"]
+
+    @property
+    def domestic(self):
+        return FLAVOR_SPECS[self.flavor]["domestic"]
+
+    @property
+    def in_korea(self):
+        return self.region != "overseas"
+
+    @property
+    def is_available(self):
+        if self.last_heartbeat is None:
+            return False
+        age = timezone.now() - self.last_heartbeat
+        return age.total_seconds() <= settings.ONESTOP_POOL_HEARTBEAT_SECONDS
+
+    @property
+    def emulated(self):
+        """True when this server runs the flavor's models on its CPU instead."""
+        return not runtime_installed(self.flavor)

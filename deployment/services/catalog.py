@@ -1,0 +1,185 @@
+"""The model catalog: families, versions stored by content hash, validation in the sandbox,
+and the company's own models from its feasibility studies."""
+
+import hashlib
+import uuid
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from deployment.models import ModelFamily, ModelVersion
+from deployment.models.catalog import artifact_path
+from deployment.validation.sandbox import SandboxLimits, validate_file
+from onestop.services.audit import audit_record, audit_snapshot
+
+COPY_CHUNK = 1024 * 1024
+
+
+def sandbox_limits():
+    return SandboxLimits(
+        memory_bytes=settings.ONESTOP_ONNX_VALIDATION_MEMORY_BYTES,
+        cpu_seconds=settings.ONESTOP_ONNX_VALIDATION_CPU_SECONDS,
+        wall_seconds=settings.ONESTOP_ONNX_VALIDATION_WALL_SECONDS,
+    )
+
+
+def store_artifact(chunks):
+    """Stream chunks to the model store; returns (sha256, size). The same bytes are one file."""
+    incoming = settings.ONESTOP_MODEL_ROOT / "incoming"
+    incoming.mkdir(parents=True, exist_ok=True)
+    temporary = incoming / uuid.uuid4().hex
+    digest, size = hashlib.sha256(), 0
+    try:
+        with open(temporary, "wb") as out:
+            for chunk in chunks:
+                size += len(chunk)
+                if size > settings.ONESTOP_MAX_MODEL_BYTES:
+                    raise ValidationError(
+                        _("The model is larger than the %(limit)s MB limit.")
+                        % {"limit": settings.ONESTOP_MAX_MODEL_BYTES // (1024 * 1024)}
+                    )
+                digest.update(chunk)
+                out.write(chunk)
+        sha = digest.hexdigest()
+        target = artifact_path(sha)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if target.exists():
+            temporary.unlink()
+        else:
+            temporary.replace(target)
+        return sha, size
+    finally:
+        temporary.unlink(missing_ok=True)
+
+
+def file_chunks(path):
+    with open(path, "rb") as f:
+        while chunk := f.read(COPY_CHUNK):
+            yield chunk
+
+
+def version_create(
+    *,
+    family,
+    version,
+    chunks,
+    claimed_metrics=None,
+    input_columns=None,
+    origin="",
+    user=None,
+    api_key=None,
+):
+    """Store the artifact and queue its validation; the version is usable once published."""
+    from deployment.tasks import validate_model_version
+
+    if ModelVersion.objects.filter(family=family, version=version).exists():
+        raise ValidationError(
+            {"version": _("This model already has a version '%(v)s'.") % {"v": version}}
+        )
+    sha, size = store_artifact(chunks)
+    with transaction.atomic():
+        created = ModelVersion.objects.create(
+            family=family,
+            version=version,
+            sha256=sha,
+            size=size,
+            claimed_metrics=claimed_metrics or {},
+            input_columns=input_columns or [],
+            origin=origin,
+            uploaded_by=user if user is not None and user.is_authenticated else None,
+        )
+        audit_record(
+            action="model.upload",
+            target=created,
+            actor=user,
+            api_key=api_key,
+            after=audit_snapshot(created),
+            company=family.company,
+            partner=family.vendor,
+        )
+        transaction.on_commit(lambda: validate_model_version.delay(created.pk))
+    return created
+
+
+def version_validate(version_id):
+    """The validation job: claim the version, run the sandbox, publish or reject with reason."""
+    claimed = ModelVersion.objects.filter(
+        pk=version_id, state__in=(ModelVersion.State.UPLOADED, ModelVersion.State.VALIDATING)
+    ).update(state=ModelVersion.State.VALIDATING)
+    if not claimed:
+        return None
+    version = ModelVersion.objects.get(pk=version_id)
+    report = validate_file(version.artifact_path, sandbox_limits())
+    if report.get("accepted") and report.get("sha256") != version.sha256:
+        report = {"accepted": False, "reason": "the stored file changed after upload"}
+    fields = {"validated_at": timezone.now()}
+    if report.get("accepted"):
+        fields.update(
+            state=ModelVersion.State.PUBLISHED,
+            reason="",
+            ir_version=report["ir_version"],
+            opsets=report["opsets"],
+            signature=report["signature"],
+            latency_ms=report["latency_ms"],
+            flavors=[f["flavor"] for f in report["flavors"] if f["fits"]],
+            flavor_notes=report["flavors"],
+        )
+    else:
+        fields.update(state=ModelVersion.State.REJECTED, reason=report["reason"])
+    ModelVersion.objects.filter(pk=version_id).update(**fields)
+    return fields["state"]
+
+
+def family_create(*, vendor=None, company=None, user=None, api_key=None, **fields):
+    family = ModelFamily(
+        vendor=vendor,
+        company=company,
+        visibility=ModelFamily.Visibility.PRIVATE if company else ModelFamily.Visibility.PUBLIC,
+        **fields,
+    )
+    family.full_clean()
+    with transaction.atomic():
+        family.save()
+        audit_record(
+            action="model.create",
+            target=family,
+            actor=user,
+            api_key=api_key,
+            after=audit_snapshot(family),
+            company=company,
+            partner=vendor,
+        )
+    return family
+
+
+def private_model_from_study(
+    *, company, user, onnx_path, name, task, use_cases, input_columns, metrics, study_id
+):
+    """A company's own model (its feasibility study's best baseline) as a private version."""
+    family = ModelFamily.objects.filter(company=company, name=name).first()
+    if family is None:
+        family = family_create(
+            company=company,
+            user=user,
+            name=name,
+            task=task,
+            use_cases=use_cases,
+            description_ko="데이터 진단의 실현 가능성 검토에서 학습한 우리 회사 전용 모델입니다.",
+            description_en=(
+                "The company's own model, trained by the data check's feasibility study."
+            ),
+            licence="company-owned",
+            domestic=True,
+        )
+    return version_create(
+        family=family,
+        version=f"study-{study_id}",
+        chunks=file_chunks(onnx_path),
+        claimed_metrics=metrics,
+        input_columns=input_columns,
+        origin=f"study:{study_id}",
+        user=user,
+    )

@@ -1,0 +1,9 @@
+from celery import shared_task
+
+from deployment.services import catalog
+
+
+@shared_task(acks_late=True, reject_on_worker_lost=True, soft_time_limit=600, time_limit=660)
+def validate_model_version(version_id):
+    # Safe to run twice: the job claims the version with a conditional update.
+    return catalog.version_validate(version_id)

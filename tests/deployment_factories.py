@@ -1,0 +1,69 @@
+"""Catalog and compute objects for tests."""
+
+from datetime import timedelta
+
+from django.utils import timezone
+
+from deployment.models import ComputePool, ModelFamily, ModelVersion
+from onestop.models import Partner
+from tests import factories
+
+
+def family(vendor=None, company=None, **fields):
+    defaults = {"name": f"Model {ModelFamily.objects.count() + 1}", "task": "binary"}
+    return ModelFamily.objects.create(
+        vendor=vendor,
+        company=company,
+        visibility="private" if company else "public",
+        **{**defaults, **fields},
+    )
+
+
+def version(of, **fields):
+    defaults = {
+        "version": f"1.{ModelVersion.objects.count()}",
+        "sha256": "0" * 64,
+        "size": 1,
+        "state": "published",
+        "flavors": ["cpu", "nvidia-h200", "rbln-atom", "furiosa-rngd"],
+        "latency_ms": {"batch_1": 0.5, "batch_32": 2.0},
+    }
+    return ModelVersion.objects.create(family=of, **{**defaults, **fields})
+
+
+def provider(name=None):
+    return factories.make_partner(name=name, kind=Partner.Kind.COMPUTE_PROVIDER)
+
+
+def pool(provider_partner=None, reporting=True, **fields):
+    defaults = {
+        "name": f"Pool {ComputePool.objects.count() + 1}",
+        "flavor": "rbln-atom",
+        "purpose": "inference",
+        "capacity_units": 8,
+        "price_per_unit_hour": 1000,
+        "region": "daejeon",
+    }
+    return ComputePool.objects.create(
+        provider=provider_partner or provider(),
+        last_heartbeat=timezone.now() - timedelta(seconds=10) if reporting else None,
+        **{**defaults, **fields},
+    )
+
+
+class DeploymentObjects:
+    """Vendor P's and vendor Q's models and versions; two providers' pools."""
+
+    def __init__(self, world):
+        self.family_p = family(world.partner_p, name="P model")
+        self.family_q = family(world.partner_q, name="Q model")
+        self.version_p = version(self.family_p)
+        self.version_q = version(self.family_q)
+        self.pool_x = pool(name="X pool")
+        self.pool_y = pool(name="Y pool")
+
+
+def deployment_objects(world):
+    if not hasattr(world, "_deployment"):
+        world._deployment = DeploymentObjects(world)
+    return world._deployment
