@@ -1,9 +1,16 @@
 from celery import shared_task
 
-from deployment.services import catalog
+from deployment.services import catalog, pools
 
 
 @shared_task(acks_late=True, reject_on_worker_lost=True, soft_time_limit=600, time_limit=660)
 def validate_model_version(version_id):
     # Safe to run twice: the job claims the version with a conditional update.
     return catalog.version_validate(version_id)
+
+
+@shared_task(acks_late=True, reject_on_worker_lost=True)
+def local_pools_heartbeat():
+    """The pools this server serves itself report through the server's own worker: if the
+    worker stops, they turn unavailable like any silent pool."""
+    return pools.local_heartbeat()

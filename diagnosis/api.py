@@ -181,3 +181,66 @@ class AssessmentDetailApi(ApiView):
     def get(self, request, pk):
         assessment = get_object_or_404(readable_assessments(request), pk=pk)
         return Response(AssessmentDetailOutput(detail(build_report(assessment))).data)
+
+
+def readable_companies(request):
+    """Companies whose matches the caller may read: members, the partners the company shared
+    its diagnosis with, and the desk members who see the company."""
+    if isinstance(request.auth, ApiKey):
+        return Company.objects.filter(diagnosis_shares__partner=request.auth.partner)
+    user = request.user
+    allowed = Q(memberships__user=user) | Q(diagnosis_shares__partner__memberships__user=user)
+    if user.is_staff:
+        allowed |= Q(pk__in=Company.objects.visible_to_staff(user).values("pk"))
+    return Company.objects.filter(pk__in=Company.objects.filter(allowed).values("pk"))
+
+
+class MatchOutput(serializers.Serializer):
+    model = serializers.DictField()
+    pool = serializers.DictField()
+    score = serializers.FloatField()
+    parts = serializers.DictField(child=serializers.IntegerField())
+    reasons = serializers.DictField(child=serializers.CharField())
+    latency_ms = serializers.FloatField()
+    units = serializers.IntegerField()
+    monthly_cost_krw = serializers.IntegerField()
+
+
+def match_data(match):
+    version, pool = match.version, match.pool
+    return {
+        "model": {
+            "version_id": version.pk,
+            "name": version.family.name,
+            "version": version.version,
+            "task": version.family.task,
+            "vendor": version.family.vendor.name if version.family.vendor else None,
+            "own_model": version.family.company_id is not None,
+        },
+        "pool": {
+            "id": pool.pk,
+            "name": pool.name,
+            "flavor": pool.flavor,
+            "provider": pool.provider.name,
+            "region": pool.region,
+            "emulated": pool.emulated,
+        },
+        "score": match.total,
+        "parts": match.parts,
+        "reasons": match.reasons,
+        "latency_ms": round(match.latency_ms, 4),
+        "units": match.units,
+        "monthly_cost_krw": match.monthly_cost,
+    }
+
+
+class CompanyMatchesApi(ApiView):
+    @extend_schema(
+        responses=MatchOutput(many=True),
+        summary="Ranked (model, pool) matches for a company, with reasons and monthly cost",
+    )
+    def get(self, request, pk):
+        from diagnosis.matching.rank import rank
+
+        company = get_object_or_404(readable_companies(request), pk=pk)
+        return Response({"company": company.pk, "results": [match_data(m) for m in rank(company)]})

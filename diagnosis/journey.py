@@ -29,3 +29,21 @@ def diagnose_step(company):
             "level": latest.result.level,
         },
     )
+
+
+def match_step(company):
+    """(state, url, status line) for the journey's matching step."""
+    from diagnosis.models import MatchChoice
+
+    choice = (
+        MatchChoice.objects.filter(company=company)
+        .select_related("version__family", "pool")
+        .first()
+    )
+    if choice is None:
+        return "todo", reverse("diagnosis:matching"), None
+    return (
+        "done",
+        reverse("diagnosis:matching"),
+        _("Chosen: %(model)s on %(pool)s.") % {"model": choice.version, "pool": choice.pool},
+    )

@@ -25,3 +25,10 @@ def run_feasibility_study(study_id):
 @shared_task(acks_late=True, reject_on_worker_lost=True)
 def purge_expired_data_checks():
     return datachecks.data_checks_purge_expired()
+
+
+@shared_task(**JOB)
+def evaluate_on_company_data(evaluation_id):
+    from diagnosis.services import matching
+
+    return matching.evaluation_run(evaluation_id)

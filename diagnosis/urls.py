@@ -1,6 +1,6 @@
 from django.urls import path
 
-from diagnosis.views import answering, assessment, datachecks, home, report, sharing
+from diagnosis.views import answering, assessment, datachecks, home, matching, report, sharing
 
 app_name = "diagnosis"
 
@@ -40,6 +40,16 @@ urlpatterns = [
         "consultant/data/<int:pk>/profile.csv",
         datachecks.consultant_data_check_csv,
         name="consultant_data_check_csv",
+    ),
+    path("matching/", matching.matching_home, name="matching"),
+    path("matching/needs/", matching.needs_update, name="matching_needs"),
+    path("matching/choose/", matching.match_choose, name="match_choose"),
+    path("matching/models/<int:pk>/evaluate/", matching.evaluation_start, name="match_evaluate"),
+    path("matching/models/<int:pk>/columns/", matching.column_mapping, name="match_columns"),
+    path(
+        "consultant/companies/<int:pk>/matching/",
+        matching.consultant_matching,
+        name="consultant_matching",
     ),
     path("consultant/assessments/<int:pk>/", report.consultant_report, name="consultant_report"),
     path(

@@ -34,6 +34,10 @@ app.conf.update(
             "task": "onestop.tasks.purge_idempotency_records",
             "schedule": 3600.0,
         },
+        "local-pools-heartbeat": {
+            "task": "deployment.tasks.local_pools_heartbeat",
+            "schedule": 60.0,
+        },
         "purge-expired-data-checks": {
             "task": "diagnosis.tasks.purge_expired_data_checks",
             "schedule": 3600.0,

@@ -222,8 +222,14 @@ X_FRAME_OPTIONS = "DENY"
 
 # The dashboard's journey: the apps that provide its steps (project wiring, so the core does
 # not import them).
-ONESTOP_JOURNEY_STEPS = {"diagnose": "diagnosis.journey.diagnose_step"}
-ONESTOP_DEMO_SEEDERS = ["diagnosis.demo.seed_demo_diagnosis"]
+ONESTOP_JOURNEY_STEPS = {
+    "diagnose": "diagnosis.journey.diagnose_step",
+    "match": "diagnosis.journey.match_step",
+}
+ONESTOP_DEMO_SEEDERS = [
+    "diagnosis.demo.seed_demo_diagnosis",
+    "deployment.demo.seed_demo_catalog",
+]
 
 # Partner API.
 API_KEY_PREFIX = "os"

@@ -61,6 +61,8 @@ class DeploymentObjects:
         self.version_q = version(self.family_q)
         self.pool_x = pool(name="X pool")
         self.pool_y = pool(name="Y pool")
+        self.private_a = version(family(company=world.company_a, name="A own model"))
+        self.private_b = version(family(company=world.company_b, name="B own model"))
 
 
 def deployment_objects(world):

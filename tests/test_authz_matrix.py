@@ -39,6 +39,12 @@ OBJECTS = {
     "model_family": lambda w: (deployment_objects(w).family_p, deployment_objects(w).family_q),
     "model_version": lambda w: (deployment_objects(w).version_p, deployment_objects(w).version_q),
     "pool": lambda w: (deployment_objects(w).pool_x, deployment_objects(w).pool_y),
+    # A company that shared its diagnosis with partner P (B with Q).
+    "shared_company": lambda w: (
+        diagnosis_objects(w).share_a.company,
+        diagnosis_objects(w).share_b.company,
+    ),
+    "company_model": lambda w: (deployment_objects(w).private_a, deployment_objects(w).private_b),
 }
 
 

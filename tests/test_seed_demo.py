@@ -45,3 +45,27 @@ def test_seed_demo_leaves_a_submitted_diagnosis_with_peers(db, client):
     hanbit = Assessment.objects.get(company__name="한빛정밀")
     assert hanbit.result.respondent_count == 2
     assert Assessment.objects.submitted().count() == 25
+
+
+def test_the_demo_catalog_holds_real_validated_models_and_pools(db):
+    from deployment.models import ComputePool, ModelVersion
+    from deployment.services.pools import local_heartbeat
+    from diagnosis.matching.rank import rank
+
+    call_command("seed_demo")
+    versions = ModelVersion.objects.select_related("family")
+    assert versions.count() == 5
+    assert all(v.state == "published" for v in versions), [v.reason for v in versions]
+    by_task = {v.family.task: v for v in versions}
+    assert set(by_task) == {"binary", "regression", "image", "forecasting", "anomaly"}
+    # Claimed metrics were measured on held-out rows, not typed in.
+    assert 0.85 < by_task["binary"].claimed_metrics["roc_auc"] < 1
+    assert "rbln-atom" in by_task["binary"].flavors  # standard operators only: NPUs take it
+    assert "rbln-atom" not in by_task["anomaly"].flavors  # a forest: GPUs and CPUs only
+    assert ComputePool.objects.count() == 4
+    assert local_heartbeat() == 3
+    hanbit = Company.objects.get(name="한빛정밀")
+    matches = rank(hanbit)
+    assert matches
+    assert {m.pool.flavor for m in matches} >= {"rbln-atom", "furiosa-rngd", "cpu"}
+    assert all(m.pool.purpose != "training" for m in matches)

@@ -1,3 +1,5 @@
+import hashlib
+import json
 from pathlib import Path
 
 from django.conf import settings
@@ -130,6 +132,11 @@ class ModelVersion(models.Model):
     flavor_notes = models.JSONField(default=list, blank=True)  # why each flavor can or cannot
     latency_ms = models.JSONField(default=dict, blank=True)  # measured on CPU at validation
     origin = models.CharField(max_length=100, blank=True)  # "partner-api", "admin", "study:12"
+    # Derived on save, so ranking thousands of versions reads plain columns, not JSON.
+    flavor_mask = models.PositiveIntegerField(default=0)
+    latency_b1_ms = models.FloatField(null=True, blank=True)
+    claimed_score = models.FloatField(null=True, blank=True)
+    inputs_key = models.CharField(max_length=40, blank=True)
     uploaded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
@@ -150,6 +157,21 @@ class ModelVersion(models.Model):
     def __str__(self):
         return f"{self.family.name} {self.version}"
 
+    def save(self, *args, **kwargs):
+        self.derive()
+        if kwargs.get("update_fields") is not None:
+            kwargs["update_fields"] = {*kwargs["update_fields"], *DERIVED_FIELDS}
+        super().save(*args, **kwargs)
+
+    def derive(self):
+        from deployment.models.compute import flavor_mask
+
+        self.flavor_mask = flavor_mask(self.flavors or [])
+        self.latency_b1_ms = (self.latency_ms or {}).get("batch_1")
+        self.claimed_score = metric_score(self.claimed_metrics or {})
+        canonical = json.dumps(self.input_columns or [], sort_keys=True, ensure_ascii=False)
+        self.inputs_key = hashlib.sha1(canonical.encode(), usedforsecurity=False).hexdigest()
+
     @property
     def artifact_path(self):
         return artifact_path(self.sha256)
@@ -157,6 +179,27 @@ class ModelVersion(models.Model):
     @property
     def latency_batch_1(self):
         return (self.latency_ms or {}).get("batch_1")
+
+
+DERIVED_FIELDS = ("flavor_mask", "latency_b1_ms", "claimed_score", "inputs_key")
+# Metrics a vendor may claim, each mapped to 0 (no better than guessing) … 1 (perfect).
+METRIC_SCALES = {
+    "roc_auc": lambda v: (v - 0.5) / 0.5,
+    "r2": lambda v: v,
+    "f1": lambda v: v,
+    "accuracy": lambda v: v,
+    "balanced_accuracy": lambda v: (v - 0.5) / 0.5,
+    "pr_auc": lambda v: v,
+}
+
+
+def metric_score(metrics):
+    """The first metric OneStop can put on a 0–1 scale, or None."""
+    for name, scale in METRIC_SCALES.items():
+        value = metrics.get(name)
+        if isinstance(value, int | float):
+            return max(0.0, min(1.0, float(scale(value))))
+    return None
 
 
 def artifact_path(sha256):

@@ -40,6 +40,14 @@ FLAVOR_SPECS = {
 }
 
 
+FLAVOR_BITS = {flavor: 1 << i for i, flavor in enumerate(Flavor.values)}
+
+
+def flavor_mask(flavors):
+    """The flavors as bits, so a ranking tests thousands of versions against a pool at once."""
+    return sum(FLAVOR_BITS.get(f, 0) for f in set(flavors))
+
+
 def runtime_installed(flavor):
     """Whether this server can run the flavor's runtime itself (else it is emulated on CPU)."""
     runtime = FLAVOR_SPECS[flavor]["runtime"]
@@ -86,6 +94,11 @@ class ComputePool(models.Model):
         _("region"), max_length=50, help_text=_("A Korean region code, or 'overseas'.")
     )
     runtime = models.CharField(_("runtime"), max_length=100, blank=True)
+    local = models.BooleanField(
+        _("served by this server"),
+        default=False,
+        help_text=_("This server runs the pool's models itself and reports its heartbeat."),
+    )
     last_heartbeat = models.DateTimeField(null=True, blank=True)
     heartbeat = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)

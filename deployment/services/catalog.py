@@ -16,6 +16,17 @@ from deployment.validation.sandbox import SandboxLimits, validate_file
 from onestop.services.audit import audit_record, audit_snapshot
 
 COPY_CHUNK = 1024 * 1024
+VALIDATION_FIELDS = (
+    "state",
+    "reason",
+    "ir_version",
+    "opsets",
+    "signature",
+    "latency_ms",
+    "flavors",
+    "flavor_notes",
+    "validated_at",
+)
 
 
 def sandbox_limits():
@@ -115,22 +126,21 @@ def version_validate(version_id):
     report = validate_file(version.artifact_path, sandbox_limits())
     if report.get("accepted") and report.get("sha256") != version.sha256:
         report = {"accepted": False, "reason": "the stored file changed after upload"}
-    fields = {"validated_at": timezone.now()}
+    version.validated_at = timezone.now()
     if report.get("accepted"):
-        fields.update(
-            state=ModelVersion.State.PUBLISHED,
-            reason="",
-            ir_version=report["ir_version"],
-            opsets=report["opsets"],
-            signature=report["signature"],
-            latency_ms=report["latency_ms"],
-            flavors=[f["flavor"] for f in report["flavors"] if f["fits"]],
-            flavor_notes=report["flavors"],
-        )
+        version.state = ModelVersion.State.PUBLISHED
+        version.reason = ""
+        version.ir_version = report["ir_version"]
+        version.opsets = report["opsets"]
+        version.signature = report["signature"]
+        version.latency_ms = report["latency_ms"]
+        version.flavors = [f["flavor"] for f in report["flavors"] if f["fits"]]
+        version.flavor_notes = report["flavors"]
     else:
-        fields.update(state=ModelVersion.State.REJECTED, reason=report["reason"])
-    ModelVersion.objects.filter(pk=version_id).update(**fields)
-    return fields["state"]
+        version.state = ModelVersion.State.REJECTED
+        version.reason = report["reason"]
+    version.save(update_fields=VALIDATION_FIELDS)
+    return version.state
 
 
 def family_create(*, vendor=None, company=None, user=None, api_key=None, **fields):

@@ -41,3 +41,22 @@ def pool_update(*, pool, fields, user=None, api_key=None):
         api_key=api_key,
         partner=pool.provider,
     )
+
+
+def local_heartbeat():
+    import os
+
+    from django.utils import timezone
+
+    load = os.getloadavg()[0] / (os.cpu_count() or 1)
+    count = 0
+    for pool in ComputePool.objects.filter(local=True):
+        pool.last_heartbeat = timezone.now()
+        pool.heartbeat = {
+            "free_units": pool.capacity_units,
+            "utilisation": round(min(1.0, load), 3),
+            "message": "served by this server",
+        }
+        pool.save(update_fields=["last_heartbeat", "heartbeat"])
+        count += 1
+    return count

@@ -8,6 +8,13 @@ from diagnosis.models.assessment import (
 )
 from diagnosis.models.benchmark import CohortScore
 from diagnosis.models.datacheck import DataCheck, FeasibilityStudy, JobStatus
+from diagnosis.models.matching import (
+    ColumnMapping,
+    DataEvaluation,
+    MatchChoice,
+    MatchingNeeds,
+    MatchingPolicy,
+)
 from diagnosis.models.questionnaire import Questionnaire
 
 __all__ = [
@@ -15,10 +22,15 @@ __all__ = [
     "Assessment",
     "AssessmentResult",
     "CohortScore",
+    "ColumnMapping",
     "DataCheck",
+    "DataEvaluation",
     "DiagnosisShare",
     "FeasibilityStudy",
     "JobStatus",
+    "MatchChoice",
+    "MatchingNeeds",
+    "MatchingPolicy",
     "Questionnaire",
     "Respondent",
     "ReviewComment",

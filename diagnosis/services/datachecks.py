@@ -56,14 +56,7 @@ def data_check_create(*, company, user, upload, sheet=""):
                 _("Your company keeps %(limit)s data checks at most. Delete old ones first.")
                 % {"limit": settings.ONESTOP_DATA_CHECKS_PER_COMPANY}
             )
-        if active_jobs(company) >= settings.ONESTOP_DATA_JOBS_AT_ONCE:
-            raise ValidationError(
-                _(
-                    "%(limit)s data jobs are already running for your company. Wait for one to "
-                    "finish."
-                )
-                % {"limit": settings.ONESTOP_DATA_JOBS_AT_ONCE}
-            )
+        ensure_job_capacity(company)
         check = DataCheck(
             company=company,
             uploaded_by=user,
@@ -101,11 +94,23 @@ def store_upload(upload, target):
     return digest.hexdigest()
 
 
+def ensure_job_capacity(company):
+    """Costly work is rationed per company (OWASP ASVS V2.4.1); call under the company lock."""
+    if active_jobs(company) >= settings.ONESTOP_DATA_JOBS_AT_ONCE:
+        raise ValidationError(
+            _("%(limit)s data jobs are already running for your company. Wait for one to finish.")
+            % {"limit": settings.ONESTOP_DATA_JOBS_AT_ONCE}
+        )
+
+
 def active_jobs(company):
+    from diagnosis.models import DataEvaluation
+
     active = (JobStatus.QUEUED, JobStatus.RUNNING)
     return (
         DataCheck.objects.filter(company=company, status__in=active).count()
         + FeasibilityStudy.objects.filter(data_check__company=company, status__in=active).count()
+        + DataEvaluation.objects.filter(company=company, status__in=active).count()
     )
 
 
@@ -244,14 +249,7 @@ def study_request(*, check, user, target="", excluded=()):
         raise ValidationError(_("There is no column called '%(name)s'.") % {"name": unknown[0]})
     with transaction.atomic():
         Company.objects.select_for_update().filter(pk=check.company_id).first()
-        if active_jobs(check.company) >= settings.ONESTOP_DATA_JOBS_AT_ONCE:
-            raise ValidationError(
-                _(
-                    "%(limit)s data jobs are already running for your company. Wait for one to "
-                    "finish."
-                )
-                % {"limit": settings.ONESTOP_DATA_JOBS_AT_ONCE}
-            )
+        ensure_job_capacity(check.company)
         study = FeasibilityStudy.objects.create(
             data_check=check,
             target=target,

@@ -1,0 +1,158 @@
+"""Matching's state changes: the company's needs, column corrections, measuring a model on the
+company's data, and the match the company picks."""
+
+import logging
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from deployment.models import ComputePool, ModelVersion
+from diagnosis.datacheck.errors import UnreadableFile
+from diagnosis.matching.evaluate import evaluate
+from diagnosis.models import ColumnMapping, DataEvaluation, JobStatus, MatchChoice, MatchingNeeds
+from diagnosis.services.datachecks import (
+    UNEXPECTED,
+    claim,
+    ensure_job_capacity,
+    latest_ready_check,
+)
+from onestop.models import Company
+from onestop.services.audit import audit_record, audit_snapshot
+
+log = logging.getLogger(__name__)
+
+
+def visible_version(company, pk):
+    return (
+        ModelVersion.objects.published()
+        .visible_to_company(company)
+        .select_related("family")
+        .get(pk=pk)
+    )
+
+
+@transaction.atomic
+def needs_save(*, company, user, **fields):
+    needs, _created = MatchingNeeds.objects.get_or_create(company=company)
+    before = audit_snapshot(needs)
+    for name, value in fields.items():
+        setattr(needs, name, value)
+    needs.full_clean()
+    needs.save()
+    audit_record(
+        action="matching.needs",
+        target=needs,
+        actor=user,
+        before=before,
+        after=audit_snapshot(needs),
+        company=company,
+    )
+    return needs
+
+
+@transaction.atomic
+def mapping_save(*, company, user, version, corrections, columns):
+    names = {c["name"] for c in columns}
+    unknown = [c for c in corrections.values() if c and c not in names]
+    if unknown:
+        raise ValidationError(_("There is no column called '%(name)s'.") % {"name": unknown[0]})
+    mapping, _created = ColumnMapping.objects.update_or_create(
+        company=company, version=version, defaults={"corrections": corrections, "updated_by": user}
+    )
+    return mapping
+
+
+def evaluation_request(*, company, user, version, target=""):
+    from diagnosis.tasks import evaluate_on_company_data
+
+    check = latest_ready_check(company)
+    if check is None:
+        raise ValidationError(_("Upload and profile a sample of your data first."))
+    target = target or (check.readiness or {}).get("label") or ""
+    if target not in {c["name"] for c in check.columns}:
+        raise ValidationError(_("Choose the column the model should predict."))
+    with transaction.atomic():
+        Company.objects.select_for_update().filter(pk=company.pk).first()
+        ensure_job_capacity(company)
+        evaluation = DataEvaluation.objects.create(
+            company=company,
+            version=version,
+            data_check=check,
+            target=target,
+            requested_by=user,
+            language=translation.get_language() or "ko",
+        )
+        transaction.on_commit(lambda: evaluate_on_company_data.delay(evaluation.pk))
+    return evaluation
+
+
+def evaluation_run(evaluation_id):
+    if not claim(DataEvaluation, evaluation_id):
+        return None
+    evaluation = DataEvaluation.objects.select_related("version__family", "data_check").get(
+        pk=evaluation_id
+    )
+    corrections = (
+        ColumnMapping.objects.filter(company_id=evaluation.company_id, version=evaluation.version)
+        .values_list("corrections", flat=True)
+        .first()
+    )
+    with translation.override(evaluation.language):
+        try:
+            metric, value, score, rows, mapping = evaluate(
+                evaluation.version, evaluation.data_check, evaluation.target, corrections
+            )
+        except UnreadableFile as exc:
+            return fail(evaluation_id, str(exc))
+        except Exception:
+            log.exception(
+                "Evaluating version %s on data check %s failed",
+                evaluation.version_id,
+                evaluation.data_check_id,
+            )
+            return fail(evaluation_id, _(UNEXPECTED))
+    DataEvaluation.objects.filter(pk=evaluation_id).update(
+        status=JobStatus.READY,
+        metric=metric,
+        value=value,
+        score=score,
+        rows=rows,
+        mapping=mapping,
+        progress=100,
+        finished_at=timezone.now(),
+    )
+    return JobStatus.READY
+
+
+def fail(evaluation_id, message):
+    DataEvaluation.objects.filter(pk=evaluation_id).update(
+        status=JobStatus.FAILED, error=message, finished_at=timezone.now()
+    )
+    return JobStatus.FAILED
+
+
+@transaction.atomic
+def choice_make(*, company, user, match):
+    choice = MatchChoice.objects.create(
+        company=company,
+        version=match.version,
+        pool=match.pool,
+        score=match.total,
+        parts=match.parts,
+        monthly_cost_krw=match.monthly_cost,
+        chosen_by=user,
+    )
+    audit_record(
+        action="matching.choose",
+        target=choice,
+        actor=user,
+        after=audit_snapshot(choice),
+        company=company,
+    )
+    return choice
+
+
+def pool_for(pk):
+    return ComputePool.objects.select_related("provider").get(pk=pk)

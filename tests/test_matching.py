@@ -1,0 +1,218 @@
+"""Matching ranks (model, pool) pairs for a company with readable parts; a measurement on the
+company's own data outranks a vendor's claim."""
+
+import pytest
+from django.urls import reverse
+
+from diagnosis.matching.columns import auto_map
+from diagnosis.matching.rank import rank
+from diagnosis.models import DataEvaluation, MatchChoice, MatchingNeeds, MatchingPolicy
+from diagnosis.services import matching
+from tests import deployment_factories as make
+from tests.datacheck_factories import uploaded_check
+from tests.matching_factories import csv_bytes, plant_data, published, trained_onnx
+
+
+@pytest.fixture
+def plant(world):
+    """Company A with a data check of its plant, two vendor models that claim the opposite of
+    what they do on its data, and one CPU pool."""
+    check = uploaded_check(
+        world.company_a, world.owner_a, content=csv_bytes(plant_data()), name="plant.csv"
+    )
+    boastful = published(
+        make.family(world.partner_p, name="Boastful", use_cases=["predictive_maintenance"]),
+        trained_onnx(invert=True),
+        claimed={"roc_auc": 0.97},
+    )
+    modest = published(
+        make.family(world.partner_q, name="Modest", use_cases=["predictive_maintenance"]),
+        trained_onnx(seed=2),
+        claimed={"roc_auc": 0.80},
+    )
+    cpu = make.pool(flavor="cpu", name="CPU pool", price_per_unit_hour=300)
+    return check, boastful, modest, cpu
+
+
+def names(matches):
+    return [m.version.family.name for m in matches]
+
+
+def test_a_measurement_on_the_company_data_changes_the_ranking(
+    world, plant, django_capture_on_commit_callbacks
+):
+    _check, boastful, modest, _cpu = plant
+    before = rank(world.company_a)
+    assert names(before) == ["Boastful", "Modest"]  # on the vendors' word
+    assert "0.97" in before[0].reasons["accuracy"]
+    for version in (boastful, modest):
+        with django_capture_on_commit_callbacks(execute=True):
+            matching.evaluation_request(
+                company=world.company_a, user=world.owner_a, version=version, target="failure"
+            )
+    measured = {e.version_id: e for e in DataEvaluation.objects.all()}
+    assert measured[modest.pk].status == "ready", measured[modest.pk].error
+    assert measured[modest.pk].value > 0.9
+    assert measured[boastful.pk].value < 0.2
+    after = rank(world.company_a)
+    assert names(after) == ["Modest", "Boastful"]
+    assert (
+        "Measured on your data" in after[0].reasons["accuracy"]
+        or "데이터로 측정" in after[0].reasons["accuracy"]
+    )
+    assert after[0].parts["accuracy"] > before[1].parts["accuracy"]
+
+
+def test_inputs_are_mapped_by_name_and_unit_and_corrections_win(world, plant):
+    check, boastful, _modest, _cpu = plant
+    mapping = auto_map(boastful.input_columns, check.columns)
+    assert mapping.columns == {
+        "torque": "Torque [Nm]",
+        "rotational speed": "Rotational speed [rpm]",
+    }
+    matching.mapping_save(
+        company=world.company_a,
+        user=world.owner_a,
+        version=boastful,
+        corrections={"torque": "", "rotational speed": "Rotational speed [rpm]"},
+        columns=check.columns,
+    )
+    match = next(m for m in rank(world.company_a) if m.version == boastful)
+    assert match.parts["inputs"] == 50
+    assert "1" in match.reasons["inputs"]
+    assert "2" in match.reasons["inputs"]
+
+
+def test_pools_that_cannot_serve_are_left_out(world, plant):
+    _check, _boastful, _modest, _cpu = plant
+    make.pool(flavor="rbln-atom", name="NPU pool")  # the forests' ai.onnx.ml ops don't compile
+    make.pool(flavor="cpu", name="Abroad", region="overseas")
+    make.pool(flavor="cpu", name="Silent", reporting=False)
+    make.pool(flavor="nvidia-h200", name="Training", purpose="training")
+    assert {m.pool.name for m in rank(world.company_a)} == {"CPU pool"}
+    MatchingNeeds.objects.create(company=world.company_a, data_in_korea=False)
+    assert {m.pool.name for m in rank(world.company_a)} == {"CPU pool", "Abroad"}
+
+
+def test_cost_follows_latency_and_traffic(world, plant):
+    _check, boastful, _modest, _cpu = plant
+    boastful.latency_ms = {"batch_1": 250.0}
+    boastful.save()
+    MatchingNeeds.objects.create(
+        company=world.company_a,
+        requests_per_day=86_400,
+        latency_ms=1000,
+        monthly_budget_krw=100_000,
+    )
+    match = next(m for m in rank(world.company_a) if m.version == boastful)
+    # 1 request/s on average, 4 at peak, 0.25 s each, at most half busy: 2 units, 730 h, ₩300.
+    assert match.units == 2
+    assert match.monthly_cost == 2 * 730 * 300
+    assert match.parts["cost"] < 50  # over budget
+    assert "₩438,000" in match.reasons["cost"]
+
+
+def test_officers_weights_decide_between_npu_and_cpu(world, plant):
+    from tests.onnx_files import linear_model
+
+    neural = published(
+        make.family(world.partner_p, name="Neural", use_cases=["predictive_maintenance"]),
+        linear_model(features=2).SerializeToString(),
+    )
+    make.pool(flavor="rbln-atom", name="Domestic NPU", price_per_unit_hour=5000)
+    policy = MatchingPolicy.current()
+    for part in policy.PARTS:
+        setattr(policy, part, 0)
+    policy.policy = 100
+    policy.save()
+    top = rank(world.company_a)[0]
+    assert (top.version, top.pool.name) == (neural, "Domestic NPU")
+    policy.policy, policy.cost = 0, 100
+    policy.save()
+    assert rank(world.company_a)[0].pool.name == "CPU pool"
+
+
+def test_other_companies_private_models_are_never_matched(world, plant):
+    private = make.family(
+        company=world.company_b, name="B own", use_cases=["predictive_maintenance"]
+    )
+    make.version(private, flavors=["cpu"])
+    assert "B own" not in names(rank(world.company_a, limit=50))
+    assert "B own" in names(rank(world.company_b, limit=50))
+
+
+def test_the_page_shows_matches_and_the_owner_picks_one(world, plant, owner_client):
+    page = owner_client.get(reverse("diagnosis:matching")).content.decode()
+    assert page.count('data-testid="match"') == 2
+    assert "Boastful" in page
+    assert "₩" in page
+    _check, boastful, _modest, cpu = plant
+    response = owner_client.post(
+        reverse("diagnosis:match_choose"), {"version": boastful.pk, "pool": cpu.pk}
+    )
+    assert response.status_code == 302
+    choice = MatchChoice.objects.get()
+    assert (choice.version, choice.pool, choice.chosen_by) == (boastful, cpu, world.owner_a)
+    assert (
+        'data-testid="chosen-match"'
+        in owner_client.get(reverse("diagnosis:matching")).content.decode()
+    )
+
+
+def test_choosing_a_match_that_is_not_offered_says_so(world, plant, owner_client):
+    _check, boastful, _modest, _cpu = plant
+    silent = make.pool(flavor="cpu", name="Silent", reporting=False)
+    response = owner_client.post(
+        reverse("diagnosis:match_choose"), {"version": boastful.pk, "pool": silent.pk}, follow=True
+    )
+    assert not MatchChoice.objects.exists()
+    assert response.status_code == 200
+
+
+def test_needs_are_saved_from_the_page(world, owner_client):
+    response = owner_client.post(
+        reverse("diagnosis:matching_needs"),
+        {
+            "latency_ms": 50,
+            "requests_per_day": 1000,
+            "monthly_budget_krw": 500000,
+            "data_in_korea": "on",
+        },
+    )
+    assert response.status_code == 302
+    needs = MatchingNeeds.objects.get(company=world.company_a)
+    assert (
+        needs.latency_ms,
+        needs.requests_per_day,
+        needs.monthly_budget_krw,
+        needs.data_in_korea,
+    ) == (50, 1000, 500000, True)
+
+
+def test_the_column_mapping_page_saves_corrections(world, plant, owner_client):
+    _check, boastful, _modest, _cpu = plant
+    url = reverse("diagnosis:match_columns", args=[boastful.pk])
+    assert "Torque [Nm]" in owner_client.get(url).content.decode()
+    owner_client.post(url, {"map_0": "Rotational speed [rpm]", "map_1": "Torque [Nm]"})
+    from diagnosis.models import ColumnMapping
+
+    assert ColumnMapping.objects.get().corrections == {
+        "torque": "Rotational speed [rpm]",
+        "rotational speed": "Torque [Nm]",
+    }
+
+
+def test_an_integrator_the_company_shared_with_reads_its_matches(world, plant, api_client):
+    from diagnosis.models import DiagnosisShare
+
+    DiagnosisShare.objects.create(company=world.company_a, partner=world.partner_p)
+    body = api_client.get(
+        reverse("diagnosis_api:company_matches", args=[world.company_a.pk])
+    ).json()
+    assert [r["model"]["name"] for r in body["results"]] == ["Boastful", "Modest"]
+    first = body["results"][0]
+    assert first["pool"]["flavor"] == "cpu"
+    assert first["monthly_cost_krw"] > 0
+    assert set(first["parts"]) == set(MatchingPolicy.PARTS) == set(first["reasons"])
+    other = api_client.get(reverse("diagnosis_api:company_matches", args=[world.company_b.pk]))
+    assert other.status_code == 404
