@@ -1,6 +1,8 @@
 import json
 
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from deployment.models import ComputePool, ModelFamily, ModelVersion, Task
@@ -80,6 +82,7 @@ class ModelFamilyInput(serializers.Serializer):
     domestic = serializers.BooleanField(required=False, default=False)
 
 
+@extend_schema_field(OpenApiTypes.STR)
 class JsonField(serializers.Field):
     """A JSON value sent as a multipart form field."""
 

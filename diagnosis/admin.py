@@ -9,6 +9,8 @@ from diagnosis.models import (
     AssessmentResult,
     DataCheck,
     FeasibilityStudy,
+    MatchChoice,
+    MatchingPolicy,
     Questionnaire,
     ReviewComment,
 )
@@ -109,3 +111,32 @@ class DataCheckAdmin(ReadOnlyAdmin, CompanyScopedAdmin):
     ]
     readonly_fields = fields
     inlines = [StudyInline]
+
+
+@admin.register(MatchingPolicy)
+class MatchingPolicyAdmin(DeskAdmin):
+    """The ranking's weights: programme policy, changed by officers only (audited)."""
+
+    list_display = ["__str__", *MatchingPolicy.PARTS, "updated_at"]
+
+    def has_add_permission(self, request):
+        return super().has_add_permission(request) and not MatchingPolicy.objects.exists()
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(MatchChoice)
+class MatchChoiceAdmin(ReadOnlyAdmin, CompanyScopedAdmin):
+    list_display = ["company", "version", "pool", "score", "monthly_cost_krw", "created_at"]
+    list_select_related = ["company", "version__family", "pool"]
+    readonly_fields = [
+        "company",
+        "version",
+        "pool",
+        "score",
+        "parts",
+        "monthly_cost_krw",
+        "chosen_by",
+        "created_at",
+    ]

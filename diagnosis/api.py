@@ -206,6 +206,11 @@ class MatchOutput(serializers.Serializer):
     monthly_cost_krw = serializers.IntegerField()
 
 
+class CompanyMatchesOutput(serializers.Serializer):
+    company = serializers.IntegerField()
+    results = MatchOutput(many=True)
+
+
 def match_data(match):
     version, pool = match.version, match.pool
     return {
@@ -236,7 +241,7 @@ def match_data(match):
 
 class CompanyMatchesApi(ApiView):
     @extend_schema(
-        responses=MatchOutput(many=True),
+        responses=CompanyMatchesOutput,
         summary="Ranked (model, pool) matches for a company, with reasons and monthly cost",
     )
     def get(self, request, pk):

@@ -216,3 +216,18 @@ def test_an_integrator_the_company_shared_with_reads_its_matches(world, plant, a
     assert set(first["parts"]) == set(MatchingPolicy.PARTS) == set(first["reasons"])
     other = api_client.get(reverse("diagnosis_api:company_matches", args=[world.company_b.pk]))
     assert other.status_code == 404
+
+
+def test_officers_change_the_weights_in_the_admin_and_consultants_cannot(world):
+    from django.test import Client
+
+    policy = MatchingPolicy.current()
+    url = reverse("admin:diagnosis_matchingpolicy_change", args=[policy.pk])
+    fields = {part: getattr(policy, part) for part in MatchingPolicy.PARTS} | {"policy": 40}
+    consultant = Client()
+    consultant.force_login(world.consultant_a)
+    assert consultant.post(url, fields).status_code == 403
+    officer = Client()
+    officer.force_login(world.officer)
+    assert officer.post(url, fields).status_code == 302
+    assert MatchingPolicy.current().policy == 40
