@@ -215,3 +215,65 @@ def test_duplicates_missing_values_and_stray_text(tmp_path):
     assert columns["b"]["kind"] == "number"
     assert columns["b"]["missing"] == 11  # ten "n/a" and one "oops"
     assert any("oops" not in w and "'b'" in w for w in profile["warnings"])
+
+
+def test_nan_and_infinite_values_count_as_missing(tmp_path):
+    lines = ["x,y"] + [f"{v},{i}" for i, v in enumerate(["1", "inf", "2", "NaN", "3", "-inf"] * 10)]
+    _profile, columns = profiled(files.write(tmp_path / "odd.csv", "\n".join(lines)), tmp_path)
+    x = columns["x"]
+    assert x["kind"] == "number"
+    assert x["missing"] == 30
+    assert (x["min"], x["max"]) == (1.0, 3.0)
+    assert sum(b["count"] for b in x["histogram"]) == 30
+
+
+def test_parquet_with_unusual_types_is_profiled(tmp_path):
+    import datetime as dt
+    from decimal import Decimal
+
+    import polars as pl
+
+    rows = 40
+    frame = pl.DataFrame(
+        {
+            "cycle": [dt.timedelta(seconds=30 + i) for i in range(rows)],
+            "shift_start": [dt.time(8, i % 60) for i in range(rows)],
+            "price": pl.Series(
+                [Decimal("12.50") + i for i in range(rows)], dtype=pl.Decimal(10, 2)
+            ),
+            "blob": [bytes([i % 7]) for i in range(rows)],
+            "ratio": [float("nan") if i % 5 == 0 else i / 3 for i in range(rows)],
+        }
+    )
+    frame.write_parquet(tmp_path / "odd.parquet")
+    _profile, columns = profiled(tmp_path / "odd.parquet", tmp_path)
+    assert columns["cycle"]["kind"] == "number"
+    assert columns["cycle"]["min"] == 30.0
+    assert columns["shift_start"]["kind"] in ("category", "text")
+    assert columns["price"]["kind"] == "number"
+    assert columns["price"]["max"] == 51.5
+    assert columns["ratio"]["missing"] == 8
+
+
+def test_repeated_header_names_stay_unique(tmp_path):
+    _profile, columns = profiled(
+        files.write(tmp_path / "dup.csv", "a,a,a (2)\n" + "1,2,3\n" * 5), tmp_path
+    )
+    assert list(columns) == ["a", "a (3)", "a (2)"]
+
+
+def test_a_one_column_sheet_keeps_its_header_and_an_empty_cover_sheet_is_skipped(tmp_path):
+    import openpyxl
+
+    workbook = openpyxl.Workbook()
+    workbook.active.title = "표지"
+    data = workbook.create_sheet("data")
+    data.append(["temp"])
+    for value in (20, 21, 22, 23):
+        data.append([value])
+    data["D5"] = "note"
+    workbook.save(tmp_path / "one.xlsx")
+    profile, columns = profiled(tmp_path / "one.xlsx", tmp_path)
+    assert profile["format"]["sheet"] == "data"
+    assert "temp" in columns
+    assert profile["rows"] == 4

@@ -39,6 +39,10 @@ class Features:
     sources: list  # per feature: the column it came from
     recipe: list = field(default_factory=list)  # how to rebuild each feature from a row
 
+    @property
+    def encodings(self):
+        return {item["encoding"] for item in self.recipe}
+
 
 def run_study(
     normalised, profile, *, target=None, exclude=(), max_rows=100_000, seed=0, progress=no_progress
@@ -104,6 +108,11 @@ def run_study(
 
 def infer_task(column, time_column):
     kind = column["kind"]
+    if column["distinct"] <= 1:
+        raise StudyError(
+            _("'%(name)s' has the same value in every row; there is nothing to predict.")
+            % {"name": column["name"]}
+        )
     if kind == types.BOOLEAN or (kind == types.CATEGORY and column["distinct"] == 2):
         return "binary"
     if kind == types.CATEGORY:
@@ -276,7 +285,8 @@ def baselines(task, seed):
 
 # A random forest rather than gradient boosting: skl2onnx exports it faithfully with the
 # scikit-learn release pinned here, and the leaf floor keeps the ONNX file small.
-FOREST = {"n_estimators": 150, "min_samples_leaf": 3, "n_jobs": -1}
+FOREST = {"n_estimators": 150, "min_samples_leaf": 3, "max_features": "sqrt", "n_jobs": -1}
+CV_ROWS = 30_000  # cross-validation on a sample: five folds of more say little more
 
 MODEL_NAMES = {
     "dummy": "guessing (dummy model)",
@@ -305,13 +315,17 @@ def supervised_study(features, y, task, time_aware, seed, progress):
     cv = splitter(family, time_aware, y, seed)
     scores = {}
     models = baselines(family, seed)
+    rows = cv_rows(len(y), time_aware, seed)
     for step, (key, model) in enumerate(models.items()):
         progress(
             30 + 15 * step, _("Cross-validating the %(model)s") % {"model": _(MODEL_NAMES[key])}
         )
-        cv_result = cross_validate(
-            model, features.matrix, y, cv=cv, scoring=scoring, error_score=np.nan
-        )
+        try:
+            cv_result = cross_validate(
+                model, features.matrix[rows], y[rows], cv=cv, scoring=scoring, error_score=np.nan
+            )
+        except ValueError:
+            raise StudyError(too_few_in_folds(family, time_aware)) from None
         scores[key] = {
             metric: finite_mean(
                 -cv_result[f"test_{metric}"] if metric == "mae" else cv_result[f"test_{metric}"]
@@ -329,10 +343,15 @@ def supervised_study(features, y, task, time_aware, seed, progress):
 
     progress(80, _("Checking the best model on rows it never saw"))
     train, hold = holdout_indices(y, family, time_aware, seed)
+    if family != "regression" and len(np.unique(y[train])) < len(np.unique(y)):
+        raise StudyError(too_few_in_folds(family, time_aware))
     model = models[best]
     model.fit(features.matrix[train], y[train])
     onnx_bytes, check = export_and_check(model, features.matrix[hold], family)
-    importance = permutation_importance(model, features, y, hold, scoring[primary], seed)
+    try:
+        importance = permutation_importance(model, features, y, hold, scoring[primary], seed)
+    except ValueError:
+        importance = []  # a held-out slice missing an outcome cannot be scored; the rest stands
     return {
         "metric": primary,
         "scores": scores,
@@ -347,6 +366,23 @@ def supervised_study(features, y, task, time_aware, seed, progress):
         },
         "_onnx": onnx_bytes,
     }
+
+
+def cv_rows(count, time_aware, seed):
+    if count <= CV_ROWS:
+        return np.arange(count)
+    if time_aware:
+        return np.arange(count - CV_ROWS, count)  # the most recent, still in time order
+    return np.sort(np.random.default_rng(seed).choice(count, CV_ROWS, replace=False))
+
+
+def too_few_in_folds(family, time_aware):
+    if family != "regression" and time_aware:
+        return _(
+            "Some outcomes occur only in part of the time range, so a model trained on earlier "
+            "rows never sees them. Upload a longer period, or rows from across the year."
+        )
+    return _("The models could not be trained on these rows; check the target column's values.")
 
 
 def finite_mean(values):
@@ -395,15 +431,18 @@ def permutation_importance(model, features, y, hold, scorer_name, seed):
 
     scorer = get_scorer(scorer_name)
     rng = np.random.default_rng(seed)
-    rows = hold[:IMPORTANCE_ROWS]
+    sources = list(dict.fromkeys(features.sources))
+    # Wide tables: fewer rows and one repeat, so importance never outlasts the study itself.
+    wide = len(sources) > 30
+    repeats = 1 if wide else IMPORTANCE_REPEATS
+    rows = hold[: 1000 if wide else IMPORTANCE_ROWS]
     X, target = features.matrix[rows], y[rows]
     base = scorer(model, X, target)
-    sources = list(dict.fromkeys(features.sources))
     out = []
     for source in sources:
         cols = [i for i, s in enumerate(features.sources) if s == source]
         drops = []
-        for _repeat in range(IMPORTANCE_REPEATS):
+        for _repeat in range(repeats):
             shuffled = X.copy()
             shuffled[:, cols] = X[rng.permutation(len(rows))][:, cols]
             drops.append(base - scorer(model, shuffled, target))
@@ -419,6 +458,13 @@ def anomaly_study(features, seed, progress):
     from sklearn.impute import SimpleImputer
     from sklearn.pipeline import make_pipeline
 
+    if "number" not in features.encodings:
+        raise StudyError(
+            _(
+                "Looking for unusual rows needs measured numbers (temperatures, speeds, counts); "
+                "this table has none."
+            )
+        )
     progress(40, _("Fitting an anomaly detector"))
     model = make_pipeline(
         SimpleImputer(strategy="median", keep_empty_features=True),

@@ -4,6 +4,7 @@ bounded), then compute every statistic from that file in a few columnar passes.
 The typed file is kept: the feasibility study and the consultant's previews read it instead of
 parsing the upload again."""
 
+import datetime as dt
 import math
 import time
 from pathlib import Path
@@ -217,7 +218,7 @@ def shape_exprs(name, basics):
         exprs.append(
             ((column < q1 - fence) | (column > q3 + fence)).sum().alias(f"{name}\0outliers")
         )
-    if low is not None and high > low:
+    if low is not None and high > low and math.isfinite(high - low):
         width = (high - low) / HISTOGRAM_BINS
         bucket = ((column - low) / width).floor().clip(0, HISTOGRAM_BINS - 1).cast(pl.Int32)
         exprs.append(
@@ -261,7 +262,7 @@ def number_profile(name, basics, shapes):
     stats["quantiles"] = {str(q): clean_float(basics[f"{name}\0q{q}"]) for q in QUANTILES}
     stats["outliers"] = shapes.get(f"{name}\0outliers", 0)
     low, high = stats["min"], stats["max"]
-    if low is not None and high is not None and high > low:
+    if low is not None and high is not None and high > low and math.isfinite(high - low):
         width = (high - low) / HISTOGRAM_BINS
         counts = {item[name]: item["count"] for item in shapes[f"{name}\0bins"]}
         stats["histogram"] = [
@@ -385,8 +386,13 @@ def clean_float(value):
 
 
 def display(value):
-    if value is None:
-        return None
+    """A value as JSON can hold it: dates as ISO text, bytes and other objects as text."""
+    if value is None or isinstance(value, bool | int | str):
+        return value
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dt.datetime):
+        return value.isoformat(sep=" ")
     if hasattr(value, "isoformat"):
-        return value.isoformat(sep=" ") if hasattr(value, "hour") else value.isoformat()
-    return value
+        return value.isoformat()
+    return str(value)

@@ -8,7 +8,6 @@ import csv
 import datetime as dt
 import re
 import zipfile
-from collections import Counter
 from dataclasses import dataclass
 
 import polars as pl
@@ -64,11 +63,19 @@ def read_header(path, encoding, delimiter):
 def column_names(row):
     """Header cells as names: trimmed, blanks named by position, repeats numbered. Korean and
     any other text is kept as the user wrote it."""
-    names, seen = [], Counter()
-    for index, cell in enumerate(row, start=1):
-        name = re.sub(r"\s+", " ", str(cell or "")).strip() or _("column %(n)s") % {"n": index}
-        seen[name] += 1
-        names.append(name if seen[name] == 1 else f"{name} ({seen[name]})")
+    wanted = [
+        re.sub(r"\s+", " ", str(cell or "")).strip() or _("column %(n)s") % {"n": index}
+        for index, cell in enumerate(row, start=1)
+    ]
+    names, taken = [], set()
+    for name in wanted:
+        candidate, n = name, 1
+        # "a, a, a (2)": the second "a" must not take the name the third already has.
+        while candidate in taken or (candidate != name and candidate in wanted):
+            n += 1
+            candidate = f"{name} ({n})"
+        taken.add(candidate)
+        names.append(candidate)
     return names
 
 
@@ -144,7 +151,7 @@ def xlsx_to_csv(path, fmt, target):
         raise UnreadableFile(errors.BROKEN_TABLE, detail=first_line(exc)) from None
     try:
         fmt.sheets = list(workbook.sheetnames)
-        sheet = fmt.sheet or fmt.sheets[0]
+        sheet = fmt.sheet or first_sheet_with_data(workbook)
         if sheet not in fmt.sheets:
             raise UnreadableFile(errors.BAD_SHEET, sheet=sheet, sheets=", ".join(fmt.sheets))
         fmt.sheet = sheet
@@ -154,6 +161,15 @@ def xlsx_to_csv(path, fmt, target):
     finally:
         workbook.close()
     return target
+
+
+def first_sheet_with_data(workbook):
+    """A cover sheet left empty should not hide the table behind it."""
+    for name in workbook.sheetnames:
+        for row in workbook[name].iter_rows(values_only=True, max_row=50):
+            if any(cell_text(c) for c in row):
+                return name
+    return workbook.sheetnames[0]
 
 
 def write_sheet(rows, merges, fmt, target):
@@ -190,7 +206,7 @@ def write_sheet(rows, merges, fmt, target):
 def is_title_row(row, number, merges):
     filled = [c for c in row if cell_text(c)]
     wide_merge = any(m[1] == number and m[2] - m[0] >= 2 for m in merges)
-    return len(filled) == 1 and (wide_merge or len(row) > 2)
+    return len(filled) == 1 and wide_merge
 
 
 def combine_headers(top, sub, number, merges):

@@ -93,9 +93,16 @@ def cleaned(expr):
     return pl.when(text.str.to_lowercase().is_in(NULL_TOKENS)).then(None).otherwise(text)
 
 
-def number_expr(expr, decimal, *, clean=True):
+def finite(values):
+    """NaN and ±inf (from "NaN" or "inf" text, or a float file) count as missing: no statistic
+    or histogram of a sensor means anything with them in."""
+    return pl.when(values.is_finite()).then(values).otherwise(None)
+
+
+def number_expr(expr, decimal, *, clean=True, finite_only=True):
+    keep = finite if finite_only else (lambda values: values)
     if not clean:
-        return expr.cast(pl.Float64, strict=False)
+        return keep(expr.cast(pl.Float64, strict=False))
     text = cleaned(expr)
     if decimal == ",":
         text = text.str.replace_all(".", "", literal=True).str.replace(",", ".", literal=True)
@@ -103,7 +110,7 @@ def number_expr(expr, decimal, *, clean=True):
         # Thousands separators only where they group digits correctly ("1,234.5").
         grouped = text.str.contains(r"^[+-]?\d{1,3}(,\d{3})+(\.\d+)?$")
         text = pl.when(grouped).then(text.str.replace_all(",", "", literal=True)).otherwise(text)
-    return text.cast(pl.Float64, strict=False)
+    return keep(text.cast(pl.Float64, strict=False))
 
 
 def datetime_expr(expr, formats):
@@ -133,15 +140,17 @@ def infer_column(series, decimal):
     name, dtype = series.name, series.dtype
     if dtype == pl.Boolean:
         return ColumnSpec(name, BOOLEAN, str(dtype))
-    if dtype.is_temporal():
+    if dtype in (pl.Datetime, pl.Date):
         return ColumnSpec(name, DATETIME, str(dtype))
+    if dtype == pl.Duration:
+        return ColumnSpec(name, NUMBER, "Duration")  # as seconds
     if dtype.is_numeric():
         values = series.drop_nulls()
         if values.len() and set(values.unique().to_list()) <= {0, 1}:
             return ColumnSpec(name, BOOLEAN, str(dtype))
         return ColumnSpec(name, numeric_kind(values), str(dtype))
     if dtype != pl.String:
-        return ColumnSpec(name, TEXT, str(dtype))
+        return ColumnSpec(name, TEXT, "Other")  # times of day, bytes and the like: shown as text
     return infer_text_column(series, decimal)
 
 
@@ -155,7 +164,10 @@ def infer_text_column(series, decimal):
     lowered = set(text.str.to_lowercase().unique().head(3).to_list())
     if len(lowered) <= 2 and any(lowered <= pair for pair in BOOLEAN_PAIRS):
         return ColumnSpec(name, BOOLEAN)
-    numbers = frame.select(number_expr(pl.col(name), decimal)).to_series().drop_nulls()
+    # "inf" is a number, though not one a statistic can use: it counts towards the kind.
+    numbers = (
+        frame.select(number_expr(pl.col(name), decimal, finite_only=False)).to_series().drop_nulls()
+    )
     if numbers.len() >= NUMBER_SHARE * present:
         kind = numeric_kind(numbers, present_text=text)
         plain = series.cast(pl.Float64, strict=False).drop_nulls().len()
@@ -223,9 +235,15 @@ def datetime_formats(frame, name, present):
 def typed_expr(spec, decimal):
     """The polars expression that turns the raw column into its kind's type."""
     column = pl.col(spec.name)
+    if spec.source_dtype == "Other":
+        return column.cast(pl.String, strict=False).alias(spec.name)
+    if spec.source_dtype == "Duration":
+        return finite(column.dt.total_microseconds().cast(pl.Float64) / 1e6).alias(spec.name)
     if spec.source_dtype != "String":
         if spec.kind == BOOLEAN and spec.source_dtype != "Boolean":
             return (column == 1).alias(spec.name)
+        if spec.kind == NUMBER:
+            return finite(column.cast(pl.Float64, strict=False)).alias(spec.name)
         return column
     if spec.kind == NUMBER:
         return number_expr(column, decimal, clean=spec.needs_cleaning).alias(spec.name)

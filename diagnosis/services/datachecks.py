@@ -5,6 +5,7 @@ conditional update, so a redelivered task does not run the work twice at once, a
 the job failed with a reason rather than lost."""
 
 import hashlib
+import json
 import logging
 import shutil
 from datetime import timedelta
@@ -136,6 +137,11 @@ def finish_failed(model, pk, message):
     )
 
 
+def json_safe(data):
+    """What JSON can hold: anything else a file's values bring in is stored as text."""
+    return json.loads(json.dumps(data, default=str))
+
+
 def run_job(model, pk, work):
     """Run `work(progress)` for a claimed job in its starter's language. A file or data the
     work cannot handle fails the job with its message; anything else with a generic one (and
@@ -165,21 +171,20 @@ def data_check_profile(check_id):
             archive_limits=archive_limits(),
             progress=progress,
         )
-        return profile, readiness(profile)
+        score = readiness(profile)
+        DataCheck.objects.filter(pk=check_id).update(
+            status=JobStatus.READY,
+            profile=json_safe(profile),
+            readiness=json_safe(score),
+            readiness_score=score["score"],
+            progress=100,
+            finished_at=timezone.now(),
+        )
+        return JobStatus.READY
 
-    done = run_job(DataCheck, check_id, work)
-    if done is None:
-        return JobStatus.FAILED
-    profile, score = done
-    DataCheck.objects.filter(pk=check_id).update(
-        status=JobStatus.READY,
-        profile=profile,
-        readiness=score,
-        readiness_score=score["score"],
-        progress=100,
-        finished_at=timezone.now(),
-    )
-    return JobStatus.READY
+    # Saving is part of the job: a result that cannot be stored fails it with a reason
+    # instead of leaving it "running" for ever.
+    return run_job(DataCheck, check_id, work) or JobStatus.FAILED
 
 
 def data_check_retry(*, check):
@@ -242,6 +247,8 @@ def study_request(*, check, user, target="", excluded=()):
     if not check.is_ready:
         raise ValidationError(_("The data check must finish before a study can run."))
     names = {column["name"] for column in check.columns}
+    if len(target) > FeasibilityStudy._meta.get_field("target").max_length:
+        raise ValidationError(_("Column names this long cannot be a target; rename the column."))
     if target and target not in names:
         raise ValidationError(_("There is no column called '%(name)s'.") % {"name": target})
     unknown = [name for name in excluded if name not in names]
@@ -275,7 +282,7 @@ def study_run(study_id):
 
     def work(study, progress):
         check = study.data_check
-        return run_study(
+        result, onnx_bytes = run_study(
             check.folder / "normalised.parquet",
             check.profile,
             target=study.target or None,
@@ -283,24 +290,25 @@ def study_run(study_id):
             max_rows=settings.ONESTOP_FEASIBILITY_MAX_ROWS,
             progress=progress,
         )
+        result = json_safe(result)
+        study.model_sha256 = result["model"]["sha256"]
+        study.model_path.parent.mkdir(parents=True, exist_ok=True)
+        study.model_path.write_bytes(onnx_bytes)
+        FeasibilityStudy.objects.filter(pk=study_id).update(
+            status=JobStatus.READY,
+            result=result,
+            model_sha256=study.model_sha256,
+            progress=100,
+            finished_at=timezone.now(),
+        )
+        return result
 
-    done = run_job(FeasibilityStudy, study_id, work)
-    if done is None:
+    result = run_job(FeasibilityStudy, study_id, work)
+    if result is None:
         return JobStatus.FAILED
-    result, onnx_bytes = done
-    study = FeasibilityStudy.objects.select_related("data_check").get(pk=study_id)
-    sha = result["model"]["sha256"]
-    study.model_sha256 = sha
-    study.model_path.parent.mkdir(parents=True, exist_ok=True)
-    study.model_path.write_bytes(onnx_bytes)
-    FeasibilityStudy.objects.filter(pk=study_id).update(
-        status=JobStatus.READY,
-        result=result,
-        model_sha256=sha,
-        progress=100,
-        finished_at=timezone.now(),
+    register_private_model(
+        FeasibilityStudy.objects.select_related("data_check").get(pk=study_id), result
     )
-    register_private_model(study, result)
     return JobStatus.READY
 
 
