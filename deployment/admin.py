@@ -7,9 +7,16 @@ from django.contrib import admin
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from deployment.models import ComputePool, ModelFamily, ModelVersion
+from deployment.models import (
+    AllocationEvent,
+    ComputePool,
+    Grant,
+    ModelFamily,
+    ModelVersion,
+    Workload,
+)
 from deployment.services import catalog
-from onestop.admin import DeskAdmin, desk_role
+from onestop.admin import CompanyScopedAdmin, DeskAdmin, desk_role
 from onestop.models import Company
 
 
@@ -140,3 +147,56 @@ class ComputePoolAdmin(DeskAdmin):
 
     def partner_of(self, obj):
         return obj.provider
+
+
+class ReadOnly:
+    """Grants change through the service (capacity checked under a lock), workloads and events
+    through the engine: the admin shows them."""
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Grant)
+class GrantAdmin(ReadOnly, CompanyScopedAdmin):
+    list_display = [
+        "company",
+        "pool",
+        "guarantee_units",
+        "lend_limit",
+        "borrow_limit",
+        "starts_at",
+        "ends_at",
+    ]
+    list_select_related = ["company", "pool"]
+    list_filter = ["pool__flavor"]
+
+
+@admin.register(Workload)
+class WorkloadAdmin(ReadOnly, CompanyScopedAdmin):
+    list_display = [
+        "name",
+        "company",
+        "pool",
+        "kind",
+        "units",
+        "priority",
+        "state",
+        "preemptions",
+        "submitted_at",
+    ]
+    list_select_related = ["company", "pool"]
+    list_filter = ["state", "kind", "pool__flavor"]
+
+
+@admin.register(AllocationEvent)
+class AllocationEventAdmin(ReadOnly, CompanyScopedAdmin):
+    list_display = ["at", "company", "pool", "workload", "action", "reason"]
+    list_select_related = ["company", "pool", "workload"]
+    list_filter = ["action", "reason"]

@@ -133,6 +133,19 @@ class FlavorScheduler:
         self.tenant(work.tenant).enqueue(work)
         self.changed.add(work.tenant)
 
+    def restore_running(self, work, admitted_at):
+        """Work already holding units (loaded from storage): no event, no checks."""
+        tenant = self.tenant(work.tenant)
+        work.state = "running"
+        work.admitted_at = admitted_at
+        tenant.running.append(work)
+        self.held -= self._held_by(tenant)
+        tenant.used += work.units
+        self.held += self._held_by(tenant)
+        if work.kind == INFERENCE:
+            tenant.used_inference += work.units
+        self.used += work.units
+
     def complete(self, work, hour):
         tenant = self.tenants[work.tenant]
         self._release(tenant, work)
