@@ -175,7 +175,6 @@ def test_anomaly_detection_needs_numbers(tmp_path):
         study_on(tmp_path, frame)
 
 
-@pytest.mark.filterwarnings("ignore:A single label was found:UserWarning")
 def test_an_outcome_that_appears_only_at_the_end_is_explained(tmp_path):
     stamps = [f"2024-02-01 {h // 60:02d}:{h % 60:02d}:00" for h in range(300)]
     frame = pl.DataFrame(

@@ -5,6 +5,7 @@ it never saw. The numbers are the evidence; the portal puts them in words."""
 
 import hashlib
 import time
+import warnings
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -321,9 +322,18 @@ def supervised_study(features, y, task, time_aware, seed, progress):
             30 + 15 * step, _("Cross-validating the %(model)s") % {"model": _(MODEL_NAMES[key])}
         )
         try:
-            cv_result = cross_validate(
-                model, features.matrix[rows], y[rows], cv=cv, scoring=scoring, error_score=np.nan
-            )
+            with warnings.catch_warnings():
+                # A fold without both outcomes scores NaN and says so; the means skip NaNs and
+                # a study with no usable fold is refused below.
+                warnings.simplefilter("ignore", UserWarning)
+                cv_result = cross_validate(
+                    model,
+                    features.matrix[rows],
+                    y[rows],
+                    cv=cv,
+                    scoring=scoring,
+                    error_score=np.nan,
+                )
         except ValueError:
             raise StudyError(too_few_in_folds(family, time_aware)) from None
         scores[key] = {
