@@ -368,3 +368,27 @@ def seed_demo_catalog():
             origin="demo",
         )
         catalog.version_validate(version.pk)  # now, not after the seed's transaction
+
+
+def seed_demo_programme():
+    """The 2026 programme the demo companies apply to: GPUs for training, NPUs for serving."""
+    from onestop.models import Programme, ProgrammeFlavor
+
+    programme, _ = Programme.objects.get_or_create(
+        name="AI 컴퓨팅 자원 지원사업",
+        year=2026,
+        defaults={
+            "description": (
+                "제조 중소기업의 AI 학습(GPU)과 국산 NPU 추론을 지원합니다. "
+                "2년, 우수 기업은 1년 연장."
+            ),
+        },
+    )
+    for flavor, budget in (
+        ("nvidia-h200", 400_000),
+        ("rbln-atom", 200_000),
+        ("furiosa-rngd", 100_000),
+    ):
+        ProgrammeFlavor.objects.get_or_create(
+            programme=programme, flavor=flavor, defaults={"budget_unit_hours": budget}
+        )

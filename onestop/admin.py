@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from onestop.models import (
     ApiKey,
+    Application,
     AuditEntry,
     Company,
     ConsultantAssignment,
@@ -17,6 +18,8 @@ from onestop.models import (
     Membership,
     Partner,
     PartnerMembership,
+    Programme,
+    ProgrammeFlavor,
     StaffProfile,
     User,
 )
@@ -373,6 +376,45 @@ class UserAdmin(DeskAdmin):
 
 
 # Desk roles, not Django groups, decide what staff may do here.
+class ProgrammeFlavorInline(OfficerEditsInline, admin.TabularInline):
+    model = ProgrammeFlavor
+    extra = 1
+
+
+@admin.register(Programme)
+class ProgrammeAdmin(DeskAdmin):
+    """Officers set up programmes; consultants read them."""
+
+    list_display = ["name", "year", "term_years", "cap_units_per_company", "open_for_applications"]
+    list_filter = ["year", "open_for_applications"]
+    inlines = [ProgrammeFlavorInline]
+
+
+@admin.register(Application)
+class ApplicationAdmin(CompanyScopedAdmin):
+    """Decisions are taken on the review page (grants need the allocation's checks); the admin
+    lists applications for the desk."""
+
+    list_display = [
+        "company",
+        "programme",
+        "flavor",
+        "units",
+        "state",
+        "review_score",
+        "submitted_at",
+    ]
+    list_filter = ["state", "programme", "flavor"]
+    list_select_related = ["company", "programme"]
+    readonly_fields = [f.name for f in Application._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
 admin.site.unregister(Group)
 
 admin.site.site_header = _("OneStop consultants' desk")

@@ -225,10 +225,18 @@ X_FRAME_OPTIONS = "DENY"
 ONESTOP_JOURNEY_STEPS = {
     "diagnose": "diagnosis.journey.diagnose_step",
     "match": "diagnosis.journey.match_step",
+    "apply": "deployment.journey.apply_step",
 }
+# Approving an application asks the allocation side for a grant (project wiring: the core does
+# not import the apps).
+ONESTOP_GRANT_ISSUER = "deployment.services.grants.issue_grant"
+ONESTOP_APPLICATION_EVIDENCE = "diagnosis.evidence.application_evidence"
+ONESTOP_GRANTS_OF = "deployment.services.grants.grants_of"
+
 ONESTOP_DEMO_SEEDERS = [
     "diagnosis.demo.seed_demo_diagnosis",
     "deployment.demo.seed_demo_catalog",
+    "deployment.demo.seed_demo_programme",
 ]
 
 # Partner API.

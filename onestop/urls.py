@@ -4,7 +4,17 @@ from django.urls import include, path
 from django.views.i18n import set_language
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
-from onestop.views import accounts, company, consultant, errors, health, members, partner, portal
+from onestop.views import (
+    accounts,
+    company,
+    consultant,
+    errors,
+    health,
+    members,
+    partner,
+    portal,
+    programmes,
+)
 
 auth_patterns = [
     path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
@@ -46,6 +56,18 @@ portal_patterns = [
         "consultant/companies/<int:pk>/",
         consultant.consultant_company_detail,
         name="consultant_company_detail",
+    ),
+    path("programmes/", programmes.programmes, name="programmes"),
+    path("programmes/<int:pk>/apply/", programmes.application_new, name="application_new"),
+    path(
+        "consultant/applications/",
+        programmes.consultant_applications,
+        name="consultant_applications",
+    ),
+    path(
+        "consultant/applications/<int:pk>/",
+        programmes.consultant_application,
+        name="consultant_application",
     ),
     path("partner/", partner.partner_home, name="partner_home"),
     path("partner/keys/new/", partner.partner_key_create, name="partner_key_create"),

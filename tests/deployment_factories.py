@@ -69,3 +69,43 @@ def deployment_objects(world):
     if not hasattr(world, "_deployment"):
         world._deployment = DeploymentObjects(world)
     return world._deployment
+
+
+def programme(**fields):
+    from onestop.models import Programme, ProgrammeFlavor
+
+    created = Programme.objects.create(**{"name": "AI 컴퓨팅 지원사업", "year": 2026, **fields})
+    for flavor in ("nvidia-h200", "rbln-atom"):
+        ProgrammeFlavor.objects.create(programme=created, flavor=flavor, budget_unit_hours=100_000)
+    return created
+
+
+def application(company, user, of=None, **fields):
+    from onestop.services.programmes import application_submit
+
+    of = of or programme()
+    return application_submit(
+        company=company,
+        programme=of,
+        user=user,
+        **{
+            "flavor": "rbln-atom",
+            "units": 2,
+            "quarterly_plan": [500] * 8,
+            "purpose": "설비 고장 예측 엔드포인트",
+            **fields,
+        },
+    )
+
+
+class ProgrammeObjects:
+    def __init__(self, world):
+        self.programme = programme()
+        self.application_a = application(world.company_a, world.owner_a, self.programme)
+        self.application_b = application(world.company_b, world.owner_b, self.programme)
+
+
+def programme_objects(world):
+    if not hasattr(world, "_programmes"):
+        world._programmes = ProgrammeObjects(world)
+    return world._programmes

@@ -11,7 +11,7 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from tests.datacheck_factories import datacheck_objects
-from tests.deployment_factories import deployment_objects
+from tests.deployment_factories import deployment_objects, programme_objects
 from tests.diagnosis_factories import diagnosis_objects
 
 MATRIX = yaml.safe_load((Path(__file__).parent / "authz_matrix.yaml").read_text())
@@ -43,6 +43,11 @@ OBJECTS = {
     "shared_company": lambda w: (
         diagnosis_objects(w).share_a.company,
         diagnosis_objects(w).share_b.company,
+    ),
+    "programme": lambda w: (programme_objects(w).programme, programme_objects(w).programme),
+    "application": lambda w: (
+        programme_objects(w).application_a,
+        programme_objects(w).application_b,
     ),
     "company_model": lambda w: (deployment_objects(w).private_a, deployment_objects(w).private_b),
 }

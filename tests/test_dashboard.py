@@ -39,9 +39,10 @@ def test_officers_see_every_company_and_can_search(client, world):
 def test_the_dashboard_query_count_is_pinned(owner_client, world, django_assert_num_queries):
     owner_client.get(reverse("dashboard"))  # the first visit stores the current company
     # 1 session, 2 user, 3 current membership with its company, 4 the diagnosis step's latest
-    # assessment, 5 the matching step's chosen match, 6 team size, 7 open invitations, 8 the
-    # layout's partner link, 9 the company switcher's other companies.
-    with django_assert_num_queries(9):
+    # assessment, 5 the matching step's chosen match, 6–7 the apply step's grant and
+    # application, 8 team size, 9 open invitations, 10 the layout's partner link, 11 the company
+    # switcher's other companies.
+    with django_assert_num_queries(11):
         owner_client.get(reverse("dashboard"))
 
 

@@ -25,6 +25,13 @@ class Grant(models.Model):
     starts_at = models.DateTimeField(_("starts"))
     ends_at = models.DateTimeField(_("ends"))
     unit_hours_budget = models.PositiveBigIntegerField(_("unit-hour budget"), default=0)
+    application = models.ForeignKey(
+        "onestop.Application",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="grants",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

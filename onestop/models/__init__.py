@@ -2,11 +2,13 @@ from onestop.models.audit import AuditEntry
 from onestop.models.company import Company, Invitation, Membership
 from onestop.models.idempotency import IdempotencyRecord
 from onestop.models.partner import ApiKey, Partner, PartnerMembership
+from onestop.models.programme import Application, Programme, ProgrammeFlavor
 from onestop.models.staff import ConsultantAssignment, StaffProfile
 from onestop.models.user import User
 
 __all__ = [
     "ApiKey",
+    "Application",
     "AuditEntry",
     "Company",
     "ConsultantAssignment",
@@ -15,6 +17,8 @@ __all__ = [
     "Membership",
     "Partner",
     "PartnerMembership",
+    "Programme",
+    "ProgrammeFlavor",
     "StaffProfile",
     "User",
 ]

@@ -1,0 +1,105 @@
+"""Applying for accelerator time: the application, its review, the grant it creates, and the
+waitlist when the pools are fully promised."""
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.test import Client
+from django.urls import reverse
+
+from deployment.models import Grant
+from onestop.models import Application
+from onestop.services.programmes import application_decide, waitlist_advance
+from tests import deployment_factories as make
+
+
+@pytest.fixture
+def npu(db):
+    return make.pool(flavor="rbln-atom", name="ATOM", capacity_units=2)
+
+
+def signed_in(user):
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def test_an_owner_applies_with_the_evidence_of_the_match(world, owner_client, npu):
+    programme = make.programme()
+    url = reverse("application_new", args=[programme.pk])
+    page = owner_client.get(url).content.decode()
+    assert 'data-testid="evidence"' in page
+    response = owner_client.post(
+        url,
+        {
+            "flavor": "rbln-atom",
+            "units": 2,
+            "quarterly_plan": "100, 200, 300, 300, 300, 300, 300, 300",
+            "purpose": "예지 보전",
+        },
+    )
+    assert response.status_code == 302
+    application = Application.objects.get()
+    assert (application.company, application.units, application.state) == (
+        world.company_a,
+        2,
+        "submitted",
+    )
+    assert application.quarterly_plan == [100, 200, 300, 300, 300, 300, 300, 300]
+
+
+def test_a_bad_plan_and_a_duplicate_are_explained(world, owner_client, npu):
+    programme = make.programme()
+    url = reverse("application_new", args=[programme.pk])
+    page = owner_client.post(
+        url, {"flavor": "rbln-atom", "units": 2, "quarterly_plan": "1, 2", "purpose": "x"}
+    ).content.decode()
+    assert "8" in page
+    assert not Application.objects.exists()
+    make.application(world.company_a, world.owner_a, programme)
+    with pytest.raises(ValidationError):
+        make.application(world.company_a, world.owner_a, programme)
+
+
+def test_approval_grants_the_staged_share_and_the_waitlist_gets_the_rest(world, npu):
+    programme = make.programme()
+    first = make.application(world.company_a, world.owner_a, programme, units=4)
+    second = make.application(world.company_b, world.owner_b, programme, units=2)
+    first = application_decide(application=first, reviewer=world.officer, approve=True, score=80)
+    assert first.state == "approved"
+    grant = Grant.objects.get(company=world.company_a)
+    assert grant.guarantee_units == 2  # half at award
+    assert grant.unit_hours_budget == 4000
+    second = application_decide(
+        application=second, reviewer=world.consultant_a, approve=True, score=70
+    )
+    assert second.state == "waitlisted"
+    assert second.waitlist_position == 1
+    npu.capacity_units = 4
+    npu.save()
+    assert waitlist_advance("rbln-atom") == [second]
+    assert Application.objects.get(pk=second.pk).state == "approved"
+    assert Grant.objects.filter(company=world.company_b).exists()
+
+
+def test_the_consultant_reviews_and_the_grant_shows_on_the_dashboard(world, owner_client, npu):
+    application = make.application(world.company_a, world.owner_a)
+    consultant = signed_in(world.consultant_a)
+    url = reverse("consultant_application", args=[application.pk])
+    assert (
+        "예지" in consultant.get(url).content.decode()
+        or "설비" in consultant.get(url).content.decode()
+    )
+    consultant.post(url, {"score": 85, "comment": "계획이 구체적입니다.", "decision": "approve"})
+    application.refresh_from_db()
+    assert application.state == "approved"
+    assert application.reviewed_by == world.consultant_a
+    dashboard = owner_client.get(reverse("dashboard")).content.decode()
+    assert "ATOM" in dashboard
+    assert "ATOM" in owner_client.get(reverse("programmes")).content.decode()
+
+
+def test_a_decided_application_is_not_decided_again(world, npu):
+    application = make.application(world.company_a, world.owner_a)
+    application_decide(application=application, reviewer=world.officer, approve=False, score=20)
+    with pytest.raises(ValidationError):
+        application_decide(application=application, reviewer=world.officer, approve=True, score=90)
