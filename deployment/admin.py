@@ -10,9 +10,11 @@ from django.utils.translation import gettext_lazy as _
 from deployment.models import (
     AllocationEvent,
     ComputePool,
+    Exemption,
     Grant,
     ModelFamily,
     ModelVersion,
+    UsageReview,
     Workload,
 )
 from deployment.services import catalog
@@ -200,3 +202,42 @@ class AllocationEventAdmin(ReadOnly, CompanyScopedAdmin):
     list_display = ["at", "company", "pool", "workload", "action", "reason"]
     list_select_related = ["company", "pool", "workload"]
     list_filter = ["action", "reason"]
+
+
+@admin.register(UsageReview)
+class UsageReviewAdmin(ReadOnly, CompanyScopedAdmin):
+    company_path = "grant__company"
+    list_display = [
+        "grant",
+        "quarter",
+        "used_share",
+        "cut_share",
+        "guarantee_before",
+        "guarantee_after",
+        "exempted",
+    ]
+    list_select_related = ["grant__company", "grant__pool"]
+
+
+@admin.register(Exemption)
+class ExemptionAdmin(CompanyScopedAdmin):
+    """Officers accept or refuse; the next usage review honours an accepted one."""
+
+    company_path = "grant__company"
+    list_display = ["grant", "quarter", "state", "requested_at"]
+    list_filter = ["state"]
+    list_select_related = ["grant__company", "grant__pool"]
+    fields = ["grant", "quarter", "reason", "state", "decided_at"]
+    readonly_fields = ["grant", "quarter", "reason", "decided_at"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def save_model(self, request, obj, form, change):
+        from django.utils import timezone
+
+        obj.decided_at = timezone.now()
+        super().save_model(request, obj, form, change)
+
+    def company_of(self, obj):
+        return obj.grant.company

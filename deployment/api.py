@@ -10,12 +10,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import extend_schema
-from rest_framework import status
-from rest_framework.exceptions import ValidationError
+from rest_framework import serializers, status
+from rest_framework.exceptions import PermissionDenied, ValidationError
 from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 
-from deployment.models import ComputePool, ModelFamily, ModelVersion
+from deployment.models import ComputePool, Grant, ModelFamily, ModelVersion
 from deployment.serializers import (
     HeartbeatInput,
     ModelFamilyInput,
@@ -248,3 +248,83 @@ class PoolHeartbeatApi(ApiView):
             pool.heartbeat = data.validated_data
             pool.save(update_fields=["last_heartbeat", "heartbeat"])
         return Response(PoolOutput(pool).data)
+
+
+class ProgrammeOutput(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    year = serializers.IntegerField()
+    term_years = serializers.IntegerField()
+    extension_years = serializers.IntegerField()
+    cap_units_per_company = serializers.IntegerField()
+    staged_release_share = serializers.DecimalField(max_digits=3, decimal_places=2)
+    report_months = serializers.ListField(child=serializers.IntegerField())
+    reduction_scale = serializers.ListField(child=serializers.DictField())
+    open_for_applications = serializers.BooleanField()
+    flavors = serializers.SerializerMethodField()
+
+    def get_flavors(self, programme) -> list[dict]:
+        return [
+            {"flavor": f.flavor, "budget_unit_hours": f.budget_unit_hours}
+            for f in programme.flavors.all()
+        ]
+
+
+class ProgrammeListApi(ApiView):
+    """Programmes are public information for partners and the desk."""
+
+    @extend_schema(responses=ProgrammeOutput(many=True), summary="Support programmes")
+    def get(self, request):
+        from onestop.models import Programme
+
+        return paginated(
+            self, request, Programme.objects.prefetch_related("flavors"), ProgrammeOutput
+        )
+
+
+class GrantOutput(serializers.Serializer):
+    id = serializers.IntegerField()
+    company = serializers.CharField(source="company.name")
+    pool = serializers.IntegerField(source="pool_id")
+    flavor = serializers.CharField(source="pool.flavor")
+    guarantee_units = serializers.IntegerField()
+    lend_limit = serializers.IntegerField(allow_null=True)
+    borrow_limit = serializers.IntegerField(allow_null=True)
+    starts_at = serializers.DateTimeField()
+    ends_at = serializers.DateTimeField()
+    unit_hours_budget = serializers.IntegerField()
+    used_unit_hours_30d = serializers.SerializerMethodField()
+
+    def get_used_unit_hours_30d(self, grant) -> float:
+        from datetime import timedelta
+
+        from deployment.services.usage import used_unit_hours
+
+        now = timezone.now()
+        return round(used_unit_hours(grant.company, grant.pool, now - timedelta(days=30), now), 2)
+
+
+class GrantListApi(ApiView):
+    """Grants and their use: compute providers see the grants on their own pools; the desk
+    (signed in) sees those of the companies it may see."""
+
+    @extend_schema(
+        responses=GrantOutput(many=True), summary="Grants and their use in the last 30 days"
+    )
+    def get(self, request):
+        from onestop.models import ApiKey, Company
+
+        grants = Grant.objects.select_related("company", "pool").order_by("-starts_at", "pk")
+        user = request.user
+        if not isinstance(request.auth, ApiKey) and user.is_authenticated and user.is_staff:
+            grants = grants.filter(company__in=Company.objects.visible_to_staff(user))
+        elif (
+            ActsForPartner().has_permission(request, self)
+            and request.partner.kind == Partner.Kind.COMPUTE_PROVIDER
+        ):
+            grants = grants.filter(pool__provider=request.partner)
+        else:
+            raise PermissionDenied(
+                _("Grants are shown to the desk and to the providers whose pools they use.")
+            )
+        return paginated(self, request, grants, GrantOutput)

@@ -16,4 +16,6 @@ urlpatterns = [
     path("pools", api.PoolListApi.as_view(), name="pools"),
     path("pools/<int:pk>", api.PoolDetailApi.as_view(), name="pool"),
     path("pools/<int:pk>/heartbeat", api.PoolHeartbeatApi.as_view(), name="pool_heartbeat"),
+    path("programmes", api.ProgrammeListApi.as_view(), name="programmes"),
+    path("grants", api.GrantListApi.as_view(), name="grants"),
 ]

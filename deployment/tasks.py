@@ -14,3 +14,11 @@ def local_pools_heartbeat():
     """The pools this server serves itself report through the server's own worker: if the
     worker stops, they turn unavailable like any silent pool."""
     return pools.local_heartbeat()
+
+
+@shared_task(acks_late=True, reject_on_worker_lost=True)
+def review_grant_usage():
+    """Use it or lose it: safe to run twice, each quarter of a grant is reviewed once."""
+    from deployment.services.usage import review_usage
+
+    return len(review_usage())

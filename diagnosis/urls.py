@@ -1,6 +1,15 @@
 from django.urls import path
 
-from diagnosis.views import answering, assessment, datachecks, home, matching, report, sharing
+from diagnosis.views import (
+    answering,
+    assessment,
+    datachecks,
+    home,
+    matching,
+    officer,
+    report,
+    sharing,
+)
 
 app_name = "diagnosis"
 
@@ -51,6 +60,8 @@ urlpatterns = [
         matching.consultant_matching,
         name="consultant_matching",
     ),
+    path("consultant/utilisation/", officer.overview, name="officer_overview"),
+    path("consultant/utilisation.csv", officer.overview_csv, name="officer_overview_csv"),
     path("consultant/assessments/<int:pk>/", report.consultant_report, name="consultant_report"),
     path(
         "consultant/assessments/<int:pk>/comments/",

@@ -38,6 +38,10 @@ app.conf.update(
             "task": "deployment.tasks.local_pools_heartbeat",
             "schedule": 60.0,
         },
+        "review-grant-usage": {
+            "task": "deployment.tasks.review_grant_usage",
+            "schedule": 6 * 3600.0,
+        },
         "purge-expired-data-checks": {
             "task": "diagnosis.tasks.purge_expired_data_checks",
             "schedule": 3600.0,

@@ -81,6 +81,7 @@ urlpatterns = [
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),
     path("", include("diagnosis.urls")),
+    path("", include("deployment.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include(("onestop.api.urls", "api"))),
     path("api/v1/", include("diagnosis.api_urls")),

@@ -103,6 +103,24 @@ class ProgrammeObjects:
         self.programme = programme()
         self.application_a = application(world.company_a, world.owner_a, self.programme)
         self.application_b = application(world.company_b, world.owner_b, self.programme)
+        from datetime import timedelta
+
+        from django.utils import timezone
+
+        from deployment.models import Grant
+
+        now = timezone.now()
+        npu = pool(flavor="rbln-atom", name="Matrix ATOM", capacity_units=4)
+        self.grant_a, self.grant_b = (
+            Grant.objects.create(
+                company=company,
+                pool=npu,
+                guarantee_units=1,
+                starts_at=now,
+                ends_at=now + timedelta(days=30),
+            )
+            for company in (world.company_a, world.company_b)
+        )
 
 
 def programme_objects(world):

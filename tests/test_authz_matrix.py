@@ -49,6 +49,7 @@ OBJECTS = {
         programme_objects(w).application_a,
         programme_objects(w).application_b,
     ),
+    "grant": lambda w: (programme_objects(w).grant_a, programme_objects(w).grant_b),
     "company_model": lambda w: (deployment_objects(w).private_a, deployment_objects(w).private_b),
 }
 

@@ -64,3 +64,42 @@ def test_apply_approve_and_see_the_grant(people, live_server, browser_context):
     sme.goto(f"{base}/dashboard/")
     assert "ATOM 추론 풀" in sme.content()
     shot(sme, "programmes-3-dashboard")
+
+
+@pytest.fixture
+def busy_desk(transactional_db):
+    from deployment.services.allocation import workload_submit
+    from onestop.services.programmes import application_decide
+
+    officer = factories.make_user("officer@onestop.example", full_name="정담당", staff=True)
+    StaffProfile.objects.create(user=officer, role=StaffProfile.Role.OFFICER)
+    pool = make.pool(flavor="rbln-atom", name="ATOM 추론 풀", capacity_units=8)
+    for n, name in enumerate(("대한정밀", "한빛금속")):
+        owner = factories.make_user(full_name=f"대표{n}")
+        company = factories.make_company(name=name, owner=owner)
+        application = make.application(
+            company, owner, make.programme() if n == 0 else None, units=4
+        )
+        application_decide(application=application, reviewer=officer, approve=True, score=80)
+        if n == 0:
+            workload_submit(
+                company=company, pool=pool, name="ep", kind="inference", units=2, priority=100
+            )
+    return officer
+
+
+def test_the_officer_sees_the_utilisation_charts(busy_desk, live_server, page):
+    base = live_server.url
+    page.goto(f"{base}/login/")
+    page.fill("#id_username", busy_desk.email)
+    page.fill("#id_password", factories.PASSWORD)
+    page.locator("main button[type=submit]").click()
+    page.goto(f"{base}/consultant/utilisation/")
+    pools = page.get_by_test_id("pool-utilisation")
+    assert "ATOM 추론 풀" in pools.inner_text()
+    assert pools.locator("svg.histogram").count() == 1
+    companies = page.get_by_test_id("company-utilisation").inner_text()
+    assert "대한정밀" in companies
+    assert "한빛금속" in companies
+    assert page.get_by_test_id("funnel").locator("tr").count() == 4
+    shot(page, "programmes-4-utilisation")

@@ -103,3 +103,32 @@ def test_a_decided_application_is_not_decided_again(world, npu):
     application_decide(application=application, reviewer=world.officer, approve=False, score=20)
     with pytest.raises(ValidationError):
         application_decide(application=application, reviewer=world.officer, approve=True, score=90)
+
+
+def test_providers_read_the_grants_on_their_pools_through_the_api(world, npu):
+    from rest_framework.test import APIClient
+
+    application = make.application(world.company_a, world.owner_a)
+    application_decide(application=application, reviewer=world.officer, approve=True, score=80)
+    _key, raw = factories_key(npu.provider)
+    provider = APIClient(HTTP_AUTHORIZATION=f"Bearer {raw}")
+    body = provider.get(reverse("deployment_api:grants")).json()
+    assert [(g["company"], g["flavor"], g["guarantee_units"]) for g in body["results"]] == [
+        (world.company_a.name, "rbln-atom", 1)
+    ]
+    other = make.provider()
+    _key, raw = factories_key(other)
+    assert (
+        APIClient(HTTP_AUTHORIZATION=f"Bearer {raw}")
+        .get(reverse("deployment_api:grants"))
+        .json()["results"]
+        == []
+    )
+    programmes = provider.get(reverse("deployment_api:programmes")).json()["results"]
+    assert programmes[0]["flavors"][0]["flavor"] == "nvidia-h200"
+
+
+def factories_key(partner):
+    from tests import factories
+
+    return factories.make_api_key(partner, "ops")

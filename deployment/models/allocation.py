@@ -108,3 +108,50 @@ class AllocationEvent(models.Model):
 
     def __str__(self):
         return f"{self.action} {self.workload_id}"
+
+
+class UsageReview(models.Model):
+    """One quarter of a grant checked against the company's own plan (use it or lose it)."""
+
+    grant = models.ForeignKey(Grant, on_delete=models.CASCADE, related_name="reviews")
+    quarter = models.PositiveSmallIntegerField()  # 0 = the grant's first quarter
+    planned_unit_hours = models.PositiveBigIntegerField()
+    used_unit_hours = models.PositiveBigIntegerField()
+    used_share = models.FloatField()
+    cut_share = models.FloatField()
+    guarantee_before = models.PositiveIntegerField()
+    guarantee_after = models.PositiveIntegerField()
+    exempted = models.BooleanField(default=False)
+    reviewed_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["grant", "quarter"]
+        constraints = [
+            models.UniqueConstraint(fields=["grant", "quarter"], name="usage_review_once")
+        ]
+
+    def __str__(self):
+        return f"{self.grant} Q{self.quarter + 1}"
+
+
+class Exemption(models.Model):
+    """A company's request not to be cut for one quarter (a plant shutdown, a delayed dataset),
+    decided by an officer."""
+
+    class State(models.TextChoices):
+        REQUESTED = "requested", _("Requested")
+        ACCEPTED = "accepted", _("Accepted")
+        REFUSED = "refused", _("Refused")
+
+    grant = models.ForeignKey(Grant, on_delete=models.CASCADE, related_name="exemptions")
+    quarter = models.PositiveSmallIntegerField(_("quarter"))
+    reason = models.TextField(_("reason"))
+    state = models.CharField(max_length=10, choices=State.choices, default=State.REQUESTED)
+    requested_at = models.DateTimeField(auto_now_add=True)
+    decided_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["grant", "quarter"], name="exemption_once")]
+
+    def __str__(self):
+        return f"{self.grant} Q{self.quarter + 1}: {self.state}"

@@ -78,3 +78,32 @@ def histogram_svg(bins, label=""):
         label,
         bars,
     )
+
+
+@register.simple_tag
+def weekly_svg(shares):
+    """Used share per week as small bars (0–100 %)."""
+    if not shares:
+        return ""
+    height = 28
+    bars = format_html_join(
+        "",
+        '<rect x="{}" y="{}" width="8" height="{}"><title>{}</title></rect>',
+        (
+            (
+                10 * i,
+                height - round(height * min(1.0, s)),
+                round(height * min(1.0, s)),
+                f"{s * 100:.0f}%",
+            )
+            for i, s in enumerate(shares)
+        ),
+    )
+    return format_html(
+        '<svg class="histogram" viewBox="0 0 {} {}" width="{}" height="{}" role="img">{}</svg>',
+        10 * len(shares),
+        height,
+        10 * len(shares),
+        height,
+        bars,
+    )
