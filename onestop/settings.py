@@ -232,6 +232,10 @@ ONESTOP_JOURNEY_STEPS = {
 ONESTOP_GRANT_ISSUER = "deployment.services.grants.issue_grant"
 ONESTOP_APPLICATION_EVIDENCE = "diagnosis.evidence.application_evidence"
 ONESTOP_GRANTS_OF = "deployment.services.grants.grants_of"
+ONESTOP_ALLOCATION_EVENTS_OF = "deployment.services.grants.events_of"
+ONESTOP_STAGED_RELEASE = "deployment.services.grants.release_rest"
+ONESTOP_GRANT_EXTENDER = "deployment.services.grants.extend"
+ONESTOP_GRANT_USAGE = "deployment.services.grants.usage_share"
 
 ONESTOP_DEMO_SEEDERS = [
     "diagnosis.demo.seed_demo_diagnosis",

@@ -29,3 +29,15 @@ def purge_idempotency_records():
 def send_invitation_email(invitation_id, link):
     # Not late-acked: a mail sent twice is worse than a retry scheduled by autoretry.
     return invitation_send_email(invitation_id=invitation_id, link=link)
+
+
+@shared_task(
+    autoretry_for=(smtplib.SMTPException, ConnectionError, TimeoutError),
+    retry_backoff=30,
+    retry_backoff_max=1800,
+    max_retries=8,
+)
+def send_company_notice(company_id, subject, body):
+    from onestop.services.notices import company_notice_send
+
+    return company_notice_send(company_id=company_id, subject=subject, body=body)

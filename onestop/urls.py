@@ -65,6 +65,22 @@ portal_patterns = [
         name="consultant_applications",
     ),
     path(
+        "programmes/applications/<int:pk>/reports/<int:month>/",
+        programmes.report_edit,
+        name="report_edit",
+    ),
+    path(
+        "consultant/reports/<int:pk>/evaluate/",
+        programmes.report_evaluation,
+        name="report_evaluate",
+    ),
+    path("consultant/extensions/", programmes.extensions, name="consultant_extensions"),
+    path(
+        "consultant/applications/<int:pk>/extend/",
+        programmes.extension_decide,
+        name="extension_decide",
+    ),
+    path(
         "consultant/applications/<int:pk>/",
         programmes.consultant_application,
         name="consultant_application",

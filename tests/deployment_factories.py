@@ -108,7 +108,24 @@ class ProgrammeObjects:
         from django.utils import timezone
 
         from deployment.models import Grant
+        from onestop.models import Application, ProgressReport
 
+        self.approved_a, self.approved_b = (
+            application(company, owner, self.programme, flavor="nvidia-h200")
+            for company, owner in (
+                (world.company_a, world.owner_a),
+                (world.company_b, world.owner_b),
+            )
+        )
+        Application.objects.filter(pk__in=[self.approved_a.pk, self.approved_b.pk]).update(
+            state="approved"
+        )
+        self.report_a, self.report_b = (
+            ProgressReport.objects.create(
+                application=a, month=1, kpis="불량률 30% 감소", products="모델 1개"
+            )
+            for a in (self.approved_a, self.approved_b)
+        )
         now = timezone.now()
         npu = pool(flavor="rbln-atom", name="Matrix ATOM", capacity_units=4)
         self.grant_a, self.grant_b = (

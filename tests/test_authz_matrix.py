@@ -49,6 +49,11 @@ OBJECTS = {
         programme_objects(w).application_a,
         programme_objects(w).application_b,
     ),
+    "approved_application": lambda w: (
+        programme_objects(w).approved_a,
+        programme_objects(w).approved_b,
+    ),
+    "report": lambda w: (programme_objects(w).report_a, programme_objects(w).report_b),
     "grant": lambda w: (programme_objects(w).grant_a, programme_objects(w).grant_b),
     "company_model": lambda w: (deployment_objects(w).private_a, deployment_objects(w).private_b),
 }

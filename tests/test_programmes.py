@@ -132,3 +132,92 @@ def factories_key(partner):
     from tests import factories
 
     return factories.make_api_key(partner, "ops")
+
+
+def approved(world, company, owner, units=2):
+    application = make.application(company, owner, units=units)
+    return application_decide(
+        application=application, reviewer=world.officer, approve=True, score=80
+    )
+
+
+def test_the_first_accepted_report_releases_the_rest_of_the_guarantee(world, npu, owner_client):
+    from onestop.services.programmes import report_evaluate, report_submit
+
+    npu.capacity_units = 4
+    npu.save()
+    application = approved(world, world.company_a, world.owner_a, units=4)
+    grant = Grant.objects.get(company=world.company_a)
+    assert grant.guarantee_units == 2
+    page = owner_client.get(reverse("programmes")).content.decode()
+    assert 'data-testid="write-report"' in page
+    owner_client.post(
+        reverse("report_edit", args=[application.pk, 1]),
+        {"kpis": "불량률 30% 감소", "products": "예측 모델, 엔드포인트 1개", "deviations": ""},
+    )
+    report = application.reports.get(month=1)
+    _report, released = report_evaluate(
+        report=report, reviewer=world.officer, score=60, evaluation="부족", accept=False
+    )
+    assert not released
+    grant.refresh_from_db()
+    assert grant.guarantee_units == 2
+    report_submit(
+        application=application,
+        user=world.owner_a,
+        month=1,
+        kpis="불량률 35% 감소",
+        products="모델",
+    )
+    _report, released = report_evaluate(
+        report=report, reviewer=world.officer, score=85, evaluation="좋음", accept=True
+    )
+    assert released
+    grant.refresh_from_db()
+    assert grant.guarantee_units == 4
+    with pytest.raises(ValidationError):
+        report_submit(application=application, user=world.owner_a, month=1, kpis="x", products="y")
+
+
+def test_top_performers_are_ranked_and_extended_once(world, npu):
+    from onestop.models import ProgressReport
+    from onestop.services.programmes import extension_candidates, extension_grant
+
+    npu.capacity_units = 4
+    npu.save()
+    first = approved(world, world.company_a, world.owner_a)
+    second = approved(world, world.company_b, world.owner_b)
+    ProgressReport.objects.create(
+        application=first, month=1, kpis="k", products="p", state="accepted", score=70
+    )
+    ProgressReport.objects.create(
+        application=second, month=1, kpis="k", products="p", state="accepted", score=90
+    )
+    ranked = extension_candidates(Application.objects.all())
+    assert [a for _score, _usage, a in ranked] == [second, first]
+    grant = Grant.objects.get(company=world.company_b)
+    end = grant.ends_at
+    extension_grant(application=second, officer=world.officer)
+    grant.refresh_from_db()
+    assert (grant.ends_at - end).days == 365
+    second.refresh_from_db()
+    with pytest.raises(ValidationError):
+        extension_grant(application=second, officer=world.officer)
+    assert [a for _s, _u, a in extension_candidates(Application.objects.all())] == [first]
+
+
+def test_the_review_page_shows_reports_to_evaluate(world, npu):
+    from onestop.models import ProgressReport
+
+    application = approved(world, world.company_a, world.owner_a)
+    ProgressReport.objects.create(
+        application=application, month=1, kpis="불량률 감소", products="모델"
+    )
+    page = signed_in(world.consultant_a).get(
+        reverse("consultant_application", args=[application.pk])
+    )
+    html = page.content.decode()
+    title = html.split("<title>")[1].split("</title>")[0]
+    assert "<h2>" not in title
+    assert 'data-testid="evaluate-report"' in html
+    assert "불량률 감소" in html

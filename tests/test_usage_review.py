@@ -108,3 +108,20 @@ def test_an_owner_asks_for_an_exemption_once(world, granted, owner_client):
     (exemption,) = Exemption.objects.all()
     assert (exemption.quarter, exemption.state) == (0, "requested")
     assert "설비 이전" in exemption.reason
+
+
+def test_a_cut_is_mailed_to_the_owners_and_shown_as_events(
+    world, granted, owner_client, django_capture_on_commit_callbacks
+):
+    from django.core import mail
+    from django.urls import reverse
+
+    pool, grant = granted
+    workload_submit(company=world.company_a, pool=pool, name="야간 배치", kind="training", units=1)
+    backdate(grant, 100)
+    with django_capture_on_commit_callbacks(execute=True):
+        review_usage()
+    assert any("OneStop" in m.subject and world.owner_a.email in m.to for m in mail.outbox)
+    page = owner_client.get(reverse("programmes")).content.decode()
+    assert 'data-testid="allocation-events"' in page
+    assert "야간 배치" in page

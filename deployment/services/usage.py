@@ -9,10 +9,12 @@ from datetime import timedelta
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from deployment.models import AllocationEvent, Exemption, Grant, UsageReview
 from onestop.models import Programme
 from onestop.services.audit import audit_record
+from onestop.services.notices import notify_company
 from onestop.services.programmes import waitlist_advance
 
 QUARTER = timedelta(days=91)
@@ -73,9 +75,8 @@ def review_usage(now=None):
             ):
                 reviewed.append(review_quarter(grant, quarter, programme, start, now))
             quarter += 1
-    if any(r.guarantee_after < r.guarantee_before for r in reviewed):
-        for flavor in {r.grant.pool.flavor for r in reviewed}:
-            waitlist_advance(flavor)  # the units given back go to the waitlist at once
+    # Units given back by cuts or by grants that ended go to the waitlist at once.
+    waitlist_advance()
     return reviewed
 
 
@@ -111,6 +112,23 @@ def review_quarter(grant, quarter, programme, start, now):
         if after != before:
             Grant.objects.filter(pk=grant.pk).update(guarantee_units=after)
             grant.guarantee_units = after
+            notify_company(
+                grant.company,
+                _("Your guarantee was reduced"),
+                _(
+                    "In quarter %(q)s you used %(share)s of the unit-hours you planned, so your "
+                    "guarantee on %(pool)s goes from %(before)s to %(after)s units under the "
+                    "programme's rules. Ask for an exemption before the next review if use will be "
+                    "low for a reason."
+                )
+                % {
+                    "q": quarter + 1,
+                    "share": f"{share * 100:.0f}%",
+                    "pool": grant.pool.name,
+                    "before": before,
+                    "after": after,
+                },
+            )
         audit_record(
             action="grant.usage_review",
             target=grant,

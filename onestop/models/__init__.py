@@ -2,7 +2,7 @@ from onestop.models.audit import AuditEntry
 from onestop.models.company import Company, Invitation, Membership
 from onestop.models.idempotency import IdempotencyRecord
 from onestop.models.partner import ApiKey, Partner, PartnerMembership
-from onestop.models.programme import Application, Programme, ProgrammeFlavor
+from onestop.models.programme import Application, Programme, ProgrammeFlavor, ProgressReport
 from onestop.models.staff import ConsultantAssignment, StaffProfile
 from onestop.models.user import User
 
@@ -19,6 +19,7 @@ __all__ = [
     "PartnerMembership",
     "Programme",
     "ProgrammeFlavor",
+    "ProgressReport",
     "StaffProfile",
     "User",
 ]

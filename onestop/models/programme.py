@@ -107,6 +107,8 @@ class Application(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     decided_at = models.DateTimeField(null=True, blank=True)
+    rest_released_at = models.DateTimeField(null=True, blank=True)
+    extended_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         verbose_name = _("application")
@@ -127,3 +129,41 @@ class Application(models.Model):
             decided_at__lt=self.decided_at,
         )
         return earlier.count() + 1
+
+
+class ProgressReport(models.Model):
+    """A funded company's report at 1, 3 and 9 months (NAIRR-style), and the officer's
+    evaluation of it. Month 0 is the final report."""
+
+    class State(models.TextChoices):
+        SUBMITTED = "submitted", _("Submitted")
+        ACCEPTED = "accepted", _("Accepted")
+        RETURNED = "returned", _("Returned for changes")
+
+    application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="reports")
+    month = models.PositiveSmallIntegerField(_("month"))
+    kpis = models.TextField(_("KPIs achieved"))
+    products = models.TextField(_("products (models, endpoints, datasets)"))
+    deviations = models.TextField(_("deviations from the plan"), blank=True)
+    state = models.CharField(max_length=10, choices=State.choices, default=State.SUBMITTED)
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    submitted_at = models.DateTimeField(auto_now_add=True)
+    score = models.PositiveSmallIntegerField(_("evaluation score (0–100)"), null=True, blank=True)
+    evaluation = models.TextField(_("evaluation"), blank=True)
+    evaluated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    evaluated_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("progress report")
+        verbose_name_plural = _("progress reports")
+        ordering = ["application", "month"]
+        constraints = [
+            models.UniqueConstraint(fields=["application", "month"], name="report_once_per_month")
+        ]
+
+    def __str__(self):
+        return f"{self.application} · M{self.month}"
