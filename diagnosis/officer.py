@@ -35,6 +35,7 @@ class CompanyRow:
     days_to_first_run: float | None
     reclaims: int
     cuts: int
+    weekly: list = field(default_factory=list)  # share of the guarantee used per week
 
 
 def officer_overview(user, now=None):
@@ -111,6 +112,7 @@ def officer_overview(user, now=None):
                     ),
                     reclaims=reclaims.get(grant.company_id, 0),
                     cuts=cuts.get(grant.company_id, 0),
+                    weekly=weekly_use(intervals, grant, now),
                 )
             )
     return {
@@ -124,6 +126,19 @@ def officer_overview(user, now=None):
         "funnel": funnel(companies),
         "window_days": WINDOW_DAYS,
     }
+
+
+def weekly_use(intervals, grant, now):
+    week_hours = 7 * 24
+    shares = []
+    for week in range(WEEKS, 0, -1):
+        start = now - timedelta(days=7 * week)
+        used = unit_hours_between(
+            intervals, start, start + timedelta(days=7), company=grant.company_id
+        )
+        owed = grant.guarantee_units * week_hours
+        shares.append(round(used / owed, 4) if owed else 0.0)
+    return shares
 
 
 def idle_days(intervals, grant, now):

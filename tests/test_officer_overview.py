@@ -44,6 +44,9 @@ def test_the_overview_measures_promised_and_used_capacity(world, busy):
     (row,) = data["companies"]
     assert row.grant.company == world.company_a
     assert row.idle_days == 2  # the two days before the endpoint started
+    # 2 units × 24 h of a 2-unit guarantee over the last week, nothing before.
+    assert row.weekly[-1] == pytest.approx(48 / (2 * 168), abs=1e-3)
+    assert row.weekly[:-1] == [0.0] * 7
     assert row.days_to_first_run == pytest.approx(
         1.0, abs=0.01
     )  # approved 2 days ago, ran 1 day ago

@@ -221,3 +221,19 @@ def test_the_review_page_shows_reports_to_evaluate(world, npu):
     assert "<h2>" not in title
     assert 'data-testid="evaluate-report"' in html
     assert "불량률 감소" in html
+
+
+def test_approvals_stay_within_the_programmes_budget(world, npu):
+    from onestop.models import ProgrammeFlavor
+
+    programme = make.programme()
+    ProgrammeFlavor.objects.filter(programme=programme, flavor="rbln-atom").update(
+        budget_unit_hours=6000
+    )
+    first = make.application(world.company_a, world.owner_a, programme, quarterly_plan=[500] * 8)
+    second = make.application(world.company_b, world.owner_b, programme, quarterly_plan=[500] * 8)
+    application_decide(application=first, reviewer=world.officer, approve=True, score=80)
+    with pytest.raises(ValidationError, match="2,000"):
+        application_decide(application=second, reviewer=world.officer, approve=True, score=80)
+    second.refresh_from_db()
+    assert second.state == "submitted"  # nothing changed; the officer can ask for a smaller plan

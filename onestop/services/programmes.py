@@ -79,6 +79,7 @@ def application_decide(*, application, reviewer, approve, score=None, comment=""
         if not approve:
             application.state = Application.State.REJECTED
         else:
+            check_budget(application)
             try:
                 issue_grant(application)
                 application.state = Application.State.APPROVED
@@ -99,6 +100,32 @@ def application_decide(*, application, reviewer, approve, score=None, comment=""
             company=application.company,
         )
     return application
+
+
+def check_budget(application):
+    """The programme's unit-hours for the flavor: approved plans may not exceed them."""
+    flavor = application.programme.flavors.get(flavor=application.flavor)
+    committed = sum(
+        sum(a.quarterly_plan)
+        for a in Application.objects.filter(
+            programme=application.programme,
+            flavor=application.flavor,
+            state__in=(Application.State.APPROVED, Application.State.WAITLISTED),
+        ).exclude(pk=application.pk)
+    )
+    asked = sum(application.quarterly_plan)
+    if committed + asked > flavor.budget_unit_hours:
+        raise ValidationError(
+            _(
+                "The programme has %(left)s unit-hours of %(flavor)s left; this plan asks for "
+                "%(asked)s. Ask the company to reduce its plan, or reject."
+            )
+            % {
+                "left": f"{max(0, flavor.budget_unit_hours - committed):,}",
+                "flavor": application.flavor,
+                "asked": f"{asked:,}",
+            }
+        )
 
 
 def decision_text(application):
