@@ -187,6 +187,10 @@ ONESTOP_ONNX_VALIDATION_CPU_SECONDS = env_int("ONESTOP_ONNX_VALIDATION_CPU_SECON
 ONESTOP_ONNX_VALIDATION_WALL_SECONDS = env_int("ONESTOP_ONNX_VALIDATION_WALL_SECONDS", 120)
 # A pool whose provider has not reported for this long is shown as unavailable.
 ONESTOP_POOL_HEARTBEAT_SECONDS = env_int("ONESTOP_POOL_HEARTBEAT_SECONDS", 300)
+# Serving: intra-op threads per run (worker processes give the concurrency) and how many model
+# sessions one process keeps.
+ONESTOP_SERVING_THREADS = env_int("ONESTOP_SERVING_THREADS", 1)
+ONESTOP_SERVING_SESSIONS = env_int("ONESTOP_SERVING_SESSIONS", 16)
 
 # Fonts embedded in PDF reports: the first that exists is used (Debian: fonts-nanum). Without
 # one, PDFs fall back to a standard Korean font the reader supplies (not embedded).

@@ -98,6 +98,7 @@ urlpatterns = [
     path("readyz", health.readyz, name="readyz"),
     path("", include("diagnosis.urls")),
     path("", include("deployment.urls")),
+    path("", include("deployment.serving.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include(("onestop.api.urls", "api"))),
     path("api/v1/", include("diagnosis.api_urls")),

@@ -155,3 +155,37 @@ def endless_loop(path, trips=10**12):
         ),
         path,
     )
+
+
+def input_driven_loop(path):
+    """A Loop whose trip count comes from the request: harmless on validation's generated
+    inputs (0 or 1), a runaway when a client sends a huge count."""
+    body = helper.make_graph(
+        [
+            helper.make_node("Add", ["acc_in", "one"], ["acc_out"]),
+            helper.make_node("Identity", ["cond_in"], ["cond_out"]),
+        ],
+        "body",
+        [
+            helper.make_tensor_value_info("i", TensorProto.INT64, []),
+            helper.make_tensor_value_info("cond_in", TensorProto.BOOL, []),
+            helper.make_tensor_value_info("acc_in", TensorProto.FLOAT, ["batch"]),
+        ],
+        [
+            helper.make_tensor_value_info("cond_out", TensorProto.BOOL, []),
+            helper.make_tensor_value_info("acc_out", TensorProto.FLOAT, ["batch"]),
+        ],
+        initializer=[numpy_helper.from_array(np.array(1.0, dtype=np.float32), "one")],
+    )
+    return save(
+        _model(
+            [helper.make_node("Loop", ["trips", "cond", "x"], ["y"], body=body)],
+            [
+                helper.make_tensor_value_info("x", TensorProto.FLOAT, ["batch"]),
+                helper.make_tensor_value_info("trips", TensorProto.INT64, []),
+            ],
+            [helper.make_tensor_value_info("y", TensorProto.FLOAT, ["batch"])],
+            [numpy_helper.from_array(np.array(True), "cond")],
+        ),
+        path,
+    )

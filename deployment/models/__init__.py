@@ -1,10 +1,13 @@
 from deployment.models.allocation import AllocationEvent, Exemption, Grant, UsageReview, Workload
 from deployment.models.catalog import ModelFamily, ModelVersion, Task
 from deployment.models.compute import ComputePool, Flavor
+from deployment.models.serving import Endpoint, EndpointKey
 
 __all__ = [
     "AllocationEvent",
     "ComputePool",
+    "Endpoint",
+    "EndpointKey",
     "Exemption",
     "Flavor",
     "Grant",

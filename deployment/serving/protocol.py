@@ -1,0 +1,239 @@
+"""The Open Inference Protocol's request and response bodies (KServe V2, REFERENCE §2), with
+the binary tensor data extension. Every check happens against the model's signature before
+ONNX Runtime sees anything; a failed check is a ProtocolError, answered 400."""
+
+import json
+import struct
+
+import numpy as np
+
+BINARY_HEADER = "Inference-Header-Content-Length"
+DATATYPES = {
+    "BOOL": np.bool_,
+    "INT8": np.int8,
+    "INT16": np.int16,
+    "INT32": np.int32,
+    "INT64": np.int64,
+    "UINT8": np.uint8,
+    "UINT16": np.uint16,
+    "UINT32": np.uint32,
+    "UINT64": np.uint64,
+    "FP16": np.float16,
+    "FP32": np.float32,
+    "FP64": np.float64,
+    "BYTES": np.object_,
+}
+ONNX_TO_V2 = {
+    "tensor(bool)": "BOOL",
+    "tensor(int8)": "INT8",
+    "tensor(int16)": "INT16",
+    "tensor(int32)": "INT32",
+    "tensor(int64)": "INT64",
+    "tensor(uint8)": "UINT8",
+    "tensor(float16)": "FP16",
+    "tensor(float)": "FP32",
+    "tensor(double)": "FP64",
+    "tensor(string)": "BYTES",
+}
+
+
+class ProtocolError(ValueError):
+    pass
+
+
+def tensor_metadata(arg):
+    return {
+        "name": arg.name,
+        "datatype": ONNX_TO_V2.get(arg.type, arg.type),
+        "shape": [d if isinstance(d, int) and d >= 0 else -1 for d in arg.shape],
+    }
+
+
+def split_body(body, header_length):
+    """(JSON header, binary tail). The body is binary exactly when the header says so."""
+    if header_length is None:
+        return parse_json(body), b""
+    try:
+        length = int(header_length)
+    except ValueError:
+        raise ProtocolError(f"{BINARY_HEADER} must be a whole number of bytes") from None
+    if length < 0 or length > len(body):
+        raise ProtocolError(f"{BINARY_HEADER} is {length}, but the body has {len(body)} bytes")
+    return parse_json(body[:length]), body[length:]
+
+
+def parse_json(raw):
+    try:
+        data = json.loads(raw)
+    except (UnicodeDecodeError, ValueError) as exc:
+        raise ProtocolError(f"the request body is not valid JSON: {exc}") from None
+    if not isinstance(data, dict):
+        raise ProtocolError("the request body must be a JSON object")
+    return data
+
+
+def read_inputs(request, tail, signature):
+    """{input name: numpy array} for the model, checked against its signature."""
+    inputs = request.get("inputs")
+    if not isinstance(inputs, list) or not inputs:
+        raise ProtocolError("'inputs' must be a non-empty list")
+    expected = {arg.name: arg for arg in signature}
+    feeds, offset = {}, 0
+    for i, tensor in enumerate(inputs):
+        if not isinstance(tensor, dict):
+            raise ProtocolError(f"inputs[{i}] must be an object")
+        name = tensor.get("name")
+        if name not in expected:
+            raise ProtocolError(f"unknown input '{name}'; the model takes {sorted(expected)}")
+        if name in feeds:
+            raise ProtocolError(f"input '{name}' is given twice")
+        shape = tensor.get("shape")
+        if not isinstance(shape, list) or not all(
+            isinstance(d, int) and not isinstance(d, bool) and d >= 0 for d in shape
+        ):
+            raise ProtocolError(f"input '{name}': 'shape' must be a list of non-negative integers")
+        datatype = tensor.get("datatype")
+        wanted = ONNX_TO_V2.get(expected[name].type)
+        if datatype != wanted:
+            raise ProtocolError(f"input '{name}' must be {wanted}, not {datatype}")
+        check_shape(name, shape, expected[name].shape)
+        count = int(np.prod(shape)) if shape else 1
+        size = (tensor.get("parameters") or {}).get("binary_data_size")
+        if size is not None:
+            if not isinstance(size, int) or size < 0 or offset + size > len(tail):
+                raise ProtocolError(f"input '{name}': binary_data_size {size} runs past the body")
+            array = from_bytes(name, tail[offset : offset + size], datatype, count)
+            offset += size
+        else:
+            array = from_json(name, tensor.get("data"), datatype, count)
+        feeds[name] = array.reshape(shape)
+    missing = sorted(set(expected) - set(feeds))
+    if missing:
+        raise ProtocolError(f"missing input(s): {missing}")
+    return feeds
+
+
+def check_shape(name, shape, declared):
+    if len(shape) != len(declared):
+        raise ProtocolError(
+            f"input '{name}' must have {len(declared)} dimensions, not {len(shape)}"
+        )
+    for actual, fixed in zip(shape, declared, strict=True):
+        if isinstance(fixed, int) and fixed > 0 and actual != fixed:
+            want = [d if isinstance(d, int) and d > 0 else -1 for d in declared]
+            raise ProtocolError(f"input '{name}' has shape {shape}; the model takes {want}")
+
+
+def from_json(name, data, datatype, count):
+    if data is None:
+        raise ProtocolError(f"input '{name}' has no 'data'")
+    try:
+        if datatype == "BYTES":
+            array = np.array(flatten(data), dtype=np.object_)
+        else:
+            array = np.asarray(flatten(data), dtype=DATATYPES[datatype])
+    except (TypeError, ValueError, OverflowError):
+        raise ProtocolError(f"input '{name}': the data are not all {datatype} values") from None
+    if array.size != count:
+        raise ProtocolError(f"input '{name}' has {array.size} values; its shape needs {count}")
+    if datatype.startswith("FP") and not np.all(np.isfinite(array)):
+        raise ProtocolError(f"input '{name}' contains NaN or infinite values")
+    return array
+
+
+def flatten(data):
+    """Flat or nested lists, row-major, as the protocol allows both."""
+    if not isinstance(data, list):
+        return [data]
+    out = []
+    stack = [iter(data)]
+    while stack:
+        for item in stack[-1]:
+            if isinstance(item, list):
+                stack.append(iter(item))
+                break
+            if isinstance(item, bool | int | float | str):
+                out.append(item)
+            else:
+                raise TypeError(item)
+        else:
+            stack.pop()
+    return out
+
+
+def from_bytes(name, raw, datatype, count):
+    if datatype == "BYTES":
+        items, position = [], 0
+        while position < len(raw):
+            if position + 4 > len(raw):
+                raise ProtocolError(f"input '{name}': truncated BYTES element")
+            (length,) = struct.unpack_from("<I", raw, position)
+            position += 4
+            items.append(raw[position : position + length])
+            position += length
+        array = np.array(items, dtype=np.object_)
+    else:
+        width = np.dtype(DATATYPES[datatype]).itemsize
+        if len(raw) != count * width:
+            need = count * width
+            raise ProtocolError(
+                f"input '{name}' has {len(raw)} bytes; {count} {datatype} need {need}"
+            )
+        array = np.frombuffer(raw, dtype=DATATYPES[datatype])
+    if array.size != count:
+        raise ProtocolError(f"input '{name}' has {array.size} values; its shape needs {count}")
+    return array
+
+
+def requested_outputs(request, signature):
+    """[(name, binary?)] in the order to return; all outputs when none are named."""
+    names = [arg.name for arg in signature]
+    default_binary = bool((request.get("parameters") or {}).get("binary_data_output", False))
+    asked = request.get("outputs")
+    if asked is None:
+        return [(n, default_binary) for n in names]
+    if not isinstance(asked, list):
+        raise ProtocolError("'outputs' must be a list")
+    chosen = []
+    for item in asked:
+        asked_name = item.get("name") if isinstance(item, dict) else item
+        if not isinstance(item, dict) or asked_name not in names:
+            raise ProtocolError(f"unknown output '{asked_name}'; the model gives {names}")
+        binary = (item.get("parameters") or {}).get("binary_data", default_binary)
+        chosen.append((item["name"], bool(binary)))
+    return chosen
+
+
+def response(model_name, version, request_id, results, outputs, signature):
+    """(body bytes, header length or None) for the client."""
+    types = {arg.name: ONNX_TO_V2.get(arg.type, "FP32") for arg in signature}
+    tensors, tail = [], []
+    for name, binary in outputs:
+        array = np.asarray(results[name])
+        entry = {"name": name, "datatype": types[name], "shape": list(array.shape)}
+        if binary:
+            raw = bytes_of(array, types[name])
+            entry["parameters"] = {"binary_data_size": len(raw)}
+            tail.append(raw)
+        else:
+            entry["data"] = [
+                v.decode() if isinstance(v, bytes) else v for v in array.ravel().tolist()
+            ]
+        tensors.append(entry)
+    body = {"model_name": model_name, "model_version": version, "outputs": tensors}
+    if request_id is not None:
+        body["id"] = request_id
+    header = json.dumps(body, separators=(",", ":")).encode()
+    if not tail:
+        return header, None
+    return header + b"".join(tail), len(header)
+
+
+def bytes_of(array, datatype):
+    if datatype == "BYTES":
+        parts = []
+        for item in array.ravel():
+            raw = item if isinstance(item, bytes) else str(item).encode()
+            parts.append(struct.pack("<I", len(raw)) + raw)
+        return b"".join(parts)
+    return np.ascontiguousarray(array, dtype=DATATYPES[datatype]).tobytes()

@@ -1,0 +1,59 @@
+"""ONNX Runtime sessions, cached per process by artifact hash (least recently used evicted),
+with thread counts set on purpose: one request is one run, and the server's concurrency comes
+from its worker processes, so each run gets `ONESTOP_SERVING_THREADS` intra-op threads."""
+
+import threading
+from collections import OrderedDict
+
+import numpy as np
+from django.conf import settings
+
+_cache = OrderedDict()
+_lock = threading.Lock()
+
+
+def session_for(version):
+    import onnxruntime as ort
+
+    key = version.sha256
+    with _lock:
+        if key in _cache:
+            _cache.move_to_end(key)
+            return _cache[key]
+    options = ort.SessionOptions()
+    options.intra_op_num_threads = settings.ONESTOP_SERVING_THREADS
+    options.inter_op_num_threads = 1
+    options.log_severity_level = 3
+    session = ort.InferenceSession(
+        str(version.artifact_path), sess_options=options, providers=["CPUExecutionProvider"]
+    )
+    warm_up(session)
+    with _lock:
+        _cache[key] = session
+        while len(_cache) > settings.ONESTOP_SERVING_SESSIONS:
+            _cache.popitem(last=False)
+    return session
+
+
+def warm_up(session):
+    """One run on zeros, so the first client request does not pay for lazy initialisation."""
+    feeds = {}
+    for arg in session.get_inputs():
+        shape = [d if isinstance(d, int) and d > 0 else 1 for d in arg.shape]
+        kind = {
+            "tensor(float)": np.float32,
+            "tensor(double)": np.float64,
+            "tensor(int64)": np.int64,
+        }.get(arg.type)
+        if kind is None:
+            return
+        feeds[arg.name] = np.zeros(shape, dtype=kind)
+    try:
+        session.run(None, feeds)
+    except Exception:  # a model that needs real data to run still serves it
+        return
+
+
+def clear():
+    with _lock:
+        _cache.clear()
