@@ -124,9 +124,9 @@ def onnx_check(model):
     return model
 
 
-def endless_loop(path, trips=10**12):
-    """A Loop whose body runs a trillion times: loads fine, never finishes a run."""
-    body = helper.make_graph(
+def counting_body():
+    """A Loop body that adds one to its accumulator each time round."""
+    return helper.make_graph(
         [
             helper.make_node("Add", ["acc_in", "one"], ["acc_out"]),
             helper.make_node("Identity", ["cond_in"], ["cond_out"]),
@@ -143,6 +143,11 @@ def endless_loop(path, trips=10**12):
         ],
         initializer=[numpy_helper.from_array(np.array(1.0, dtype=np.float32), "one")],
     )
+
+
+def endless_loop(path, trips=10**12):
+    """A Loop whose body runs a trillion times: loads fine, never finishes a run."""
+    body = counting_body()
     return save(
         _model(
             [helper.make_node("Loop", ["trips", "cond", "x"], ["y"], body=body)],
@@ -160,23 +165,7 @@ def endless_loop(path, trips=10**12):
 def input_driven_loop(path):
     """A Loop whose trip count comes from the request: harmless on validation's generated
     inputs (0 or 1), a runaway when a client sends a huge count."""
-    body = helper.make_graph(
-        [
-            helper.make_node("Add", ["acc_in", "one"], ["acc_out"]),
-            helper.make_node("Identity", ["cond_in"], ["cond_out"]),
-        ],
-        "body",
-        [
-            helper.make_tensor_value_info("i", TensorProto.INT64, []),
-            helper.make_tensor_value_info("cond_in", TensorProto.BOOL, []),
-            helper.make_tensor_value_info("acc_in", TensorProto.FLOAT, ["batch"]),
-        ],
-        [
-            helper.make_tensor_value_info("cond_out", TensorProto.BOOL, []),
-            helper.make_tensor_value_info("acc_out", TensorProto.FLOAT, ["batch"]),
-        ],
-        initializer=[numpy_helper.from_array(np.array(1.0, dtype=np.float32), "one")],
-    )
+    body = counting_body()
     return save(
         _model(
             [helper.make_node("Loop", ["trips", "cond", "x"], ["y"], body=body)],
