@@ -184,7 +184,6 @@ def test_xlsx_with_too_many_parts_is_refused(tmp_path):
 def test_unreadable_files_are_refused_with_a_clear_message(tmp_path, make, expected):
     path = make(tmp_path / "upload.csv")  # the name says CSV; the content decides
     message = refused(path, tmp_path)
-    assert message.split("%(")[0][:30] in message or message
     assert str(expected).split("%(")[0] in message
 
 

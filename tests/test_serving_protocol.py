@@ -181,3 +181,14 @@ def test_a_runaway_model_is_stopped_at_the_deadline_and_others_keep_being_served
     assert "300 ms" in response.json()["error"]
     assert elapsed < 5
     assert post(good_key, {"inputs": [GOOD]}).status_code == 200
+
+
+def test_a_deeply_nested_body_is_a_400(served):
+    _client, _headers, key = served
+    body = b'{"inputs": ' + b"[" * 100_000 + b"]" * 100_000 + b"}"
+    response = post(key, body)
+    assert response.status_code == 400
+    assert (
+        "nests too deeply" in response.json()["error"]
+        or "not valid JSON" in response.json()["error"]
+    )

@@ -84,7 +84,7 @@ class EndpointKey(models.Model):
             return None
         key = (
             cls.objects.filter(public_id=public_id, revoked_at__isnull=True)
-            .select_related("endpoint")
+            .select_related("endpoint__version")
             .first()
         )
         if key is None or not hmac.compare_digest(key.secret_hash, cls.hash_secret(secret)):

@@ -67,6 +67,8 @@ def parse_json(raw):
         data = json.loads(raw)
     except (UnicodeDecodeError, ValueError) as exc:
         raise ProtocolError(f"the request body is not valid JSON: {exc}") from None
+    except RecursionError:
+        raise ProtocolError("the request body nests too deeply") from None
     if not isinstance(data, dict):
         raise ProtocolError("the request body must be a JSON object")
     return data
