@@ -191,6 +191,15 @@ ONESTOP_POOL_HEARTBEAT_SECONDS = env_int("ONESTOP_POOL_HEARTBEAT_SECONDS", 300)
 # sessions one process keeps.
 ONESTOP_SERVING_THREADS = env_int("ONESTOP_SERVING_THREADS", 1)
 ONESTOP_SERVING_SESSIONS = env_int("ONESTOP_SERVING_SESSIONS", 16)
+# Request tallies are written to the database this often by each serving process.
+ONESTOP_METERING_FLUSH_SECONDS = env_int("ONESTOP_METERING_FLUSH_SECONDS", 10)
+# A deploy step not finished within this many seconds was abandoned (its worker died): the
+# sweeper retries it, up to ONESTOP_DEPLOY_ATTEMPTS times, then fails the endpoint.
+ONESTOP_DEPLOY_STEP_SECONDS = env_int("ONESTOP_DEPLOY_STEP_SECONDS", 300)
+ONESTOP_DEPLOY_ATTEMPTS = env_int("ONESTOP_DEPLOY_ATTEMPTS", 3)
+# Operators' Prometheus scraper: `Authorization: Bearer <token>` at /metrics (staff may also
+# read it signed in). Empty: staff only.
+ONESTOP_METRICS_TOKEN = os.environ.get("ONESTOP_METRICS_TOKEN", "")
 
 # Fonts embedded in PDF reports: the first that exists is used (Debian: fonts-nanum). Without
 # one, PDFs fall back to a standard Korean font the reader supplies (not embedded).

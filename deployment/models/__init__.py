@@ -1,13 +1,15 @@
 from deployment.models.allocation import AllocationEvent, Exemption, Grant, UsageReview, Workload
 from deployment.models.catalog import ModelFamily, ModelVersion, Task
 from deployment.models.compute import ComputePool, Flavor
-from deployment.models.serving import Endpoint, EndpointKey
+from deployment.models.serving import Endpoint, EndpointEvent, EndpointKey, EndpointUsage
 
 __all__ = [
     "AllocationEvent",
     "ComputePool",
     "Endpoint",
+    "EndpointEvent",
     "EndpointKey",
+    "EndpointUsage",
     "Exemption",
     "Flavor",
     "Grant",

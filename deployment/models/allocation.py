@@ -81,6 +81,14 @@ class Workload(models.Model):
     admitted_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
     preemptions = models.PositiveIntegerField(default=0)
+    # An endpoint's replicas are its inference workloads.
+    endpoint = models.ForeignKey(
+        "deployment.Endpoint",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="replicas",
+    )
 
     class Meta:
         verbose_name = _("workload")

@@ -4,6 +4,8 @@ import secrets
 
 from django.conf import settings
 from django.db import models
+from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 ENDPOINT_KEY_PREFIX = "ep"
@@ -20,15 +22,28 @@ class Endpoint(models.Model):
         READY = "ready", _("Ready")
         STOPPED = "stopped", _("Stopped")
         FAILED = "failed", _("Failed")
+        DELETED = "deleted", _("Deleted")
+
+    # The deploy pipeline's steps in order, with how far along each one puts the progress bar.
+    PIPELINE = (State.PENDING, State.VALIDATING, State.PROVISIONING, State.WARMING, State.READY)
+    # States a worker is meant to move on from; one found here past its deadline was
+    # abandoned (a worker killed mid-step) and the sweeper retries or fails it.
+    IN_FLIGHT = (State.PENDING, State.VALIDATING, State.PROVISIONING, State.WARMING)
 
     company = models.ForeignKey(
         "onestop.Company", on_delete=models.CASCADE, related_name="endpoints"
     )
-    name = models.SlugField(
-        _("name"), max_length=100, unique=True, help_text=_("The model name clients call.")
-    )
+    name = models.SlugField(_("name"), max_length=100, help_text=_("The model name clients call."))
     version = models.ForeignKey(
         "deployment.ModelVersion", on_delete=models.PROTECT, related_name="endpoints"
+    )
+    # A roll warms the next version while the current one keeps serving; a rollback swaps
+    # back to the previous one.
+    next_version = models.ForeignKey(
+        "deployment.ModelVersion", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    previous_version = models.ForeignKey(
+        "deployment.ModelVersion", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     pool = models.ForeignKey(
         "deployment.ComputePool", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
@@ -37,16 +52,54 @@ class Endpoint(models.Model):
         _("state"), max_length=12, choices=State.choices, default=State.PENDING
     )
     reason = models.TextField(blank=True)
+    next_step = models.TextField(blank=True)
     deadline_ms = models.PositiveIntegerField(_("deadline per request (ms)"), default=2000)
+    min_replicas = models.PositiveSmallIntegerField(_("minimum replicas"), default=1)
+    max_replicas = models.PositiveSmallIntegerField(_("maximum replicas"), default=1)
+    units_per_replica = models.PositiveSmallIntegerField(_("units per replica"), default=1)
+    # Dynamic batching: off when the largest batch is 1.
+    batch_max_size = models.PositiveSmallIntegerField(_("largest batch"), default=1)
+    batch_max_delay_ms = models.PositiveSmallIntegerField(_("longest queue wait (ms)"), default=0)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    state_changed_at = models.DateTimeField(default=timezone.now)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         verbose_name = _("endpoint")
         verbose_name_plural = _("endpoints")
         ordering = ["name"]
+        constraints = [
+            # A deleted endpoint's name is free again; its usage stays for the grant's records.
+            models.UniqueConstraint(
+                fields=["name"], condition=~Q(state="deleted"), name="endpoint_name_unique_live"
+            ),
+        ]
 
     def __str__(self):
         return self.name
+
+    @property
+    def progress(self):
+        """How far along the deploy pipeline the endpoint is, 0–100."""
+        if self.state in self.PIPELINE:
+            return round(100 * self.PIPELINE.index(self.state) / (len(self.PIPELINE) - 1))
+        return 0
+
+
+class EndpointEvent(models.Model):
+    """One step in an endpoint's life, shown as its history in the portal."""
+
+    endpoint = models.ForeignKey(Endpoint, on_delete=models.CASCADE, related_name="events")
+    state = models.CharField(max_length=12, choices=Endpoint.State.choices)
+    message = models.TextField(blank=True)
+    at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-at", "-pk"]
+        indexes = [models.Index(fields=["endpoint", "-at"])]
+
+    def __str__(self):
+        return f"{self.endpoint_id}: {self.state}"
 
 
 class EndpointKey(models.Model):
@@ -90,3 +143,32 @@ class EndpointKey(models.Model):
         if key is None or not hmac.compare_digest(key.secret_hash, cls.hash_secret(secret)):
             return None
         return key
+
+
+class EndpointUsage(models.Model):
+    """Requests to one endpoint in one minute (``period`` = "minute") or one hour ("hour"):
+    counts, compute time and a latency histogram whose buckets are
+    ``deployment.serving.metering.BUCKETS_MS``, so percentiles survive merging."""
+
+    class Period(models.TextChoices):
+        MINUTE = "minute", _("minute")
+        HOUR = "hour", _("hour")
+
+    endpoint = models.ForeignKey(Endpoint, on_delete=models.CASCADE, related_name="usage")
+    period = models.CharField(max_length=6, choices=Period.choices)
+    start = models.DateTimeField()
+    requests = models.PositiveBigIntegerField(default=0)
+    errors = models.PositiveBigIntegerField(default=0)
+    compute_ms = models.FloatField(default=0)
+    latency_buckets = models.JSONField(default=list)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["endpoint", "period", "start"], name="endpoint_usage_unique_period"
+            )
+        ]
+        indexes = [models.Index(fields=["period", "start"])]
+
+    def __str__(self):
+        return f"{self.endpoint_id} {self.period} {self.start:%Y-%m-%d %H:%M}"

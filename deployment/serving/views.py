@@ -2,13 +2,14 @@
 own error shape ({"error": "..."}) and every byte of overhead counts on the hot path."""
 
 import threading
+import time
 
 from django.http import HttpResponse, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
 from deployment.models import Endpoint, EndpointKey
-from deployment.serving import protocol
+from deployment.serving import metering, protocol
 from deployment.serving.sessions import session_for
 
 SERVER = {"name": "onestop", "version": "1", "extensions": ["binary_tensor_data"]}
@@ -88,22 +89,37 @@ def model_ready(request, name, version=None):
 @csrf_exempt  # called by applications with a bearer key, never by a browser session
 @require_POST
 def infer(request, name, version=None):
+    started = time.perf_counter()
     endpoint, problem = endpoint_for(request, name, version)
     if problem:
-        return problem
+        return problem  # not metered: the caller is not this endpoint's client
+    response, compute_s = answer(request, endpoint, name)
+    metering.record(
+        endpoint.pk,
+        ok=response.status_code < 400,
+        latency_s=time.perf_counter() - started,
+        compute_s=compute_s,
+    )
+    return response
+
+
+def answer(request, endpoint, name):
+    """(response, seconds the model ran) for an authorised inference request."""
     if endpoint.state != Endpoint.State.READY:
-        return error(f"model '{name}' is not ready ({endpoint.get_state_display()})", 503)
+        return error(f"model '{name}' is not ready ({endpoint.get_state_display()})", 503), 0.0
     session = session_for(endpoint.version)
     try:
         body, tail = protocol.split_body(request.body, request.headers.get(protocol.BINARY_HEADER))
         feeds = protocol.read_inputs(body, tail, session.get_inputs())
         outputs = protocol.requested_outputs(body, session.get_outputs())
     except protocol.ProtocolError as exc:
-        return error(str(exc), 400)
+        return error(str(exc), 400), 0.0
     request_id = body.get("id")
+    ran = time.perf_counter()
     results = run_with_deadline(session, feeds, [n for n, _b in outputs], endpoint.deadline_ms)
+    compute_s = time.perf_counter() - ran
     if isinstance(results, str):
-        return error(results, 504 if "deadline" in results else 400)
+        return error(results, 504 if "deadline" in results else 400), compute_s
     payload, header_length = protocol.response(
         endpoint.name, endpoint.version.version, request_id, results, outputs, session.get_outputs()
     )
@@ -112,7 +128,7 @@ def infer(request, name, version=None):
     )
     if header_length is not None:
         response[protocol.BINARY_HEADER] = str(header_length)
-    return response
+    return response, compute_s
 
 
 def run_with_deadline(session, feeds, names, deadline_ms):
