@@ -22,3 +22,33 @@ def review_grant_usage():
     from deployment.services.usage import review_usage
 
     return len(review_usage())
+
+
+# Endpoint tasks are safe to run twice: each deploy step is claimed with a conditional update.
+@shared_task(acks_late=True, reject_on_worker_lost=True, soft_time_limit=600, time_limit=660)
+def deploy_endpoint(endpoint_id):
+    from deployment.services.endpoints import advance
+
+    return advance(endpoint_id)
+
+
+@shared_task(acks_late=True, reject_on_worker_lost=True, soft_time_limit=600, time_limit=660)
+def roll_endpoint(endpoint_id):
+    from deployment.services.endpoints import finish_roll
+
+    return finish_roll(endpoint_id)
+
+
+@shared_task(acks_late=True, reject_on_worker_lost=True)
+def sweep_endpoints():
+    """Deployments whose worker died are retried or failed; replicas follow the load."""
+    from deployment.services.endpoints import autoscale, sweep
+
+    return {"swept": len(sweep()), "scaled": len(autoscale())}
+
+
+@shared_task(acks_late=True, reject_on_worker_lost=True)
+def roll_up_endpoint_usage():
+    from deployment.services.metering import roll_up
+
+    return roll_up()

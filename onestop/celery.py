@@ -42,6 +42,14 @@ app.conf.update(
             "task": "deployment.tasks.review_grant_usage",
             "schedule": 6 * 3600.0,
         },
+        "sweep-endpoints": {
+            "task": "deployment.tasks.sweep_endpoints",
+            "schedule": 60.0,
+        },
+        "roll-up-endpoint-usage": {
+            "task": "deployment.tasks.roll_up_endpoint_usage",
+            "schedule": 3600.0,
+        },
         "purge-expired-data-checks": {
             "task": "diagnosis.tasks.purge_expired_data_checks",
             "schedule": 3600.0,

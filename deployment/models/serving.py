@@ -160,6 +160,7 @@ class EndpointUsage(models.Model):
     requests = models.PositiveBigIntegerField(default=0)
     errors = models.PositiveBigIntegerField(default=0)
     compute_ms = models.FloatField(default=0)
+    latency_ms = models.FloatField(default=0)  # summed, for the mean and Prometheus' _sum
     latency_buckets = models.JSONField(default=list)
 
     class Meta:

@@ -114,6 +114,49 @@ def workload_finish(*, workload):
     return workload
 
 
+def replicas_hold(*, endpoint, count):
+    """Hold ``count`` inference workloads (replicas) for ``endpoint`` on its pool, admitted by the
+    engine within the company's guarantee. Safe to call again: it adds only the missing ones
+    and returns the endpoint's live replicas; any still queued could not be admitted."""
+    with transaction.atomic():
+        pool = locked(endpoint.pool)
+        live = list(endpoint.replicas.exclude(state=Workload.State.DONE).order_by("pk"))
+        for index in range(len(live), count):
+            live.append(
+                Workload.objects.create(
+                    company_id=endpoint.company_id,
+                    pool=pool,
+                    name=f"{endpoint.name} replica {index + 1}",
+                    kind=Workload.Kind.INFERENCE,
+                    units=endpoint.units_per_replica,
+                    endpoint=endpoint,
+                )
+            )
+        schedule(pool, timezone.now())
+    return list(endpoint.replicas.exclude(state=Workload.State.DONE).order_by("pk"))
+
+
+def replicas_release(*, endpoint, keep=0, only_queued=False):
+    """Finish the endpoint's replicas beyond the first ``keep`` (newest first), or just the ones
+    still waiting; the freed units go to whoever waits on the pool."""
+    with transaction.atomic():
+        pool = locked(endpoint.pool)
+        live = endpoint.replicas.exclude(state=Workload.State.DONE).order_by("pk")
+        doomed = [w for w in live if w.state == Workload.State.QUEUED] if only_queued else []
+        if not only_queued:
+            doomed = list(live)[keep:]
+        now = timezone.now()
+        for workload in doomed:
+            workload.state, workload.finished_at = Workload.State.DONE, now
+            workload.save(update_fields=["state", "finished_at"])
+            AllocationEvent.objects.create(
+                pool=pool, company_id=workload.company_id, workload=workload, action="finish"
+            )
+        if doomed:
+            schedule(pool, now)
+    return len(doomed)
+
+
 def grant_create(*, company, pool, guarantee_units, starts_at, ends_at, user=None, **limits):
     """A guarantee, if the pool's guarantees in that window still fit its capacity."""
     with transaction.atomic():

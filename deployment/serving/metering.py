@@ -32,11 +32,12 @@ def record(endpoint_id, *, ok, latency_s, compute_s=0.0):
     with _lock:
         tally = _tallies.get((endpoint_id, minute))
         if tally is None:
-            tally = _tallies[(endpoint_id, minute)] = [0, 0, 0.0, [0] * (len(BUCKETS_MS) + 1)]
+            tally = _tallies[(endpoint_id, minute)] = [0, 0, 0.0, [0] * (len(BUCKETS_MS) + 1), 0.0]
         tally[0] += 1
         tally[1] += 0 if ok else 1
         tally[2] += compute_s * 1000
         tally[3][bucket] += 1
+        tally[4] += latency_ms
     if _flusher is None:
         _start_flusher()
 
@@ -74,13 +75,16 @@ def _add(model, endpoint_id, minute, tally):
         row.errors += tally[1]
         row.compute_ms += tally[2]
         row.latency_buckets = add_buckets(row.latency_buckets, tally[3])
-        row.save(update_fields=["requests", "errors", "compute_ms", "latency_buckets"])
+        row.latency_ms += tally[4]
+        row.save(
+            update_fields=["requests", "errors", "compute_ms", "latency_buckets", "latency_ms"]
+        )
 
 
 def merge(a, b):
     if a is None:
         return b
-    return [a[0] + b[0], a[1] + b[1], a[2] + b[2], add_buckets(a[3], b[3])]
+    return [a[0] + b[0], a[1] + b[1], a[2] + b[2], add_buckets(a[3], b[3]), a[4] + b[4]]
 
 
 def add_buckets(a, b):
