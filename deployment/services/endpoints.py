@@ -218,8 +218,8 @@ def advance(endpoint_id):
         ):
             return endpoint.state
     if endpoint.state == State.PROVISIONING:
-        drill("provisioning")
         problem = provision(endpoint)
+        drill("provisioning")  # replicas held, the step not yet recorded as done
         if problem:
             fail(endpoint, [State.PROVISIONING], *problem)
             return endpoint.state
