@@ -99,6 +99,7 @@ urlpatterns = [
     path("", include("diagnosis.urls")),
     path("", include("deployment.urls")),
     path("", include("deployment.serving.urls")),
+    path("", include("deployment.metrics_urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include(("onestop.api.urls", "api"))),
     path("api/v1/", include("diagnosis.api_urls")),

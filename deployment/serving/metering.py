@@ -44,13 +44,23 @@ def record(endpoint_id, *, ok, latency_s, compute_s=0.0):
 
 def flush():
     """Write every tally to the database; what cannot be written is kept for the next flush."""
-    from deployment.models import EndpointUsage
+    from deployment.models import Endpoint, EndpointUsage
 
     global _tallies
     with _lock:
         pending, _tallies = _tallies, {}
+    if not pending:
+        return 0
     failed = {}
+    try:
+        ids = {endpoint_id for endpoint_id, _minute in pending}
+        existing = set(Endpoint.objects.filter(pk__in=ids).values_list("pk", flat=True))
+    except Exception:  # the database is away: keep everything for the next flush
+        logger.exception("metering flush failed; keeping the tallies")
+        existing, failed = set(), dict(pending)
     for (endpoint_id, minute), tally in pending.items():
+        if endpoint_id not in existing:
+            continue  # the endpoint is gone (or the database is away, see above)
         try:
             _add(EndpointUsage, endpoint_id, minute, tally)
         except IntegrityError:
