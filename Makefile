@@ -42,7 +42,7 @@ messages: install
 
 # Benchmarks: each is <app>/bench/<name>.py and prints a table next to a peer measured in the
 # same run, writing var/bench/<name>.json. `make bench-<name>` runs one, `make bench` all.
-BENCHES := apikey diagnosis profile matching allocation
+BENCHES := apikey diagnosis profile matching allocation serving
 # Benchmarks that measure PostgreSQL use the local server unless DATABASE_URL says otherwise.
 bench-diagnosis bench-matching: export DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/onestop
 bench: $(addprefix bench-,$(BENCHES))

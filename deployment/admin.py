@@ -10,6 +10,8 @@ from django.utils.translation import gettext_lazy as _
 from deployment.models import (
     AllocationEvent,
     ComputePool,
+    Endpoint,
+    EndpointEvent,
     Exemption,
     Grant,
     ModelFamily,
@@ -241,3 +243,24 @@ class ExemptionAdmin(CompanyScopedAdmin):
 
     def company_of(self, obj):
         return obj.grant.company
+
+
+class EndpointEventInline(admin.TabularInline):
+    model = EndpointEvent
+    fields = ["at", "state", "message"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+    max_num = 0
+
+
+@admin.register(Endpoint)
+class EndpointAdmin(ReadOnly, CompanyScopedAdmin):
+    """Endpoints are changed by their owners in the portal (audited there); the desk reads
+    their state, history and replicas here."""
+
+    list_display = ["name", "company", "version", "pool", "state", "min_replicas", "max_replicas"]
+    list_select_related = ["company", "version__family", "pool"]
+    list_filter = ["state", "pool__flavor"]
+    search_fields = ["name", "company__name"]
+    inlines = [EndpointEventInline]

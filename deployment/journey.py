@@ -2,8 +2,10 @@
 
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
-from deployment.models import Grant
+from deployment.models import Endpoint, Grant
+from deployment.services.endpoints import live
 from onestop.models import Application
 
 
@@ -33,3 +35,23 @@ def apply_step(company):
             _("On the waitlist, position %(n)s.") % {"n": application.waitlist_position},
         )
     return "in_progress", reverse("programmes"), application.get_state_display()
+
+
+def deploy_step(company):
+    """(state, url, status) for the journey's deploy step, from one query."""
+    states = list(live(company).values_list("state", flat=True))
+    if not states:
+        return "todo", reverse("endpoint_list"), None
+    ready = states.count(Endpoint.State.READY)
+    if ready:
+        return (
+            "done",
+            reverse("endpoint_list"),
+            ngettext("%(n)s endpoint ready.", "%(n)s endpoints ready.", ready) % {"n": ready},
+        )
+    return (
+        "in_progress",
+        reverse("endpoint_list"),
+        ngettext("%(n)s endpoint, none ready yet.", "%(n)s endpoints, none ready yet.", len(states))
+        % {"n": len(states)},
+    )

@@ -1,7 +1,21 @@
 from django.urls import path
 
-from deployment.views import grants
+from deployment.views import endpoints, grants, manage, tryit
 
 urlpatterns = [
     path("grants/<int:pk>/exemption/", grants.exemption_request, name="grant_exemption"),
+    path("endpoints/", endpoints.endpoint_list, name="endpoint_list"),
+    path("endpoints/new/", endpoints.endpoint_new, name="endpoint_new"),
+    path("endpoints/<int:pk>/", endpoints.endpoint_detail, name="endpoint_detail"),
+    path("endpoints/<int:pk>/status/", endpoints.endpoint_status, name="endpoint_status"),
+    path("endpoints/<int:pk>/try/", tryit.endpoint_try, name="endpoint_try"),
+    path("endpoints/<int:pk>/stop/", manage.endpoint_stop, name="endpoint_stop"),
+    path("endpoints/<int:pk>/resume/", manage.endpoint_resume, name="endpoint_resume"),
+    path("endpoints/<int:pk>/delete/", manage.endpoint_delete, name="endpoint_delete"),
+    path("endpoints/<int:pk>/roll/", manage.endpoint_roll, name="endpoint_roll"),
+    path("endpoints/<int:pk>/rollback/", manage.endpoint_rollback, name="endpoint_rollback"),
+    path("endpoints/<int:pk>/scale/", manage.endpoint_scale, name="endpoint_scale"),
+    path("endpoints/<int:pk>/configure/", manage.endpoint_configure, name="endpoint_configure"),
+    path("endpoints/<int:pk>/keys/", manage.endpoint_key_issue, name="endpoint_key_issue"),
+    path("endpoint-keys/<int:pk>/revoke/", manage.endpoint_key_revoke, name="endpoint_key_revoke"),
 ]

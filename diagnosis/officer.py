@@ -125,7 +125,15 @@ def officer_overview(user, now=None):
         .order_by("decided_at", "pk"),
         "funnel": funnel(companies),
         "window_days": WINDOW_DAYS,
+        "endpoints": serving_overview(companies, now=now),
     }
+
+
+def serving_overview(companies, now):
+    """Each endpoint's last 24 hours, for the officer's serving table."""
+    from deployment.services.metering import company_overview
+
+    return company_overview(companies, hours=24, now=now)
 
 
 def weekly_use(intervals, grant, now):

@@ -191,6 +191,13 @@ ONESTOP_POOL_HEARTBEAT_SECONDS = env_int("ONESTOP_POOL_HEARTBEAT_SECONDS", 300)
 # sessions one process keeps.
 ONESTOP_SERVING_THREADS = env_int("ONESTOP_SERVING_THREADS", 1)
 ONESTOP_SERVING_SESSIONS = env_int("ONESTOP_SERVING_SESSIONS", 16)
+# A verified endpoint key (and its endpoint's state) is reused for this many seconds without a
+# database query; a key revoked or an endpoint stopped elsewhere stops answering within it.
+ONESTOP_SERVING_KEY_CACHE_SECONDS = env_int("ONESTOP_SERVING_KEY_CACHE_SECONDS", 5)
+# `manage.py serve` (and so `make run`): uvicorn worker processes, and the threads each gives
+# inference calls that do not run on its event loop (slow models, first calls, batching).
+ONESTOP_WEB_WORKERS = env_int("ONESTOP_WEB_WORKERS", 1)
+ONESTOP_WEB_THREADS = env_int("ONESTOP_WEB_THREADS", 8)
 # Request tallies are written to the database this often by each serving process.
 ONESTOP_METERING_FLUSH_SECONDS = env_int("ONESTOP_METERING_FLUSH_SECONDS", 10)
 # A deploy step not finished within this many seconds was abandoned (its worker died): the
@@ -223,7 +230,7 @@ DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "OneStop <noreply@ones
 # Security headers; production defaults, relaxed only in DEBUG.
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", not DEBUG)
 # Probes speak plain HTTP inside the cluster; a redirect would hide a 503.
-SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$", r"^metrics$"]
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0 if DEBUG else 31536000)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = not DEBUG
@@ -239,6 +246,7 @@ ONESTOP_JOURNEY_STEPS = {
     "diagnose": "diagnosis.journey.diagnose_step",
     "match": "diagnosis.journey.match_step",
     "apply": "deployment.journey.apply_step",
+    "deploy": "deployment.journey.deploy_step",
 }
 # Approving an application asks the allocation side for a grant (project wiring: the core does
 # not import the apps).
@@ -254,7 +262,12 @@ ONESTOP_DEMO_SEEDERS = [
     "diagnosis.demo.seed_demo_diagnosis",
     "deployment.demo.seed_demo_catalog",
     "deployment.demo.seed_demo_programme",
+    "deployment.demo_serving.seed_demo_endpoint",
 ]
+# Where seed_demo writes the demo endpoint's inference key (development only).
+ONESTOP_DEMO_CREDENTIALS = Path(
+    os.environ.get("ONESTOP_DEMO_CREDENTIALS", VAR_DIR / "demo-credentials.json")
+)
 
 # Partner API.
 API_KEY_PREFIX = "os"

@@ -56,7 +56,32 @@ OBJECTS = {
     "report": lambda w: (programme_objects(w).report_a, programme_objects(w).report_b),
     "grant": lambda w: (programme_objects(w).grant_a, programme_objects(w).grant_b),
     "company_model": lambda w: (deployment_objects(w).private_a, deployment_objects(w).private_b),
+    "endpoint": lambda w: endpoint_objects(w)[0],
+    "endpoint_key": lambda w: endpoint_objects(w)[1],
 }
+
+
+def endpoint_objects(world):
+    """A ready endpoint of A and of B on a grant each (a catalog version, no model file), and
+    a key of each: ((endpoint A, endpoint B), (key A, key B))."""
+    if not hasattr(world, "_endpoints"):
+        from deployment.models import Endpoint, EndpointKey
+
+        grants = programme_objects(world).grant_a, programme_objects(world).grant_b
+        version = deployment_objects(world).version_p
+        made = [
+            Endpoint.objects.create(
+                company=grant.company,
+                name=f"matrix-{grant.company_id}",
+                version=version,
+                pool=grant.pool,
+                state=Endpoint.State.READY,
+            )
+            for grant in grants
+        ]
+        keys = [EndpointKey.issue(endpoint)[0] for endpoint in made]
+        world._endpoints = (tuple(made), tuple(keys))
+    return world._endpoints
 
 
 def route_names(patterns=None, namespace=""):

@@ -4,13 +4,12 @@ job's progress, read the profile, run the feasibility study and read its result.
 Screenshots go to var/screenshots/ (or $ONESTOP_SCREENSHOTS)."""
 
 import pytest
-from celery.contrib.testing.worker import start_worker
 
-from onestop.celery import app
 from tests import datacheck_files as files
 from tests import factories
 from tests.browser import shot
 from tests.test_browser_diagnosis import log_in
+from tests.workers import worker_on
 
 # The worker consumes the broker the settings name (kombu's filesystem transport without
 # services, Redis in CI), so jobs really queue and report progress while the page watches.
@@ -19,14 +18,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.broker]
 
 @pytest.fixture
 def worker(transactional_db):
-    with start_worker(
-        app,
-        pool="solo",
-        concurrency=1,
-        queues=["diagnosis"],
-        perform_ping_check=False,
-        shutdown_timeout=60,
-    ):
+    with worker_on("diagnosis"):
         yield
 
 

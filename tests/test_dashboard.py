@@ -40,9 +40,9 @@ def test_the_dashboard_query_count_is_pinned(owner_client, world, django_assert_
     owner_client.get(reverse("dashboard"))  # the first visit stores the current company
     # 1 session, 2 user, 3 current membership with its company, 4 the diagnosis step's latest
     # assessment, 5 the matching step's chosen match, 6–7 the apply step's grant and
-    # application, 8 team size, 9 open invitations, 10 the layout's partner link, 11 the company
-    # switcher's other companies.
-    with django_assert_num_queries(11):
+    # application, 8 the deploy step's endpoints, 9 team size, 10 open invitations, 11 the
+    # layout's partner link, 12 the company switcher's other companies.
+    with django_assert_num_queries(12):
         owner_client.get(reverse("dashboard"))
 
 

@@ -192,3 +192,23 @@ def test_metrics_are_prometheus_text_for_operators_only(served, world):
         ]
         assert count == infinity == 3
         assert values['onestop_endpoints{state="ready"}'] == 1
+
+
+def test_the_officer_dashboard_shows_each_endpoint_s_last_day(served, world):
+    created, headers = served
+    client = Client()
+    for _ in range(4):
+        post(client, headers, GOOD)
+    tally.flush()
+    officer = Client()
+    officer.force_login(world.officer)
+    page = officer.get("/consultant/utilisation/")
+    assert page.status_code == 200
+    rows = [r for r in page.context["endpoints"] if r["endpoint"] == created]
+    assert rows[0]["requests"] == 4
+    assert rows[0]["p95_ms"] is not None
+    assert b'data-testid="endpoint-usage"' in page.content
+    # A consultant sees only the companies assigned to them.
+    outsider = Client()
+    outsider.force_login(world.consultant_other)
+    assert outsider.get("/consultant/utilisation/").context["endpoints"] == []

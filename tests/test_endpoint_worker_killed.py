@@ -9,16 +9,15 @@ import time
 from datetime import timedelta
 
 import pytest
-from celery.contrib.testing.worker import start_worker
 from django.conf import settings
 from django.db import connection
 from django.utils import timezone
 
 from deployment.models import Endpoint, Workload
 from deployment.services import endpoints
-from onestop.celery import app
 from tests import onnx_files as files
 from tests.serving_factories import granted, published
+from tests.workers import worker_on
 
 pytestmark = pytest.mark.broker
 
@@ -110,14 +109,7 @@ def test_a_worker_killed_mid_deployment_is_swept_to_ready(world, tmp_path, doome
     # worker takes it from the start.
     later = timezone.now() + timedelta(seconds=settings.ONESTOP_DEPLOY_STEP_SECONDS + 1)
     assert endpoints.sweep(now=later) == [endpoint]
-    with start_worker(
-        app,
-        pool="solo",
-        concurrency=1,
-        queues=["deployment"],
-        perform_ping_check=False,
-        shutdown_timeout=60,
-    ):
+    with worker_on("deployment"):
         assert wait_for(lambda: state() in {"ready", "failed"}, timeout=90)
     endpoint.refresh_from_db()
     assert endpoint.state == "ready", endpoint.reason

@@ -1,5 +1,5 @@
-"""`make run`'s last step: the web server and a live Celery worker from one command, on the
-embedded defaults (SQLite and the filesystem broker), stopped together."""
+"""`make run`'s last step: the web server (uvicorn) and a live Celery worker from one command,
+on the embedded defaults (SQLite and the filesystem broker), stopped together."""
 
 import os
 import signal
@@ -62,6 +62,8 @@ def served(tmp_path):
 def test_serve_runs_the_portal_with_a_live_worker_and_stops_it(served):
     process, url, log, env = served
     assert wait_for(lambda: answers(f"{url}/healthz")), log.read_text()[-3000:]
+    assert "uvicorn" in log.read_text()
+    assert answers(f"{url}/static/onestop/app.css")  # WhiteNoise serves the static files
     assert wait_for(lambda: "ready." in log.read_text()), log.read_text()[-3000:]
 
     # A task sent through the filesystem broker is picked up by the worker serve started.

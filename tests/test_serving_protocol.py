@@ -9,6 +9,7 @@ import pytest
 import tritonclient.http as triton
 from django.test import Client
 
+from deployment.serving import keys
 from deployment.serving.sessions import clear
 from tests import onnx_files as files
 from tests.serving_factories import endpoint
@@ -17,8 +18,10 @@ from tests.serving_factories import endpoint
 @pytest.fixture(autouse=True)
 def _fresh_sessions():
     clear()
+    keys.forget()
     yield
     clear()
+    keys.forget()
 
 
 @pytest.fixture
@@ -137,9 +140,10 @@ def test_bad_requests_are_400_with_a_readable_error(served, body, headers, fragm
     assert fragment in response.json()["error"], response.json()
 
 
-def test_keys_models_and_readiness(world, served, tmp_path):
+def test_keys_models_and_readiness(world, served, tmp_path, settings):
     from deployment.models import Endpoint
 
+    settings.ONESTOP_SERVING_KEY_CACHE_SECONDS = 0  # every request looks its key up
     _client, _headers, key = served
     assert (
         Client()
@@ -192,3 +196,45 @@ def test_a_deeply_nested_body_is_a_400(served):
         "nests too deeply" in response.json()["error"]
         or "not valid JSON" in response.json()["error"]
     )
+
+
+def test_a_verified_key_is_remembered_for_its_ttl_and_forgotten_when_revoked(
+    served, settings, django_assert_num_queries
+):
+    from django.utils import timezone
+
+    from deployment.models import Endpoint, EndpointKey
+
+    settings.ONESTOP_SERVING_KEY_CACHE_SECONDS = 60
+    _client, _headers, key = served
+    assert post(key, {"inputs": [GOOD]}).status_code == 200
+    with django_assert_num_queries(0):  # the key, its endpoint and version come from memory
+        assert post(key, {"inputs": [GOOD]}).status_code == 200
+
+    # A change made elsewhere (a bare UPDATE) shows once the time is up, or at once here.
+    Endpoint.objects.filter(name="press-line-1").update(state="stopped")
+    assert post(key, {"inputs": [GOOD]}).status_code == 200
+    keys.forget()
+    assert post(key, {"inputs": [GOOD]}).status_code == 503
+
+    # Revoking through the model, in this process, takes effect on the next request.
+    Endpoint.objects.filter(name="press-line-1").update(state="ready")
+    keys.forget()
+    assert post(key, {"inputs": [GOOD]}).status_code == 200
+    row = EndpointKey.objects.get()
+    row.revoked_at = timezone.now()
+    row.save(update_fields=["revoked_at"])
+    assert post(key, {"inputs": [GOOD]}).status_code == 401
+
+
+def test_a_cached_key_expires(served, settings, monkeypatch):
+    from deployment.models import EndpointKey
+
+    settings.ONESTOP_SERVING_KEY_CACHE_SECONDS = 5
+    _client, _headers, key = served
+    assert post(key, {"inputs": [GOOD]}).status_code == 200
+    EndpointKey.objects.update(revoked_at="2020-01-01T00:00:00Z")
+    assert post(key, {"inputs": [GOOD]}).status_code == 200  # within the TTL
+    now = time.monotonic()
+    monkeypatch.setattr(keys.time, "monotonic", lambda: now + 6)
+    assert post(key, {"inputs": [GOOD]}).status_code == 401

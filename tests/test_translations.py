@@ -28,7 +28,7 @@ def po_entries(path):
             current["flags"] += line
         elif line.startswith("#"):
             continue
-        elif match := re.match(r'(msgid|msgid_plural|msgstr(?:\[(\d)\])?) "(.*)"$', line):
+        elif match := re.match(r'(msgctxt|msgid|msgid_plural|msgstr(?:\[(\d)\])?) "(.*)"$', line):
             key, index, text = match.groups()
             field = ("msgstr", int(index or 0)) if key.startswith("msgstr") else key
             _append(current, field, text)
@@ -70,6 +70,8 @@ def test_the_compiled_catalogue_says_what_the_source_says():
     for entry in po_entries(LOCALE / "django.po"):
         if entry.get("msgid_plural"):
             got = compiled.ngettext(entry["msgid"], entry["msgid_plural"], 1)
+        elif entry.get("msgctxt"):
+            got = compiled.pgettext(entry["msgctxt"], entry["msgid"])
         else:
             got = compiled.gettext(entry["msgid"])
         if got != entry["msgstr"][0]:

@@ -7,6 +7,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 ENDPOINT_KEY_PREFIX = "ep"
 
@@ -19,7 +20,7 @@ class Endpoint(models.Model):
         VALIDATING = "validating", _("Validating")
         PROVISIONING = "provisioning", _("Provisioning")
         WARMING = "warming", _("Warming up")
-        READY = "ready", _("Ready")
+        READY = "ready", pgettext_lazy("endpoint state", "Ready")
         STOPPED = "stopped", _("Stopped")
         FAILED = "failed", _("Failed")
         DELETED = "deleted", _("Deleted")

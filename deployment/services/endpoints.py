@@ -166,10 +166,19 @@ def move(endpoint, sources, target, message, **fields):
     updates = {"state": target, "state_changed_at": timezone.now(), **fields}
     moved = Endpoint.objects.filter(pk=endpoint.pk, state__in=sources).update(**updates)
     if moved:
+        forget_cached_keys()
         for field, value in updates.items():
             setattr(endpoint, field, value)
         EndpointEvent.objects.create(endpoint=endpoint, state=target, message=message)
     return bool(moved)
+
+
+def forget_cached_keys():
+    """Serving remembers verified keys with their endpoint for a few seconds; bulk updates
+    send no signals, so this process is told here (others notice within the cache time)."""
+    from deployment.serving.keys import forget
+
+    forget()
 
 
 def fail(endpoint, sources, reason, next_step):
@@ -303,10 +312,10 @@ def provision(endpoint):
 
 def warm(version):
     """Load the model in this process and run it once; (reason, next step) if it cannot."""
-    from deployment.serving.sessions import session_for
+    from deployment.serving.sessions import served
 
     try:
-        session_for(version)
+        served(version)
     except Exception as exc:  # ONNX Runtime raises its own types; the reason is its message
         first = str(exc).strip().splitlines()[0][:300] if str(exc).strip() else type(exc).__name__
         return (
@@ -434,6 +443,7 @@ def finish_roll(endpoint_id):
         state_changed_at=timezone.now(),
     )
     if switched:
+        forget_cached_keys()
         EndpointEvent.objects.create(
             endpoint=endpoint,
             state=State.READY,
@@ -521,6 +531,7 @@ def key_revoke(key, user):
             revoked_at=timezone.now()
         )
         if revoked:
+            forget_cached_keys()
             audit(key.endpoint, "endpoint.key_revoke", user, after={"key": str(key)})
     return bool(revoked)
 

@@ -1,9 +1,11 @@
 """ONNX Runtime sessions, cached per process by artifact hash (least recently used evicted),
 with thread counts set on purpose: one request is one run, and the server's concurrency comes
-from its worker processes, so each run gets `ONESTOP_SERVING_THREADS` intra-op threads."""
+from its worker threads and processes, so each run gets `ONESTOP_SERVING_THREADS` intra-op
+threads. The signature is read once per session, not once per request."""
 
 import threading
 from collections import OrderedDict
+from dataclasses import dataclass
 
 import numpy as np
 from django.conf import settings
@@ -12,7 +14,20 @@ _cache = OrderedDict()
 _lock = threading.Lock()
 
 
-def session_for(version):
+@dataclass(frozen=True)
+class Served:
+    session: object
+    inputs: list
+    outputs: list
+
+    @property
+    def batchable(self):
+        """Requests can be stacked when every input's first dimension is free."""
+        return all(arg.shape and not isinstance(arg.shape[0], int) for arg in self.inputs)
+
+
+def served(version):
+    """The session for a model version, with its signature, loaded and warmed on first use."""
     import onnxruntime as ort
 
     key = version.sha256
@@ -28,11 +43,17 @@ def session_for(version):
         str(version.artifact_path), sess_options=options, providers=["CPUExecutionProvider"]
     )
     warm_up(session)
+    entry = Served(session, session.get_inputs(), session.get_outputs())
     with _lock:
-        _cache[key] = session
+        _cache[key] = entry
         while len(_cache) > settings.ONESTOP_SERVING_SESSIONS:
             _cache.popitem(last=False)
-    return session
+    return entry
+
+
+def loaded(version):
+    """Whether this process holds the version's session already (no load on the next call)."""
+    return version.sha256 in _cache
 
 
 def warm_up(session):

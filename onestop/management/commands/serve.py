@@ -1,24 +1,29 @@
 """Run the portal and a Celery worker together: the one-machine way to run OneStop.
 
-The worker consumes every queue and runs the periodic jobs (``-B``); it stops when the web
-server stops. Production runs the two separately, with gunicorn and workers per queue.
+The web server is uvicorn (uvloop, httptools) on ``onestop.asgi``, with
+`ONESTOP_WEB_WORKERS` worker processes: the /v2 inference lane answers on the event loop or in
+`ONESTOP_WEB_THREADS` threads, the portal runs on Django's ASGI handler, and static files come
+from WhiteNoise. The Celery worker consumes every queue and runs the periodic jobs (``-B``); it
+stops when the web server stops. SIGTERM or Ctrl-C stops both. Production may run the two
+separately, with the same uvicorn command line.
 """
 
 import ctypes
+import os
 import shutil
 import signal
 import subprocess
 import sys
 
+import uvicorn
 from django.conf import settings
-from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
 from onestop.celery import QUEUES
 
 
 class Command(BaseCommand):
-    help = "Serve the portal on ADDRPORT together with a Celery worker."
+    help = "Serve the portal on ADDRPORT (uvicorn) together with a Celery worker."
 
     def add_arguments(self, parser):
         parser.add_argument("addrport", nargs="?", default="127.0.0.1:8000")
@@ -27,21 +32,38 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, addrport, no_worker, **options):
-        # SIGTERM (a service manager, `kill`) unwinds like Ctrl-C, so the worker stops too.
-        signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(0))
-        worker = None if no_worker else self.start_worker()
         host, _, port = addrport.rpartition(":")
+        host = host or "127.0.0.1"
+        workers, threads = settings.ONESTOP_WEB_WORKERS, settings.ONESTOP_WEB_THREADS
+        worker = None if no_worker else self.start_worker()
         self.stdout.write(
             self.style.SUCCESS(
-                f"OneStop is at http://{host or '127.0.0.1'}:{port}/  "
-                f"(database: {settings.DATABASES['default']['ENGINE'].rsplit('.', 1)[-1]}, "
+                f"OneStop is at http://{host}:{port}/  "
+                f"(uvicorn: {workers} worker process(es), {threads} serving threads each, "
+                f"database: {settings.DATABASES['default']['ENGINE'].rsplit('.', 1)[-1]}, "
                 f"broker: {settings.CELERY_BROKER_URL.split('://', 1)[0]})"
             )
         )
+        self.stdout.flush()
+        serving = os.getpid()
         try:
-            call_command("runserver", addrport, use_reloader=False)
+            # uvicorn handles SIGTERM and SIGINT itself: it finishes the requests in flight,
+            # stops its worker processes and returns here.
+            uvicorn.run(
+                "onestop.asgi:application",
+                host=host,
+                port=int(port),
+                workers=workers,
+                loop="uvloop",
+                http="httptools",
+                lifespan="on",
+                access_log=False,
+                timeout_keep_alive=5,
+                timeout_graceful_shutdown=10,
+            )
         finally:
-            if worker is not None:
+            # Only this process owns the worker (uvicorn's own workers are spawned, not forked).
+            if worker is not None and os.getpid() == serving:
                 worker.send_signal(signal.SIGTERM)
                 try:
                     worker.wait(timeout=15)

@@ -1,0 +1,467 @@
+"""Serving throughput: a 100-tree random forest on the five AI4I 2020 sensor columns, served
+through OneStop exactly as `make run` serves it (`manage.py serve`, uvicorn, SQLite, a real
+endpoint key) and through KServe's Python ModelServer with the same ONNX Runtime thread
+settings, both loaded by `wrk` with single-row JSON v2 requests over keep-alive connections,
+closed loop, at concurrency 1, 8 and 64. One web worker process each for the headline.
+
+The same run measures dynamic batching on and off at concurrency 64, on the forest (JSON)
+and on the demo visual-inspection network (binary tensor requests), and the floor: one
+`session.run` on one row in this process. Every response is checked: the first against the
+in-process answer, all of them for status 200 (wrk's response hook counts the others)."""
+
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import numpy as np
+from django.conf import settings
+
+CONCURRENCY = (1, 8, 64)
+SECONDS, WARM_UP_SECONDS = 8, 2
+REPEATS = 3  # alternating runs per measurement; the median is reported
+BATCH = {"batch_max_size": 16, "batch_max_delay_ms": 2}
+COLUMNS = (3, 4, 5, 6, 7)  # air and process temperature, speed, torque, tool wear
+LABEL = 8  # machine failure
+BINARY_HEADER = "Inference-Header-Content-Length"
+DTYPES = {"FP32": np.float32, "INT64": np.int64}
+WRK_SCRIPT = """
+local threads = {}
+function setup(thread) table.insert(threads, thread) end
+function init(args)
+  local file = assert(io.open(args[1], "rb"))
+  wrk.method = "POST"
+  wrk.body = file:read("*a")
+  file:close()
+  wrk.headers["Content-Type"] = "application/json"
+  if args[2] ~= "" then wrk.headers["Authorization"] = "Bearer " .. args[2] end
+  if args[3] ~= "" then wrk.headers["Inference-Header-Content-Length"] = args[3] end
+  other, batched, runs = 0, 0, 0
+end
+function response(status, headers, body)
+  if status ~= 200 then other = other + 1 end
+  local size = headers["Batch-Size"] or headers["batch-size"]
+  if size then batched = batched + tonumber(size); runs = runs + 1 end
+end
+function done(summary, latency, requests)
+  local other, batched, runs = 0, 0, 0
+  for _, thread in ipairs(threads) do
+    other = other + thread:get("other")
+    batched = batched + thread:get("batched")
+    runs = runs + thread:get("runs")
+  end
+  local e = summary.errors
+  io.write(string.format(
+    '{"requests": %d, "us": %d, "non_200": %d, "socket_errors": %d, "p50_us": %d, ' ..
+    '"p99_us": %d, "batch_rows": %d, "batched": %d}\\n',
+    summary.requests, summary.duration, other, e.connect + e.read + e.write + e.timeout,
+    latency:percentile(50), latency:percentile(99), batched, runs))
+end
+"""
+
+
+def run():
+    wrk = shutil.which("wrk")
+    if wrk is None:
+        raise SystemExit("the serving benchmark needs wrk: apt-get install -y wrk")
+    work = Path(settings.VAR_DIR) / "bench" / "serving"
+    shutil.rmtree(work, ignore_errors=True)
+    work.mkdir(parents=True)
+    (work / "load.lua").write_text(WRK_SCRIPT)
+    forest, rows = forest_model(work)
+    vision, images = vision_model(work)
+    floor_us = run_floor(forest, rows[:1])
+    kserve = peer_python()
+    endpoints = onestop_instance(work, forest, vision)
+    bodies = request_bodies(work, rows[:1], images[:1])
+
+    results, notes = [], []
+    with onestop_server(work) as onestop, kserve_server(work, kserve, forest) as peer:
+        expected = in_process(forest, rows[:1])
+        check(onestop, "forest", endpoints["forest"], bodies["forest"], expected)
+        check(peer, "forest", "", bodies["forest"], expected)
+        check(onestop, "forest-batched", endpoints["forest-batched"], bodies["forest"], expected)
+        seen = in_process(vision, images[:1])
+        check(onestop, "vision", endpoints["vision"], bodies["vision"], seen)
+        check(onestop, "vision-batched", endpoints["vision-batched"], bodies["vision"], seen)
+        met = True
+        for users in CONCURRENCY:
+            ours, theirs = alternate(
+                lambda users=users: load(
+                    wrk, work, onestop, "forest", endpoints["forest"], bodies["forest"], users
+                ),
+                lambda users=users: load(wrk, work, peer, "forest", "", bodies["forest"], users),
+            )
+            met = met and ours["rps"] >= theirs["rps"]
+            results.append(row(f"forest, JSON, {users} connection(s)", "OneStop", ours))
+            results.append(row("", "KServe (peer)", theirs, ratio=ours["rps"] / theirs["rps"]))
+        for label, name, body in (
+            ("forest, JSON", "forest", bodies["forest"]),
+            ("visual inspection, binary", "vision", bodies["vision"]),
+        ):
+            off, on = alternate(
+                lambda name=name, body=body: load(
+                    wrk, work, onestop, name, endpoints[name], body, 64
+                ),
+                lambda name=name, body=body: load(
+                    wrk, work, onestop, f"{name}-batched", endpoints[f"{name}-batched"], body, 64
+                ),
+            )
+            results.append(row(f"{label}, 64 connections", "OneStop, batching off", off))
+            results.append(
+                row("", "OneStop, batching on", on, ratio=on["rps"] / off["rps"], vs="batching off")
+            )
+    notes += [
+        f"target (OneStop ≥ KServe at every concurrency): {'met' if met else 'NOT met'}",
+        f"OneStop: {settings.ONESTOP_WEB_WORKERS} uvicorn worker process(es) "
+        f"({settings.ONESTOP_WEB_THREADS} serving threads each), as `make run` starts it; "
+        "KServe: one uvicorn worker; ONNX Runtime intra-op threads = "
+        f"{settings.ONESTOP_SERVING_THREADS}, inter-op 1 on both",
+        f"in-process floor: one session.run on one row takes {floor_us:.0f} µs",
+        f"batching on: batch_max_size {BATCH['batch_max_size']}, batch_max_delay_ms "
+        f"{BATCH['batch_max_delay_ms']}; 'mean batch' is requests per model run",
+        f"wrk {SECONDS} s per run after {WARM_UP_SECONDS} s warm-up, closed loop, keep-alive; "
+        f"median of {REPEATS} runs taken in turns with the other row of the pair; "
+        f"{os.cpu_count()} CPUs shared by server and load generator",
+    ]
+    return {
+        "title": "Serving: requests/s and latency, OneStop vs KServe ModelServer, same model",
+        "columns": ["load", "server", "requests/s", "p50 ms", "p99 ms", "mean batch", "ratio"],
+        "rows": results,
+        "floor_us": floor_us,
+        "target_met": met,
+        "batching": BATCH,
+        "notes": notes,
+    }
+
+
+def alternate(first, second, repeats=REPEATS):
+    """Each of two measurements ``repeats`` times, taking turns so a slow spell of the machine
+    falls on both; the run with the median requests/s of each (all runs kept in "raw")."""
+    runs = {0: [], 1: []}
+    for _ in range(repeats):
+        runs[0].append(first())
+        runs[1].append(second())
+    picked = []
+    for side in (0, 1):
+        ordered = sorted(runs[side], key=lambda m: m["rps"])
+        median = dict(ordered[len(ordered) // 2])
+        median["all_rps"] = [round(m["rps"]) for m in runs[side]]
+        picked.append(median)
+    return picked
+
+
+def row(label, server, measured, ratio=None, vs="KServe"):
+    return {
+        "load": label,
+        "server": server,
+        "requests/s": measured["rps"],
+        "p50 ms": measured["p50_us"] / 1000,
+        "p99 ms": measured["p99_us"] / 1000,
+        "mean batch": round(measured["batch_rows"] / measured["batched"], 1)
+        if measured["batched"]
+        else "",
+        "ratio": "" if ratio is None else round(ratio, 2),
+        "ratio_against": vs if ratio is not None else "",
+        "raw": measured,
+    }
+
+
+# The models ----------------------------------------------------------------------------------
+
+
+def ai4i_csv():
+    shared = Path(settings.BASE_DIR).parent / "shared" / "data" / "ai4i2020.csv"
+    return shared if shared.exists() else Path(settings.BASE_DIR) / "tests/data/ai4i2020.csv"
+
+
+def forest_model(work):
+    """(ONNX path, feature rows): 100 trees on the AI4I sensors, FP32 input [-1, 5]."""
+    from skl2onnx import convert_sklearn
+    from skl2onnx.common.data_types import FloatTensorType
+    from sklearn.ensemble import RandomForestClassifier
+
+    table = np.loadtxt(ai4i_csv(), delimiter=",", skiprows=1, usecols=(*COLUMNS, LABEL))
+    X, y = table[:, :-1].astype(np.float32), table[:, -1].astype(int)
+    model = RandomForestClassifier(n_estimators=100, random_state=7, n_jobs=1).fit(X, y)
+    onnx_model = convert_sklearn(
+        model,
+        initial_types=[("input", FloatTensorType([None, len(COLUMNS)]))],
+        options={id(model): {"zipmap": False}},
+        target_opset={"": 17, "ai.onnx.ml": 3},
+    )
+    path = work / "forest.onnx"
+    path.write_bytes(onnx_model.SerializeToString())
+    return path, X
+
+
+def vision_model(work):
+    """The demo catalog's visual-inspection network, built by the demo's own functions."""
+    from deployment import demo
+
+    rng = np.random.default_rng(demo.SEED)
+    images, scratched = demo.scratch_images(rng)
+    onnx_bytes, _metrics = demo.neural(images, scratched, classifier=True, hidden=(32,))
+    path = work / "vision.onnx"
+    path.write_bytes(onnx_bytes)
+    return path, images
+
+
+def ort_session(path):
+    import onnxruntime as ort
+
+    options = ort.SessionOptions()
+    options.intra_op_num_threads = settings.ONESTOP_SERVING_THREADS
+    options.inter_op_num_threads = 1
+    return ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+
+
+def in_process(path, rows):
+    session = ort_session(path)
+    names = [arg.name for arg in session.get_outputs()]
+    return dict(zip(names, session.run(names, {"input": rows}), strict=True))
+
+
+def run_floor(path, rows, runs=20_000):
+    session = ort_session(path)
+    for _ in range(1000):
+        session.run(None, {"input": rows})
+    started = time.perf_counter()
+    for _ in range(runs):
+        session.run(None, {"input": rows})
+    return (time.perf_counter() - started) / runs * 1e6
+
+
+def request_bodies(work, rows, images):
+    """{name: (body file, binary header length or "")}: one row, as a client sends it."""
+    forest = json.dumps(
+        {
+            "id": "bench",
+            "inputs": [
+                {
+                    "name": "input",
+                    "shape": list(rows.shape),
+                    "datatype": "FP32",
+                    "data": rows.ravel().tolist(),
+                }
+            ],
+        }
+    ).encode()
+    raw = images.astype(np.float32).tobytes()
+    header = json.dumps(
+        {
+            "id": "bench",
+            "inputs": [
+                {
+                    "name": "input",
+                    "shape": list(images.shape),
+                    "datatype": "FP32",
+                    "parameters": {"binary_data_size": len(raw)},
+                }
+            ],
+            "parameters": {"binary_data_output": True},
+        }
+    ).encode()
+    (work / "forest.json").write_bytes(forest)
+    (work / "vision.bin").write_bytes(header + raw)
+    return {"forest": (work / "forest.json", ""), "vision": (work / "vision.bin", len(header))}
+
+
+# OneStop, as `make run` serves it -------------------------------------------------------------
+
+SETUP = """
+import json, sys
+from deployment.bench.serving import create_endpoints
+print(json.dumps(create_endpoints(sys.argv[1], sys.argv[2], {batch})))
+"""
+
+
+def instance_env(work):
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if key not in {"DATABASE_URL", "CELERY_BROKER_URL", "CELERY_RESULT_BACKEND"}
+    }
+    env.update(ONESTOP_VAR_DIR=str(work / "instance"), DJANGO_SETTINGS_MODULE="onestop.settings")
+    return env
+
+
+def onestop_instance(work, forest, vision):
+    """{endpoint name: key} on a fresh SQLite instance, made the way the portal makes them."""
+    env = {**instance_env(work), "CELERY_TASK_ALWAYS_EAGER": "1"}
+    manage = [sys.executable, "manage.py"]
+    subprocess.run([*manage, "migrate", "--noinput"], env=env, check=True, capture_output=True)
+    code = f"import django; django.setup()\n{SETUP.format(batch=BATCH)}"
+    done = subprocess.run(
+        [sys.executable, "-c", code, str(forest), str(vision)],
+        env=env,
+        check=True,
+        capture_output=True,
+        text=True,
+        cwd=settings.BASE_DIR,
+    )
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def create_endpoints(forest, vision, batch):
+    """Runs inside the instance: a company, both models published, an endpoint each with
+    batching off and on, and a key for every endpoint."""
+    from deployment.models import Endpoint, EndpointKey, ModelFamily
+    from deployment.services import catalog
+    from onestop.korea import EmployeeBand, Region, registration_number_with_check_digit
+    from onestop.models import Company
+
+    company = Company.objects.create(
+        name="벤치 제조",
+        registration_number=registration_number_with_check_digit("123456789"),
+        ksic_division="29",
+        employee_band=EmployeeBand.B10_49,
+        region=Region.GYEONGNAM,
+        contact_name="담당자",
+        contact_email="bench@example.com",
+    )
+    keys = {}
+    for name, path in (("forest", forest), ("vision", vision)):
+        family = ModelFamily.objects.create(
+            company=company, visibility="private", name=f"bench {name}", task="binary"
+        )
+        version = catalog.version_create(
+            family=family, version="1.0", chunks=[Path(path).read_bytes()], origin="bench"
+        )
+        catalog.version_validate(version.pk)
+        version.refresh_from_db()
+        assert version.state == "published", version.reason
+        for suffix, fields in (("", {}), ("-batched", batch)):
+            endpoint = Endpoint.objects.create(
+                company=company, name=f"{name}{suffix}", version=version, state="ready", **fields
+            )
+            keys[endpoint.name] = EndpointKey.issue(endpoint)[1]
+    return keys
+
+
+def free_port():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class Server:
+    def __init__(self, name, command, env, log, ready_path):
+        self.name, self.port = name, free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.log = log
+        self.command = [part.replace("{port}", str(self.port)) for part in command]
+        self.env, self.ready_path = env, ready_path
+
+    def __enter__(self):
+        with self.log.open("w") as out:
+            self.process = subprocess.Popen(
+                self.command, env=self.env, stdout=out, stderr=subprocess.STDOUT,
+                cwd=settings.BASE_DIR,
+            )  # fmt: skip
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                break
+            try:
+                with urllib.request.urlopen(self.url + self.ready_path, timeout=2) as answer:  # noqa: S310
+                    if answer.status == 200:
+                        return self
+            except OSError:
+                time.sleep(0.3)
+        self.__exit__()
+        raise SystemExit(f"{self.name} did not start:\n{self.log.read_text()[-3000:]}")
+
+    def __exit__(self, *exc):
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+
+
+def onestop_server(work):
+    """`manage.py serve` with the settings `make run` has (the environment's, if any)."""
+    env = instance_env(work)
+    command = [sys.executable, "manage.py", "serve", "127.0.0.1:{port}", "--no-worker"]
+    return Server("OneStop", command, env, work / "onestop.log", "/v2/health/ready")
+
+
+# KServe, in its own virtual environment ------------------------------------------------------
+
+
+def peer_packages():
+    import onnxruntime
+
+    return ["kserve==0.21.0", f"onnxruntime=={onnxruntime.__version__}", "numpy<3"]
+
+
+def peer_python():
+    venv = Path(settings.VAR_DIR) / "bench" / "kserve-venv"
+    python = venv / "bin" / "python"
+    stamp = venv / ".installed"
+    packages = peer_packages()
+    if not stamp.exists() or stamp.read_text() != " ".join(packages):
+        print(f"installing the peer into {venv} (first run only): {', '.join(packages)}")
+        subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
+        subprocess.run([str(python), "-m", "pip", "install", "--quiet", *packages], check=True)
+        stamp.write_text(" ".join(packages))
+    return python
+
+
+def kserve_server(work, python, forest):
+    script = Path(__file__).with_name("serving_kserve.py")
+    threads = str(settings.ONESTOP_SERVING_THREADS)
+    command = [str(python), str(script), "{port}", threads, f"forest={forest}"]
+    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    return Server("KServe", command, env, work / "kserve.log", "/v2/models/forest/ready")
+
+
+# Load -----------------------------------------------------------------------------------------
+
+
+def check(server, model, key, body, expected):
+    """One request, answered 200 with the in-process answer, before any load."""
+    path, header_length = body
+    headers = {"Content-Type": "application/json"}
+    if key:
+        headers["Authorization"] = f"Bearer {key}"
+    if header_length:
+        headers[BINARY_HEADER] = str(header_length)
+    url = f"{server.url}/v2/models/{model}/infer"
+    request = urllib.request.Request(url, path.read_bytes(), headers, method="POST")  # noqa: S310
+    with urllib.request.urlopen(request, timeout=10) as answer:  # noqa: S310 - loopback
+        assert answer.status == 200, answer.status
+        raw, length = answer.read(), int(answer.headers.get(BINARY_HEADER) or 0)
+    head, offset = json.loads(raw[:length] if length else raw), length
+    for output in head["outputs"]:
+        if "data" in output:
+            value = np.ravel(output["data"])
+        else:
+            size = output["parameters"]["binary_data_size"]
+            value = np.frombuffer(raw[offset : offset + size], DTYPES[output["datatype"]])
+            offset += size
+        np.testing.assert_allclose(value, expected[output["name"]].ravel(), rtol=1e-5)
+
+
+def load(wrk, work, server, model, key, body, users):
+    """wrk's figures for one closed-loop run after a warm-up; any non-200 answer stops here."""
+    path, header_length = body
+    url = f"{server.url}/v2/models/{model}/infer"
+    script = ["-s", str(work / "load.lua"), url, "--", str(path), key, str(header_length)]
+    common = [wrk, "-t1", f"-c{users}", "--timeout", "10s"]
+    subprocess.run([*common, f"-d{WARM_UP_SECONDS}s", *script], check=True, capture_output=True)
+    done = subprocess.run(
+        [*common, f"-d{SECONDS}s", *script], check=True, capture_output=True, text=True
+    )
+    measured = json.loads(done.stdout.strip().splitlines()[-1])
+    if measured["non_200"] or measured["socket_errors"] or not measured["requests"]:
+        raise SystemExit(f"{server.name} {model} at {users}: errors under load: {measured}")
+    measured["rps"] = measured["requests"] / (measured["us"] / 1e6)
+    return measured

@@ -1,0 +1,101 @@
+"""The demo's ready endpoint: 한빛정밀 serves the demo predictive-maintenance model on its
+grant on the ATOM pool, and its inference key is written to ``ONESTOP_DEMO_CREDENTIALS`` so a
+newcomer can call it right after `make run` (development only: never with DEBUG off)."""
+
+import json
+from datetime import timedelta
+
+from django.conf import settings
+from django.utils import timezone
+
+from deployment.models import ComputePool, Endpoint, EndpointEvent, EndpointKey, Grant, ModelVersion
+from deployment.services.allocation import grant_create
+from deployment.services.endpoints import advance, key_issue
+
+DEMO_ENDPOINT = "demo-predictive-maintenance"
+DEMO_COMPANY = "한빛정밀"
+DEMO_POOL = "ATOM 추론 풀"
+DEMO_MODEL = "설비 고장 예측 (Predictive maintenance)"
+
+
+def seed_demo_endpoint():
+    from onestop.models import Company
+
+    company = Company.objects.filter(name=DEMO_COMPANY).first()
+    pool = ComputePool.objects.filter(name=DEMO_POOL).first()
+    version = (
+        ModelVersion.objects.filter(origin="demo", state="published", family__name=DEMO_MODEL)
+        .order_by("pk")
+        .first()
+    )
+    if company is None or pool is None or version is None:
+        return None
+    now = timezone.now()
+    if not Grant.objects.filter(company=company, pool=pool, ends_at__gt=now).exists():
+        grant_create(
+            company=company,
+            pool=pool,
+            guarantee_units=2,
+            starts_at=now - timedelta(days=30),
+            ends_at=now + timedelta(days=700),
+            unit_hours_budget=2 * 24 * 730,
+        )
+    endpoint = Endpoint.objects.filter(name=DEMO_ENDPOINT).exclude(state="deleted").first()
+    if endpoint is None:
+        endpoint = Endpoint.objects.create(
+            company=company, name=DEMO_ENDPOINT, version=version, pool=pool
+        )
+        EndpointEvent.objects.create(
+            endpoint=endpoint, state=Endpoint.State.PENDING, message="Deployed by seed_demo."
+        )
+    if endpoint.state in Endpoint.IN_FLIGHT:
+        advance(endpoint.pk)  # here and now, so the demo starts with the endpoint ready
+    write_credentials(endpoint)
+    return endpoint
+
+
+def write_credentials(endpoint):
+    """The demo key, kept across runs while it still works."""
+    if not settings.DEBUG:
+        return None
+    path = settings.ONESTOP_DEMO_CREDENTIALS
+    try:
+        saved = json.loads(path.read_text())
+    except (OSError, ValueError):
+        saved = {}
+    key = EndpointKey.find(saved.get("key", ""))
+    if key is not None and key.endpoint_id == endpoint.pk:
+        return path
+    owner = endpoint.company.memberships.filter(role="owner").select_related("user").first()
+    _key, raw = key_issue(endpoint, owner.user if owner else None, "demo")
+    url = f"{settings.SITE_URL.rstrip('/')}/v2/models/{endpoint.name}/infer"
+    body = {
+        "inputs": [
+            {
+                "name": "input",
+                "shape": [1, 8],
+                "datatype": "FP32",
+                "data": [1, 0, 0, 298.1, 308.6, 1551, 42.8, 108],
+            }
+        ]
+    }
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(
+        json.dumps(
+            {
+                "endpoint": endpoint.name,
+                "url": url,
+                "key": raw,
+                "curl": (
+                    f"curl -s {url} -H 'Authorization: Bearer {raw}' "
+                    f"-H 'Content-Type: application/json' -d '{json.dumps(body)}'"
+                ),
+                "note": "Development only: a demo key for the demo endpoint.",
+            },
+            ensure_ascii=False,
+            indent=2,
+        )
+        + "\n"
+    )
+    path.chmod(0o600)
+    return path

@@ -1,0 +1,155 @@
+"""The /v2 fast lane, in front of the portal's ASGI application.
+
+Inference calls are the hot path: they skip Django's request machinery and the portal's
+middleware (sessions, login, messages, language, CSRF, static files; none applies to a
+key-carrying API call) and are answered from ``handling``: on the event loop itself when the
+request is small and its model is known to be fast (see ``handling.inline_ok``), otherwise in a
+pool of ``ONESTOP_WEB_THREADS`` threads, so a slow model never holds the loop. The lane keeps
+what the portal's security settings promise: ALLOWED_HOSTS (400), the HTTPS redirect, HSTS and
+nosniff. Everything else under /v2 (health, metadata) and the whole portal go to Django."""
+
+import asyncio
+import gc
+import logging
+import re
+from concurrent.futures import ThreadPoolExecutor
+
+from django.conf import settings
+from django.db import close_old_connections
+from django.http.request import split_domain_port, validate_host
+
+from deployment.serving import handling, protocol
+
+logger = logging.getLogger(__name__)
+INFER = re.compile(r"^/v2/models/(?P<name>[^/]+)(?:/versions/(?P<version>[^/]+))?/infer$")
+BINARY = protocol.BINARY_HEADER.lower()
+
+
+def with_fast_lane(portal):
+    return ServingLane(portal)
+
+
+class ServingLane:
+    def __init__(self, portal):
+        self.portal = portal
+        self.pool = ThreadPoolExecutor(settings.ONESTOP_WEB_THREADS, "serving")
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] == "http" and scope["method"] == "POST":
+            match = INFER.match(scope["path"])
+            if match:
+                await self.infer(scope, receive, send, **match.groupdict())
+                return
+        if scope["type"] == "lifespan":
+            await lifespan(receive, send)
+            return
+        await self.portal(scope, receive, send)
+
+    async def infer(self, scope, receive, send, name, version):
+        headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
+        host = headers.get("host", "")
+        secure = is_secure(scope, headers)
+        refused = refusal(host, secure, scope)
+        if refused is not None:
+            await respond(send, refused, secure)
+            return
+        body = await read_body(receive, settings.DATA_UPLOAD_MAX_MEMORY_SIZE)
+        if body is None:
+            limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+            await respond(send, handling.failure(f"the body is over {limit} bytes", 413), secure)
+            return
+        args = (headers.get("authorization"), name, version, body, headers.get(BINARY))
+        try:
+            known = handling.inline_endpoint(args[0], body)
+            if known is not None:
+                reply = handling.metered_infer(*args, known=known)
+            else:
+                loop = asyncio.get_running_loop()
+                reply = await loop.run_in_executor(self.pool, in_thread, *args)
+        except Exception:  # a bug or the database away: the caller gets the protocol's shape
+            logger.exception("inference request failed")
+            reply = handling.failure("the server could not answer; try again", 500)
+        await respond(send, reply, secure)
+
+
+def in_thread(*args):
+    """A request handed to a thread: database connections are tidied as Django's request
+    signals would tidy them."""
+    close_old_connections()
+    try:
+        return handling.metered_infer(*args)
+    finally:
+        close_old_connections()
+
+
+def is_secure(scope, headers):
+    if scope.get("scheme") == "https":
+        return True
+    if settings.SECURE_PROXY_SSL_HEADER:
+        header, value = settings.SECURE_PROXY_SSL_HEADER
+        name = header.removeprefix("HTTP_").replace("_", "-").lower()
+        return headers.get(name, "").split(",")[0].strip() == value
+    return False
+
+
+def refusal(host, secure, scope):
+    """A reply for a request the portal would refuse or redirect, else None."""
+    domain, _port = split_domain_port(host)
+    allowed = settings.ALLOWED_HOSTS
+    if settings.DEBUG and not allowed:
+        allowed = [".localhost", "127.0.0.1", "[::1]"]
+    if not domain or not validate_host(domain, allowed):
+        return handling.failure(f"invalid host header: {host!r}", 400)
+    if settings.SECURE_SSL_REDIRECT and not secure:
+        target = f"https://{settings.SECURE_SSL_HOST or host}{scope['path']}"
+        return handling.Reply(301, b"", headers={"Location": target})
+    return None
+
+
+async def read_body(receive, limit):
+    chunks, size = [], 0
+    while True:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            return b""
+        chunk = message.get("body", b"")
+        size += len(chunk)
+        if size > limit:
+            return None
+        chunks.append(chunk)
+        if not message.get("more_body"):
+            return b"".join(chunks)
+
+
+async def respond(send, reply, secure):
+    headers = [
+        (b"content-type", reply.content_type.encode()),
+        (b"content-length", str(len(reply.payload)).encode()),
+    ]
+    if settings.SECURE_CONTENT_TYPE_NOSNIFF:
+        headers.append((b"x-content-type-options", b"nosniff"))
+    if secure and settings.SECURE_HSTS_SECONDS:
+        hsts = f"max-age={settings.SECURE_HSTS_SECONDS}"
+        if settings.SECURE_HSTS_INCLUDE_SUBDOMAINS:
+            hsts += "; includeSubDomains"
+        if settings.SECURE_HSTS_PRELOAD:
+            hsts += "; preload"
+        headers.append((b"strict-transport-security", hsts.encode()))
+    headers += [(k.lower().encode(), str(v).encode()) for k, v in reply.headers.items()]
+    await send({"type": "http.response.start", "status": reply.status, "headers": headers})
+    await send({"type": "http.response.body", "body": reply.payload})
+
+
+async def lifespan(receive, send):
+    """Django's handler speaks only HTTP; the lane answers the server's start and stop."""
+    while True:
+        message = await receive()
+        if message["type"] == "lifespan.startup":
+            # Everything loaded so far (Django, the apps, ONNX Runtime) lives as long as the
+            # process: kept out of the collector's scans, which otherwise stall requests.
+            gc.collect()
+            gc.freeze()
+            await send({"type": "lifespan.startup.complete"})
+        elif message["type"] == "lifespan.shutdown":
+            await send({"type": "lifespan.shutdown.complete"})
+            return

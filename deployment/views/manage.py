@@ -1,0 +1,174 @@
+"""An owner's changes to an endpoint: stop, resume, delete, roll, roll back, scale, configure,
+and its keys. Each asks a service and comes back to the endpoint's page with a message; a
+refusal is the service's own sentence."""
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
+
+from deployment.forms import ConfigureForm, KeyForm, RollForm, ScaleForm
+from deployment.models import EndpointKey
+from deployment.services import endpoints
+from deployment.views.endpoints import company_endpoint
+from deployment.views.snippets import snippets
+from onestop.views.access import company_owner_required
+
+
+def problems(form):
+    return "; ".join(
+        f"{form.fields[name].label}: {' '.join(errors)}"
+        if name in form.fields
+        else " ".join(errors)
+        for name, errors in form.errors.items()
+    )
+
+
+def attempt(request, endpoint, change, success):
+    """Run ``change``; the page says how it went."""
+    try:
+        change()
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+        return False
+    messages.success(request, success)
+    return True
+
+
+def back(endpoint):
+    return redirect("endpoint_detail", endpoint.pk)
+
+
+def plain_action(service, done):
+    """An owner's POST that calls ``service(endpoint, user)`` and comes back to the page."""
+
+    @company_owner_required
+    @require_POST
+    def view(request, pk):
+        endpoint = company_endpoint(request, pk)
+        attempt(request, endpoint, lambda: service(endpoint, request.user), done)
+        return back(endpoint)
+
+    return view
+
+
+endpoint_stop = plain_action(
+    endpoints.stop, gettext_lazy("Stopped. Its units are back in your grant; resume it any time.")
+)
+endpoint_resume = plain_action(
+    endpoints.resume, gettext_lazy("Deploying again. This page follows it.")
+)
+endpoint_rollback = plain_action(
+    endpoints.rollback, gettext_lazy("Rolling back to the previous version.")
+)
+
+
+@company_owner_required
+@require_POST
+def endpoint_delete(request, pk):
+    endpoint = company_endpoint(request, pk)
+    if attempt(
+        request,
+        endpoint,
+        lambda: endpoints.delete(endpoint, request.user),
+        _("Endpoint “%(name)s” deleted; its keys no longer work.") % {"name": endpoint.name},
+    ):
+        return redirect("endpoint_list")
+    return back(endpoint)
+
+
+@company_owner_required
+@require_POST
+def endpoint_roll(request, pk):
+    endpoint = company_endpoint(request, pk)
+    form = RollForm(request.POST, endpoint=endpoint)
+    if not form.is_valid():
+        messages.error(request, problems(form))
+        return back(endpoint)
+    version = form.cleaned_data["version"]
+    attempt(
+        request,
+        endpoint,
+        lambda: endpoints.roll(endpoint, version, request.user),
+        _("Rolling to version %(version)s; the current version serves until it is warm.")
+        % {"version": version.version},
+    )
+    return back(endpoint)
+
+
+def form_action(form_class, service, done):
+    """An owner's POST of a small settings form: ``service(endpoint, user, **fields)``, then
+    ``done(fields)`` as the message."""
+
+    @company_owner_required
+    @require_POST
+    def view(request, pk):
+        endpoint = company_endpoint(request, pk)
+        form = form_class(request.POST)
+        if not form.is_valid():
+            messages.error(request, problems(form))
+            return back(endpoint)
+        fields = form.cleaned_data
+        attempt(request, endpoint, lambda: service(endpoint, request.user, **fields), done(fields))
+        return back(endpoint)
+
+    return view
+
+
+endpoint_scale = form_action(
+    ScaleForm,
+    endpoints.scale,
+    lambda fields: (
+        _("Replicas: %(min)s to %(max)s.")
+        % {"min": fields["min_replicas"], "max": fields["max_replicas"]}
+    ),
+)
+endpoint_configure = form_action(
+    ConfigureForm, endpoints.configure, lambda fields: _("Settings saved.")
+)
+
+
+@company_owner_required
+@require_POST
+def endpoint_key_issue(request, pk):
+    endpoint = company_endpoint(request, pk)
+    form = KeyForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, problems(form))
+        return back(endpoint)
+    try:
+        key, raw = endpoints.key_issue(endpoint, request.user, form.cleaned_data["name"])
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+        return back(endpoint)
+    # Rendered once, never stored: the page tells the person to copy it now.
+    return render(
+        request,
+        "deployment/key_created.html",
+        {
+            "endpoint": endpoint,
+            "key": key,
+            "raw_key": raw,
+            "snippets": snippets(request, endpoint, raw),
+        },
+    )
+
+
+@company_owner_required
+@require_POST
+def endpoint_key_revoke(request, pk):
+    key = get_object_or_404(
+        EndpointKey.objects.filter(endpoint__company=request.current.company).select_related(
+            "endpoint__company"
+        ),
+        pk=pk,
+    )
+    if endpoints.key_revoke(key, request.user):
+        messages.success(
+            request, _("Key %(key)s revoked. Requests with it now fail.") % {"key": key}
+        )
+    else:
+        messages.info(request, _("Key %(key)s was already revoked.") % {"key": key})
+    return back(key.endpoint)

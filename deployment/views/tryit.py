@@ -1,0 +1,130 @@
+"""“Try it” on the endpoint page: one row of numbers through the served model, from the
+portal session (no endpoint key), counted in the endpoint's usage like any client request."""
+
+import math
+import time
+from dataclasses import dataclass
+
+import numpy as np
+from django.http import JsonResponse
+from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from deployment.models import Endpoint
+from deployment.services.endpoints import live
+from deployment.serving import deadlines, metering
+from deployment.serving.sessions import served
+from onestop.views.access import company_member_required
+
+# A form with more fields than this is no longer something a person fills in by hand.
+MOST_FIELDS = 64
+
+
+@dataclass(frozen=True)
+class RowInput:
+    name: str  # the model's input
+    labels: tuple  # one per number in the row
+
+
+def row_input(version):
+    """The form "try it" shows when the model takes one row of numbers (a single 2-D float
+    input [batch, N]); None for any other signature."""
+    inputs = (version.signature or {}).get("inputs") or []
+    if len(inputs) != 1:
+        return None
+    arg = inputs[0]
+    shape = arg.get("shape") or []
+    if arg.get("type") != "tensor(float)" or len(shape) != 2:
+        return None
+    batch, width = shape
+    if batch not in (None, 1) or not isinstance(width, int) or not 1 <= width <= MOST_FIELDS:
+        return None
+    columns = version.input_columns or []
+    if len(columns) == width and all(isinstance(c, dict) and c.get("name") for c in columns):
+        labels = tuple(column_label(c) for c in columns)
+    else:
+        labels = tuple(f"{arg['name']}[{i}]" for i in range(width))
+    return RowInput(name=arg["name"], labels=labels)
+
+
+def column_label(column):
+    label = str(column["name"])
+    if column.get("value") not in (None, ""):
+        label += f" = {column['value']}"
+    if column.get("unit"):
+        label += f" ({column['unit']})"
+    return label
+
+
+def error(message, status=400):
+    return JsonResponse({"error": message}, status=status)
+
+
+def jsonable(value):
+    """An output as JSON: arrays as nested lists, anything else (maps, sequences) as is."""
+    if hasattr(value, "tolist"):
+        return value.tolist()
+    if isinstance(value, list | tuple):
+        return [jsonable(v) for v in value]
+    if isinstance(value, dict):
+        return {str(k): jsonable(v) for k, v in value.items()}
+    return value
+
+
+def read_row(post, spec):
+    """The numbers of the form, or a message naming the first field that is not one."""
+    row = []
+    for index, label in enumerate(spec.labels):
+        raw = (post.get(f"x{index}") or "").strip()
+        try:
+            number = float(raw)
+        except ValueError:
+            number = math.nan
+        if not math.isfinite(number):
+            return _("%(field)s: enter a number, e.g. 0 or 12.5.") % {"field": label}
+        row.append(number)
+    return row
+
+
+@company_member_required
+@require_POST
+def endpoint_try(request, pk):
+    endpoint = get_object_or_404(
+        live(request.current.company).select_related("version__family"), pk=pk
+    )
+    if endpoint.state != Endpoint.State.READY:
+        return error(
+            _("The endpoint is %(state)s; try it once it is ready.")
+            % {"state": endpoint.get_state_display()},
+            409,
+        )
+    spec = row_input(endpoint.version)
+    if spec is None:
+        return error(_("“Try it” takes one row of numbers; this model takes other inputs."))
+    row = read_row(request.POST, spec)
+    if isinstance(row, str):
+        return error(row)
+    started = time.perf_counter()
+    try:
+        model = served(endpoint.version)
+    except Exception:  # ONNX Runtime raises its own types; the deploy step reported the cause
+        return error(_("The model could not be loaded on this server."), 503)
+    names = [output.name for output in model.outputs]
+    feeds = {spec.name: np.array([row], dtype=np.float32)}
+    ran = time.perf_counter()
+    results = deadlines.run(
+        model.session, feeds, names, endpoint.deadline_ms / 1000, endpoint.deadline_ms
+    )
+    compute_s = time.perf_counter() - ran
+    latency_s = time.perf_counter() - started
+    ok = not isinstance(results, str)
+    metering.record(endpoint.pk, ok=ok, latency_s=latency_s, compute_s=compute_s)
+    if not ok:
+        return error(results, 504 if "deadline" in results else 400)
+    return JsonResponse(
+        {
+            "outputs": {name: jsonable(value) for name, value in results.items()},
+            "latency_ms": round(latency_s * 1000, 2),
+        }
+    )
