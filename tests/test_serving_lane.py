@@ -11,6 +11,7 @@ import pytest
 from asgiref.sync import async_to_sync
 from asgiref.testing import ApplicationCommunicator
 
+from deployment.models import Endpoint
 from deployment.serving import handling
 from deployment.serving.sessions import clear
 from tests import onnx_files as files
@@ -165,3 +166,23 @@ def test_a_runaway_model_is_stopped_at_its_deadline_while_others_are_answered(
     for (other_status, _headers, _body), answered_at in others:
         assert other_status == 200
         assert answered_at < stopped_at  # answered while the runaway was still running
+
+
+def test_a_starting_server_warms_the_ready_endpoints_models(served, world, tmp_path):
+    from deployment.serving.sessions import loaded
+    from onestop.asgi import application
+
+    _stopped, _key = endpoint(
+        world.company_a, files.good(tmp_path / "s.onnx", opset=14), name="stopped", state="stopped"
+    )
+    ready = Endpoint.objects.get(name="press-line-1")
+    stopped = Endpoint.objects.get(name="stopped")
+
+    async def start():
+        communicator = ApplicationCommunicator(application, {"type": "lifespan"})
+        await communicator.send_input({"type": "lifespan.startup"})
+        return await communicator.receive_output(timeout=30)
+
+    assert async_to_sync(start)() == {"type": "lifespan.startup.complete"}
+    assert loaded(ready.version)
+    assert not loaded(stopped.version)

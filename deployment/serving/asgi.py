@@ -19,6 +19,7 @@ from django.db import close_old_connections
 from django.http.request import split_domain_port, validate_host
 
 from deployment.serving import handling, protocol
+from deployment.serving.sessions import preload
 
 logger = logging.getLogger(__name__)
 INFER = re.compile(r"^/v2/models/(?P<name>[^/]+)(?:/versions/(?P<version>[^/]+))?/infer$")
@@ -41,7 +42,7 @@ class ServingLane:
                 await self.infer(scope, receive, send, **match.groupdict())
                 return
         if scope["type"] == "lifespan":
-            await lifespan(receive, send)
+            await lifespan(receive, send, self.pool)
             return
         await self.portal(scope, receive, send)
 
@@ -78,6 +79,16 @@ def in_thread(*args):
     close_old_connections()
     try:
         return handling.metered_infer(*args)
+    finally:
+        close_old_connections()
+
+
+def warm_start():
+    close_old_connections()
+    try:
+        logger.info("warmed %s model(s) of ready endpoints", preload())
+    except Exception:  # no database yet (a fresh install): models load on first call
+        logger.exception("could not preload the ready endpoints' models")
     finally:
         close_old_connections()
 
@@ -140,11 +151,13 @@ async def respond(send, reply, secure):
     await send({"type": "http.response.body", "body": reply.payload})
 
 
-async def lifespan(receive, send):
-    """Django's handler speaks only HTTP; the lane answers the server's start and stop."""
+async def lifespan(receive, send, pool):
+    """Django's handler speaks only HTTP; the lane answers the server's start and stop. At
+    start the ready endpoints' models are loaded and warmed before the first request."""
     while True:
         message = await receive()
         if message["type"] == "lifespan.startup":
+            await asyncio.get_running_loop().run_in_executor(pool, warm_start)
             # Everything loaded so far (Django, the apps, ONNX Runtime) lives as long as the
             # process: kept out of the collector's scans, which otherwise stall requests.
             gc.collect()

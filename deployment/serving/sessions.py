@@ -3,6 +3,7 @@ with thread counts set on purpose: one request is one run, and the server's conc
 from its worker threads and processes, so each run gets `ONESTOP_SERVING_THREADS` intra-op
 threads. The signature is read once per session, not once per request."""
 
+import logging
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass
@@ -10,6 +11,7 @@ from dataclasses import dataclass
 import numpy as np
 from django.conf import settings
 
+logger = logging.getLogger(__name__)
 _cache = OrderedDict()
 _lock = threading.Lock()
 
@@ -49,6 +51,24 @@ def served(version):
         while len(_cache) > settings.ONESTOP_SERVING_SESSIONS:
             _cache.popitem(last=False)
     return entry
+
+
+def preload():
+    """Load and warm the models of the ready endpoints (the newest first, as many as the cache
+    holds), so a serving process that starts or restarts answers its first calls warm.
+    Returns how many it loaded; one that fails to load is left for its first request."""
+    from deployment.models import Endpoint
+
+    ready = Endpoint.objects.filter(state=Endpoint.State.READY).select_related("version")
+    count = 0
+    for endpoint in ready.order_by("-state_changed_at")[: settings.ONESTOP_SERVING_SESSIONS]:
+        try:
+            served(endpoint.version)
+        except Exception:  # a broken artifact answers its own error when called
+            logger.warning("could not preload %s", endpoint.name, exc_info=True)
+        else:
+            count += 1
+    return count
 
 
 def loaded(version):
