@@ -202,7 +202,9 @@ ONESTOP_WEB_THREADS = env_int("ONESTOP_WEB_THREADS", 8)
 ONESTOP_METERING_FLUSH_SECONDS = env_int("ONESTOP_METERING_FLUSH_SECONDS", 10)
 # A deploy step not finished within this many seconds was abandoned (its worker died): the
 # sweeper retries it, up to ONESTOP_DEPLOY_ATTEMPTS times, then fails the endpoint.
-ONESTOP_DEPLOY_STEP_SECONDS = env_int("ONESTOP_DEPLOY_STEP_SECONDS", 300)
+# Longer than a deploy task may run (its time limit is 660 s), so a slow step still running is
+# never taken for an abandoned one.
+ONESTOP_DEPLOY_STEP_SECONDS = env_int("ONESTOP_DEPLOY_STEP_SECONDS", 900)
 ONESTOP_DEPLOY_ATTEMPTS = env_int("ONESTOP_DEPLOY_ATTEMPTS", 3)
 # Operators' Prometheus scraper: `Authorization: Bearer <token>` at /metrics (staff may also
 # read it signed in). Empty: staff only.

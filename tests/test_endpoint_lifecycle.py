@@ -302,3 +302,24 @@ def test_keys_are_per_endpoint_and_revocable(world, ready_to_deploy):
     assert endpoints.key_revoke(key, world.owner_a)
     assert EndpointKey.find(raw) is None
     assert not endpoints.key_revoke(key, world.owner_a)  # twice is harmless
+
+
+def test_a_failure_that_lost_the_race_leaves_the_replicas_alone(world, ready_to_deploy):
+    version, grant = ready_to_deploy
+    created = deploy(world, version, grant, min_replicas=2, max_replicas=2)
+    # The sweeper thought it was still warming; it has become ready meanwhile.
+    assert not endpoints.fail(created, [State.WARMING], "late", "nothing")
+    created.refresh_from_db()
+    assert created.state == State.READY
+    assert len(live_replicas(created)) == 2
+
+
+def test_a_stopped_endpoint_takes_no_replicas_from_a_late_worker(world, ready_to_deploy):
+    from deployment.services.allocation import replicas_hold
+
+    version, grant = ready_to_deploy
+    created = deploy(world, version, grant)
+    endpoints.stop(created, world.owner_a)
+    # A worker that claimed provisioning before the stop now asks for its replicas.
+    assert replicas_hold(endpoint=created, count=2) == []
+    assert live_replicas(created) == []

@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from deployment.allocation.scheduler import BORROW, FlavorScheduler, Work
-from deployment.models import AllocationEvent, ComputePool, Grant, Workload
+from deployment.models import AllocationEvent, ComputePool, Endpoint, Grant, Workload
 from onestop.services.audit import audit_record, audit_snapshot
 
 
@@ -117,9 +117,13 @@ def workload_finish(*, workload):
 def replicas_hold(*, endpoint, count):
     """Hold ``count`` inference workloads (replicas) for ``endpoint`` on its pool, admitted by the
     engine within the company's guarantee. Safe to call again: it adds only the missing ones
-    and returns the endpoint's live replicas; any still queued could not be admitted."""
+    and returns the endpoint's live replicas; any still queued could not be admitted. An
+    endpoint that was stopped, failed or deleted meanwhile gets none."""
     with transaction.atomic():
         pool = locked(endpoint.pool)
+        holding = (Endpoint.State.PROVISIONING, Endpoint.State.READY)
+        if not Endpoint.objects.filter(pk=endpoint.pk, state__in=holding).exists():
+            return list(endpoint.replicas.exclude(state=Workload.State.DONE).order_by("pk"))
         live = list(endpoint.replicas.exclude(state=Workload.State.DONE).order_by("pk"))
         for index in range(len(live), count):
             live.append(

@@ -175,18 +175,24 @@ def move(endpoint, sources, target, message, **fields):
 
 def forget_cached_keys():
     """Serving remembers verified keys with their endpoint for a few seconds; bulk updates
-    send no signals, so this process is told here (others notice within the cache time)."""
+    send no signals, so this process is told here, now and again once the change is committed
+    (a look-up between the two would cache the old row). Other processes notice
+    within the cache time."""
     from deployment.serving.keys import forget
 
     forget()
+    transaction.on_commit(forget)
 
 
 def fail(endpoint, sources, reason, next_step):
-    if endpoint.pool_id:
-        replicas_release(endpoint=endpoint)
-    moved = move(endpoint, sources, State.FAILED, reason, reason=reason, next_step=next_step)
-    if moved:
-        audit(endpoint, "endpoint.failed", None, after={"reason": reason})
+    """Fail the endpoint if it is still in one of ``sources``, and only then give its units
+    back: a racer that moved it on (a stop, a finished step) keeps what it holds."""
+    with transaction.atomic():
+        moved = move(endpoint, sources, State.FAILED, reason, reason=reason, next_step=next_step)
+        if moved:
+            if endpoint.pool_id:
+                replicas_release(endpoint=endpoint)
+            audit(endpoint, "endpoint.failed", None, after={"reason": reason})
     return moved
 
 

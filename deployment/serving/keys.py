@@ -10,6 +10,7 @@ import hashlib
 import time
 
 from django.conf import settings
+from django.db import transaction
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
@@ -63,4 +64,6 @@ def forget():
 @receiver(post_save, sender=Endpoint, dispatch_uid="serving-keys-endpoint-saved")
 @receiver(post_delete, sender=Endpoint, dispatch_uid="serving-keys-endpoint-deleted")
 def _changed(**kwargs):
+    # Now, and again once committed: a look-up between the two would cache the old row.
     forget()
+    transaction.on_commit(forget)
