@@ -8,9 +8,9 @@ from datetime import timedelta
 from django.conf import settings
 from django.utils import timezone
 
-from deployment.models import ComputePool, Endpoint, EndpointEvent, EndpointKey, Grant, ModelVersion
+from deployment.models import ComputePool, Endpoint, EndpointKey, Grant, ModelVersion
 from deployment.services.allocation import grant_create
-from deployment.services.endpoints import advance, key_issue
+from deployment.services.endpoints import advance, endpoint_create, key_issue
 
 DEMO_ENDPOINT = "demo-predictive-maintenance"
 DEMO_COMPANY = "한빛정밀"
@@ -42,16 +42,23 @@ def seed_demo_endpoint():
         )
     endpoint = Endpoint.objects.filter(name=DEMO_ENDPOINT).exclude(state="deleted").first()
     if endpoint is None:
-        endpoint = Endpoint.objects.create(
-            company=company, name=DEMO_ENDPOINT, version=version, pool=pool
-        )
-        EndpointEvent.objects.create(
-            endpoint=endpoint, state=Endpoint.State.PENDING, message="Deployed by seed_demo."
+        # As an owner deploys it, checks and audit included; the queued task will find it ready.
+        endpoint = endpoint_create(
+            company=company,
+            version=version,
+            grant=Grant.objects.get(company=company, pool=pool, ends_at__gt=now),
+            name=DEMO_ENDPOINT,
+            user=owner_of(company),
         )
     if endpoint.state in Endpoint.IN_FLIGHT:
         advance(endpoint.pk)  # here and now, so the demo starts with the endpoint ready
     write_credentials(endpoint)
     return endpoint
+
+
+def owner_of(company):
+    membership = company.memberships.filter(role="owner").select_related("user").first()
+    return membership.user if membership else None
 
 
 def write_credentials(endpoint):
@@ -66,8 +73,7 @@ def write_credentials(endpoint):
     key = EndpointKey.find(saved.get("key", ""))
     if key is not None and key.endpoint_id == endpoint.pk:
         return path
-    owner = endpoint.company.memberships.filter(role="owner").select_related("user").first()
-    _key, raw = key_issue(endpoint, owner.user if owner else None, "demo")
+    _key, raw = key_issue(endpoint, owner_of(endpoint.company), "demo")
     url = f"{settings.SITE_URL.rstrip('/')}/v2/models/{endpoint.name}/infer"
     body = {
         "inputs": [

@@ -175,6 +175,7 @@ def test_metrics_are_prometheus_text_for_operators_only(served, world):
     member.force_login(world.owner_a)
     assert member.get("/metrics").status_code == 403
     assert Client().get("/metrics", HTTP_AUTHORIZATION="Bearer wrong").status_code == 401
+    assert Client().get("/metrics", HTTP_AUTHORIZATION="Bearer té").status_code == 401
 
     scraped = Client().get("/metrics", HTTP_AUTHORIZATION="Bearer scrape-me-0123456789")
     officer = Client()
@@ -212,3 +213,46 @@ def test_the_officer_dashboard_shows_each_endpoint_s_last_day(served, world):
     outsider = Client()
     outsider.force_login(world.consultant_other)
     assert outsider.get("/consultant/utilisation/").context["endpoints"] == []
+
+
+def test_after_a_roll_up_reads_use_the_hours_and_only_the_newer_minutes(served):
+    created, _headers = served
+    now = timezone.now()
+    last_hour = metering.hour_of(now) - timedelta(hours=1)
+    for minute, requests in ((0, 10), (30, 20)):
+        EndpointUsage.objects.create(
+            endpoint=created,
+            period="minute",
+            start=last_hour + timedelta(minutes=minute),
+            requests=requests,
+            latency_buckets=[0, requests],
+        )
+    metering.roll_up(now)
+    assert metering.rolled_until() == metering.hour_of(now)
+    # A request in the current hour, not rolled yet.
+    EndpointUsage.objects.create(
+        endpoint=created,
+        period="minute",
+        start=metering.hour_of(now),
+        requests=7,
+        errors=1,
+        latency_buckets=[0, 7],
+    )
+    assert metering.totals()[created.pk][:2] == [37, 1]
+    row = next(r for r in metering.company_overview(hours=24, now=now) if r["endpoint"] == created)
+    assert (row["requests"], row["errors"]) == (37, 1)
+    # Rolled minutes are not counted twice, and the portal's own view reads the minutes.
+    summary, points = metering.last_day(created, now=now)
+    assert summary["requests"] == 37
+    assert sum(p["requests"] for p in points) == 37
+    assert len(points) == 24
+
+
+def test_totals_leave_deleted_endpoints_out(served):
+    from deployment.services import endpoints
+
+    created, _headers = served
+    tally.record(created.pk, ok=True, latency_s=0.001)
+    tally.flush()
+    endpoints.delete(created, None)
+    assert created.pk not in metering.totals()

@@ -248,6 +248,8 @@ def test_try_it_refuses_what_is_not_a_number_with_a_readable_message(owner_clien
     assert "x[1]" in response.json()["error"]  # the field, by the label the page shows
     assert try_it(owner_client, ready, [1, 2, 3]).status_code == 400  # a missing field
     assert try_it(owner_client, ready, [1, 2, 3, "nan"]).status_code == 400
+    # Finite here, but infinite as the 32-bit float the model takes.
+    assert try_it(owner_client, ready, [1, 2, 3, "1e39"]).status_code == 400
     assert tally.flush() == 0  # nothing reached the model, nothing counted
 
 
@@ -446,3 +448,12 @@ def test_the_dashboard_s_deploy_step_follows_the_endpoints(owner_client, world, 
     assert (state, url) == ("done", reverse("endpoint_list"))
     endpoints.stop(ready, world.owner_a)
     assert deploy_step(world.company_a)[0] == "in_progress"
+
+
+def test_a_deleted_endpoint_s_keys_are_not_found(owner_client, ready, world):
+    from deployment.services import endpoints
+
+    key, _raw = endpoints.key_issue(ready, world.owner_a, "old app")
+    endpoints.delete(ready, world.owner_a)
+    response = owner_client.post(reverse("endpoint_key_revoke", args=[key.pk]))
+    assert response.status_code == 404

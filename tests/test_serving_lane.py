@@ -114,17 +114,27 @@ def test_https_is_enforced_as_the_portal_enforces_it(served, settings):
     assert headers["strict-transport-security"].startswith("max-age=3600")
 
 
-def test_small_requests_to_a_fast_model_are_answered_on_the_event_loop(served):
+def test_small_requests_to_a_fast_model_are_answered_on_the_event_loop(served, monkeypatch):
+    from onestop.asgi import application
+
+    handed_over = []
+    submit = application.pool.submit
+    monkeypatch.setattr(
+        application.pool, "submit", lambda *a, **k: handed_over.append(a) or submit(*a, **k)
+    )
     # The first request verifies the key and loads the model (in a thread): nothing to go on.
     assert handling.inline_endpoint(f"Bearer {served}", infer_body()) is None
     assert sync_call("/v2/models/press-line-1/infer", served, infer_body())[0] == 200
+    assert len(handed_over) == 1
     # Now the key is known, the model loaded and measured fast at validation.
     known = handling.inline_endpoint(f"Bearer {served}", infer_body())
     assert known.name == "press-line-1"
     big = b" " * (handling.INLINE_BODY_BYTES + 1)
     assert handling.inline_endpoint(f"Bearer {served}", big) is None
     assert handling.inline_endpoint("Bearer ep_unknown_key", infer_body()) is None
-    assert sync_call("/v2/models/press-line-1/infer", served, infer_body())[0] == 200
+    for _ in range(3):
+        assert sync_call("/v2/models/press-line-1/infer", served, infer_body())[0] == 200
+    assert len(handed_over) == 1  # the later ones never left the event loop
 
 
 def test_a_runaway_model_is_stopped_at_its_deadline_while_others_are_answered(
@@ -186,3 +196,39 @@ def test_a_starting_server_warms_the_ready_endpoints_models(served, world, tmp_p
     assert async_to_sync(start)() == {"type": "lifespan.startup.complete"}
     assert loaded(ready.version)
     assert not loaded(stopped.version)
+
+
+def test_a_model_missing_from_this_server_is_a_503_counted_as_an_error(served):
+    from deployment.serving import metering
+
+    metering.flush()
+    ready = Endpoint.objects.get(name="press-line-1")
+    ready.version.artifact_path.unlink()
+    status, _headers, raw = sync_call("/v2/models/press-line-1/infer", served, infer_body())
+    assert status == 503
+    assert "could not be loaded" in json.loads(raw)["error"]
+    metering.flush()
+    row = ready.usage.get(period="minute")
+    assert (row.requests, row.errors) == (1, 1)
+
+
+def test_no_size_limit_and_a_caller_who_hung_up(served, settings):
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = None  # Django's "no limit"
+    assert sync_call("/v2/models/press-line-1/infer", served, infer_body())[0] == 200
+
+    from onestop.asgi import application
+
+    async def hang_up():
+        scope = {
+            "type": "http",
+            "method": "POST",
+            "scheme": "http",
+            "path": "/v2/models/press-line-1/infer",
+            "headers": [(b"host", b"127.0.0.1"), (b"authorization", f"Bearer {served}".encode())],
+        }
+        communicator = ApplicationCommunicator(application, scope)
+        await communicator.send_input({"type": "http.disconnect"})
+        await communicator.wait(timeout=5)
+        return await communicator.receive_nothing()
+
+    assert async_to_sync(hang_up)()  # no answer is sent to nobody

@@ -154,6 +154,8 @@ class EndpointUsage(models.Model):
     class Period(models.TextChoices):
         MINUTE = "minute", _("minute")
         HOUR = "hour", _("hour")
+        # Lifetime totals of the rolled hours; ``start`` is where the minutes take over.
+        TOTAL = "total", _("total")
 
     endpoint = models.ForeignKey(Endpoint, on_delete=models.CASCADE, related_name="usage")
     period = models.CharField(max_length=6, choices=Period.choices)

@@ -5,13 +5,19 @@ from collections import defaultdict
 from datetime import timedelta
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
-from deployment.models import Endpoint, EndpointUsage, Grant
+from deployment.models import Endpoint, EndpointUsage
+from deployment.services.endpoints import grant_for
 from deployment.services.usage import used_unit_hours
 from deployment.serving.metering import BUCKETS_MS, add_buckets, percentile
 
-MINUTE, HOUR = EndpointUsage.Period.MINUTE, EndpointUsage.Period.HOUR
+MINUTE, HOUR, TOTAL = (
+    EndpointUsage.Period.MINUTE,
+    EndpointUsage.Period.HOUR,
+    EndpointUsage.Period.TOTAL,
+)
 # Minute rows are kept this long after they are rolled into hours.
 MINUTES_KEPT = timedelta(days=14)
 
@@ -65,8 +71,41 @@ def roll_up(now=None, lookback=timedelta(hours=48)):
                     "latency_ms": latency_ms,
                 },
             )
+        for endpoint_id in {endpoint_id for endpoint_id, _start in sums}:
+            write_total(endpoint_id, current)
         EndpointUsage.objects.filter(period=MINUTE, start__lt=now - MINUTES_KEPT).delete()
     return len(sums)
+
+
+def write_total(endpoint_id, rolled_until):
+    """The endpoint's lifetime totals from its hour rows, so a scrape reads one row per endpoint
+    (and the minutes since ``rolled_until``) however long the history."""
+    total = empty()
+    for row in EndpointUsage.objects.filter(endpoint_id=endpoint_id, period=HOUR):
+        accumulate(total, row)
+    requests, errors, compute_ms, buckets, latency_ms = total
+    EndpointUsage.objects.update_or_create(
+        endpoint_id=endpoint_id,
+        period=TOTAL,
+        defaults={
+            "start": rolled_until,
+            "requests": requests,
+            "errors": errors,
+            "compute_ms": compute_ms,
+            "latency_buckets": buckets,
+            "latency_ms": latency_ms,
+        },
+    )
+
+
+def rolled_until():
+    """The end of the last hour the roll-up has summed (None before its first run)."""
+    return (
+        EndpointUsage.objects.filter(period=TOTAL)
+        .order_by("-start")
+        .values_list("start", flat=True)
+        .first()
+    )
 
 
 def summarise(rows):
@@ -86,42 +125,33 @@ def summarise(rows):
     }
 
 
-def recent(endpoint, hours=24, now=None):
-    """The last ``hours`` hours of one endpoint from its minute rows."""
-    now = now or timezone.now()
-    rows = EndpointUsage.objects.filter(
-        endpoint=endpoint, period=MINUTE, start__gte=now - timedelta(hours=hours)
-    )
-    return summarise(rows)
-
-
-def series(endpoint, hours=24, now=None):
-    """Per-hour points for the chart, oldest first, hours without requests included as zeros."""
+def last_day(endpoint, hours=24, now=None):
+    """(summary, per-hour points oldest first, hours without requests as zeros) over the last
+    ``hours`` hours of one endpoint, from one read of its minute rows."""
     now = now or timezone.now()
     first = hour_of(now) - timedelta(hours=hours - 1)
-    by_hour = defaultdict(list)
-    minutes = EndpointUsage.objects.filter(endpoint=endpoint, period=MINUTE, start__gte=first)
+    since = now - timedelta(hours=hours)
+    by_hour, window = defaultdict(list), []
+    minutes = EndpointUsage.objects.filter(
+        endpoint=endpoint, period=MINUTE, start__gte=min(first, since)
+    )
     for row in minutes:
-        by_hour[hour_of(row.start)].append(row)
+        if row.start >= since:
+            window.append(row)
+        if row.start >= first:
+            by_hour[hour_of(row.start)].append(row)
     points = []
     for index in range(hours):
         start = first + timedelta(hours=index)
-        summary = summarise(by_hour.get(start, []))
-        points.append({"hour": start.isoformat(), **summary})
-    return points
+        points.append({"hour": start.isoformat(), **summarise(by_hour.get(start, []))})
+    return summarise(window), points
 
 
 def budget(endpoint, now=None):
     """The grant the endpoint runs on: its unit-hour budget and what the company has used of it
     on that pool (replicas count for as long as they hold their units)."""
     now = now or timezone.now()
-    grant = (
-        Grant.objects.filter(
-            company=endpoint.company_id, pool=endpoint.pool_id, starts_at__lte=now, ends_at__gt=now
-        )
-        .select_related("pool")
-        .first()
-    )
+    grant = grant_for(endpoint, now)
     if grant is None:
         return None
     used = used_unit_hours(endpoint.company, grant.pool, grant.starts_at, now)
@@ -134,18 +164,24 @@ def budget(endpoint, now=None):
 
 
 def company_overview(companies=None, hours=24, now=None):
-    """Per endpoint over the last ``hours``: the officer dashboard's serving table."""
+    """Per endpoint over the last ``hours`` (to the hour): the officer dashboard's serving
+    table."""
     now = now or timezone.now()
     endpoints = Endpoint.objects.exclude(state=Endpoint.State.DELETED).select_related(
         "company", "version__family", "pool"
     )
     if companies is not None:
         endpoints = endpoints.filter(company__in=companies)
+    # Rolled hours from their hour rows, the rest from minutes: a busy endpoint costs 24 rows
+    # and the minutes since the last roll-up, not 1,440 minutes.
+    since, rolled = now - timedelta(hours=hours), rolled_until()
+    recent_minutes = Q(period=MINUTE, start__gte=max(since, rolled) if rolled else since)
+    usage = EndpointUsage.objects.filter(endpoint__in=endpoints).filter(
+        recent_minutes | Q(period=HOUR, start__gte=since, start__lt=rolled or since)
+    )
     rows = defaultdict(list)
-    for usage in EndpointUsage.objects.filter(
-        period=MINUTE, start__gte=now - timedelta(hours=hours), endpoint__in=endpoints
-    ):
-        rows[usage.endpoint_id].append(usage)
+    for row in usage:
+        rows[row.endpoint_id].append(row)
     return [
         {"endpoint": endpoint, **summarise(rows.get(endpoint.pk, []))}
         for endpoint in endpoints.order_by("company__name", "name")
@@ -153,15 +189,13 @@ def company_overview(companies=None, hours=24, now=None):
 
 
 def totals():
-    """Lifetime totals per endpoint: rolled hours plus the minutes after the last rolled hour."""
+    """Lifetime totals per live endpoint: its total row plus the minutes after the roll-up."""
     result = defaultdict(empty)
-    rolled_until = {}
-    for row in EndpointUsage.objects.filter(period=HOUR).order_by("start"):
+    live = Endpoint.objects.exclude(state=Endpoint.State.DELETED)
+    rolled = rolled_until()
+    minutes = Q(period=MINUTE, start__gte=rolled) if rolled else Q(period=MINUTE)
+    for row in EndpointUsage.objects.filter(endpoint__in=live).filter(Q(period=TOTAL) | minutes):
         accumulate(result[row.endpoint_id], row)
-        rolled_until[row.endpoint_id] = row.start + timedelta(hours=1)
-    for row in EndpointUsage.objects.filter(period=MINUTE):
-        if row.start >= rolled_until.get(row.endpoint_id, row.start):
-            accumulate(result[row.endpoint_id], row)
     return result
 
 
@@ -178,7 +212,9 @@ def prometheus_text():
     counted = {pk: t for pk, t in totals().items() if pk in endpoints}
 
     def labels(endpoint, extra=""):
-        company = endpoint.company.name.replace("\\", "\\\\").replace('"', '\\"')
+        company = (
+            endpoint.company.name.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
+        )
         return f'{{endpoint="{endpoint.name}",company="{company}"{extra}}}'
 
     for pk, total in counted.items():

@@ -55,6 +55,8 @@ class ServingLane:
             await respond(send, refused, secure)
             return
         body = await read_body(receive, settings.DATA_UPLOAD_MAX_MEMORY_SIZE)
+        if body is GONE:
+            return  # the caller hung up: nothing to answer, nothing to meter
         if body is None:
             limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
             await respond(send, handling.failure(f"the body is over {limit} bytes", 413), secure)
@@ -117,15 +119,20 @@ def refusal(host, secure, scope):
     return None
 
 
+GONE = object()
+
+
 async def read_body(receive, limit):
+    """The body; None past ``limit`` bytes (None: no limit, as Django allows); GONE when the
+    client disconnected first."""
     chunks, size = [], 0
     while True:
         message = await receive()
         if message["type"] == "http.disconnect":
-            return b""
+            return GONE
         chunk = message.get("body", b"")
         size += len(chunk)
-        if size > limit:
+        if limit is not None and size > limit:
             return None
         chunks.append(chunk)
         if not message.get("more_body"):

@@ -106,7 +106,8 @@ class Batcher:
             except Exception as exc:  # never leave a caller waiting
                 for request in batch:
                     if not request.done.is_set():
-                        request.answer(f"the batch could not run: {exc}", 0.0, len(batch))
+                        fault = deadlines.ServerFault(f"the batch could not run: {exc}")
+                        request.answer(fault, 0.0, len(batch))
 
     def gather(self):
         """Wait, up to the delay after the oldest request arrived, for a full batch."""
@@ -170,7 +171,7 @@ class Batcher:
             self.deadline_ms,
         )
         seconds = time.perf_counter() - started
-        if results == deadlines.expired_message(self.deadline_ms):
+        if isinstance(results, deadlines.Expired):
             for request in batch:
                 request.answer(results, seconds * request.rows / total, len(batch))
             return

@@ -16,8 +16,22 @@ _watcher = None
 _wake_at = [float("inf")]
 
 
+class RunFailed(str):
+    """Why a run gave no outputs: a message, and the HTTP status it means."""
+
+    status = 400  # the model could not run on this input
+
+
+class Expired(RunFailed):
+    status = 504
+
+
+class ServerFault(RunFailed):
+    status = 500
+
+
 def run(session, feeds, names, seconds, deadline_ms):
-    """{output: array}, or a message when the run failed or outlived its deadline, which is
+    """{output: array}, or a ``RunFailed`` when the run failed or outlived its deadline, which is
     ``seconds`` from now (``deadline_ms`` is the endpoint's, for the message)."""
     import onnxruntime as ort
 
@@ -28,14 +42,15 @@ def run(session, feeds, names, seconds, deadline_ms):
     except Exception as exc:  # ONNX Runtime raises its own exception types
         if options.terminate:
             return expired_message(deadline_ms)
-        return f"the model could not run on this input: {str(exc).strip().splitlines()[0][:300]}"
+        first = str(exc).strip().splitlines()[0][:300] if str(exc).strip() else type(exc).__name__
+        return RunFailed(f"the model could not run on this input: {first}")
     finally:
         entry[2] = None  # the watcher drops it when its time comes
     return dict(zip(names, values, strict=True))
 
 
 def expired_message(deadline_ms):
-    return f"the model did not answer within the {deadline_ms} ms deadline"
+    return Expired(f"the model did not answer within the {deadline_ms} ms deadline")
 
 
 def watch(options, seconds):

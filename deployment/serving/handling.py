@@ -3,6 +3,7 @@ both hand over the Authorization header, the body and the binary-extension heade
 ``Reply`` back. Authorised requests are metered here, once each."""
 
 import json
+import logging
 import time
 from dataclasses import dataclass, field
 
@@ -10,6 +11,7 @@ from deployment.models import Endpoint
 from deployment.serving import batching, deadlines, keys, metering, protocol
 from deployment.serving.sessions import loaded, served
 
+logger = logging.getLogger(__name__)
 # On answers from a batching endpoint: how many requests shared the model run.
 BATCH_HEADER = "Batch-Size"
 # Requests the event loop may answer itself, without a hand-over to a thread: a key already
@@ -46,7 +48,7 @@ def authorise(authorization, name, version, known=None):
     endpoint = known or keys.endpoint_for(raw)
     if endpoint is None:
         return None, failure("the key is not valid or has been revoked", 401)
-    # Another endpoint's key finds nothing: the names of other companies' models stay private.
+    # A key opens its own endpoint only; any other name is answered as unknown.
     if endpoint.name != name or (version is not None and version != endpoint.version.version):
         return None, failure(
             f"unknown model '{name}'" + (f" version '{version}'" if version else ""), 404
@@ -86,7 +88,11 @@ def metered_infer(authorization, name, version, body, binary_header, known=None)
 def infer(endpoint, name, body, binary_header):
     if endpoint.state != Endpoint.State.READY:
         return failure(f"model '{name}' is not ready ({endpoint.get_state_display()})", 503)
-    model = served(endpoint.version)
+    try:
+        model = served(endpoint.version)
+    except Exception:  # ONNX Runtime's own types: an artifact missing or damaged on this server
+        logger.exception("model of endpoint %s could not be loaded", endpoint.name)
+        return failure(f"model '{name}' could not be loaded on this server", 503)
     try:
         request, tail = protocol.split_body(body, binary_header)
         feeds = protocol.read_inputs(request, tail, model.inputs)
@@ -102,8 +108,8 @@ def infer(endpoint, name, body, binary_header):
         deadline_s = endpoint.deadline_ms / 1000
         results = deadlines.run(model.session, feeds, names, deadline_s, endpoint.deadline_ms)
         compute_s = time.perf_counter() - ran
-    if isinstance(results, str):
-        return failure(results, 504 if "deadline" in results else 400, compute_s)
+    if isinstance(results, deadlines.RunFailed):
+        return failure(results, results.status, compute_s)
     payload, header_length = protocol.response(
         endpoint.name, endpoint.version.version, request.get("id"), results, outputs, model.outputs
     )

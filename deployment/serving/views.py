@@ -9,11 +9,6 @@ from deployment.models import Endpoint
 from deployment.serving import handling, protocol
 
 SERVER = {"name": "onestop", "version": "1", "extensions": ["binary_tensor_data"]}
-BATCH_HEADER = handling.BATCH_HEADER
-
-
-def error(message, status):
-    return JsonResponse({"error": message}, status=status)
 
 
 @require_GET

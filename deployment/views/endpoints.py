@@ -105,14 +105,14 @@ def progress_context(endpoint):
 
 
 def detail_context(request, endpoint):
-    usage = metering.recent(endpoint)
+    usage, points = metering.last_day(endpoint)
     owner = request.current.is_owner
     context = {
         **progress_context(endpoint),
         "row_input": row_input(endpoint.version),
         "snippets": snippets(request, endpoint),
         "usage": usage,
-        "charts": usage_charts(metering.series(endpoint)),
+        "charts": usage_charts(points),
         "budget": metering.budget(endpoint),
         "replicas": endpoint.replicas.exclude(state=Workload.State.DONE).count(),
         "keys": list(endpoint.keys.order_by("revoked_at", "-created_at")),

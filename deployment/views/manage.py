@@ -160,9 +160,10 @@ def endpoint_key_issue(request, pk):
 @require_POST
 def endpoint_key_revoke(request, pk):
     key = get_object_or_404(
-        EndpointKey.objects.filter(endpoint__company=request.current.company).select_related(
-            "endpoint__company"
-        ),
+        # A deleted endpoint's keys were revoked with it, and its page is gone.
+        EndpointKey.objects.filter(
+            endpoint__in=endpoints.live(request.current.company)
+        ).select_related("endpoint__company"),
         pk=pk,
     )
     if endpoints.key_revoke(key, request.user):

@@ -7,6 +7,7 @@ from django.conf import settings
 from django.http import HttpResponse
 
 from deployment.services.metering import prometheus_text
+from onestop.admin import desk_role
 
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
 
@@ -14,11 +15,10 @@ CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
 def may_read(request):
     token = settings.ONESTOP_METRICS_TOKEN
     scheme, _sep, raw = request.headers.get("Authorization", "").partition(" ")
-    if token and scheme.lower() == "bearer" and hmac.compare_digest(raw.strip(), token):
+    sent = raw.strip().encode()  # bytes: any characters compare, none raise
+    if token and scheme.lower() == "bearer" and hmac.compare_digest(sent, token.encode()):
         return True
-    user = request.user
-    profile = getattr(user, "staff_profile", None) if user.is_authenticated else None
-    return user.is_authenticated and (user.is_superuser or bool(profile and profile.is_officer))
+    return desk_role(request.user) == "officer"
 
 
 def metrics(request):

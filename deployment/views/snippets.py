@@ -2,6 +2,7 @@
 tritonclient. They use the endpoint's real name, inputs and shapes and this site's host."""
 
 import json
+import math
 
 from deployment.serving.protocol import ONNX_TO_V2
 
@@ -44,7 +45,7 @@ def curl(base_url, endpoint, key, tensors):
                 "name": name,
                 "shape": shape,
                 "datatype": datatype,
-                "data": [zero(datatype)] * prod(shape),
+                "data": [zero(datatype)] * math.prod(shape),
             }
             for name, datatype, shape in tensors
         ]
@@ -80,13 +81,6 @@ def python(host, secure, endpoint, key, tensors, outputs):
     ]
     lines += [f'print(result.as_numpy("{name}"))' for name in outputs]
     return "\n".join(lines)
-
-
-def prod(shape):
-    total = 1
-    for d in shape:
-        total *= d
-    return total
 
 
 def snippets(request, endpoint, raw_key=None):

@@ -17,6 +17,7 @@ from deployment.serving import deadlines, metering
 from deployment.serving.sessions import served
 from onestop.views.access import company_member_required
 
+FLOAT32_MAX = float(np.finfo(np.float32).max)
 # A form with more fields than this is no longer something a person fills in by hand.
 MOST_FIELDS = 64
 
@@ -64,7 +65,9 @@ def error(message, status=400):
 def jsonable(value):
     """An output as JSON: arrays as nested lists, anything else (maps, sequences) as is."""
     if hasattr(value, "tolist"):
-        return value.tolist()
+        return jsonable(value.tolist())
+    if isinstance(value, float) and not math.isfinite(value):
+        return None  # JSON has no infinity or NaN; the page shows an empty value
     if isinstance(value, list | tuple):
         return [jsonable(v) for v in value]
     if isinstance(value, dict):
@@ -81,7 +84,8 @@ def read_row(post, spec):
             number = float(raw)
         except ValueError:
             number = math.nan
-        if not math.isfinite(number):
+        # The model takes 32-bit floats: a larger number would reach it as infinity.
+        if not math.isfinite(number) or abs(number) > FLOAT32_MAX:
             return _("%(field)s: enter a number, e.g. 0 or 12.5.") % {"field": label}
         row.append(number)
     return row
@@ -121,7 +125,7 @@ def endpoint_try(request, pk):
     ok = not isinstance(results, str)
     metering.record(endpoint.pk, ok=ok, latency_s=latency_s, compute_s=compute_s)
     if not ok:
-        return error(results, 504 if "deadline" in results else 400)
+        return error(results, results.status)
     return JsonResponse(
         {
             "outputs": {name: jsonable(value) for name, value in results.items()},
