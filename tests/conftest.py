@@ -220,10 +220,13 @@ def page(browser_context):
 
 
 @pytest.fixture(autouse=True, scope="session")
-def _no_tallies_left_for_exit():
-    """Requests served by live servers leave tallies in memory; the test database is gone by
-    the time the process exits, so the exit-time flush must find nothing to write."""
-    yield
+def _tallies_written_only_when_a_test_asks():
+    """No background writer of request tallies: tests flush when they mean to, and nothing is
+    written after the test database is gone."""
+    from django.conf import settings
+
     from deployment.serving import metering
 
+    settings.ONESTOP_METERING_FLUSH_SECONDS = 0
+    yield
     metering.discard()

@@ -38,7 +38,7 @@ def record(endpoint_id, *, ok, latency_s, compute_s=0.0):
         tally[2] += compute_s * 1000
         tally[3][bucket] += 1
         tally[4] += latency_ms
-    if _flusher is None:
+    if _flusher is None and settings.ONESTOP_METERING_FLUSH_SECONDS > 0:
         _start_flusher()
 
 
