@@ -68,6 +68,14 @@ class VersionUploadForm(forms.ModelForm):
         model = ModelVersion
         fields = ["family", "version", "claimed_metrics", "input_columns"]
 
+    def clean(self):
+        cleaned = super().clean()
+        family = cleaned.get("family")
+        if family is not None:
+            # The partner's validation queue, as for its own uploads through the API.
+            catalog.validations_queued_check(family.vendor)
+        return cleaned
+
 
 @admin.register(ModelVersion)
 class ModelVersionAdmin(DeskAdmin):

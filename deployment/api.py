@@ -9,7 +9,7 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers, status
 from rest_framework.exceptions import PermissionDenied, ValidationError
 from rest_framework.parsers import MultiPartParser
@@ -27,10 +27,12 @@ from deployment.serializers import (
 )
 from deployment.services import catalog, pools
 from onestop.api.base import ApiView
+from onestop.api.errors import error_response
 from onestop.api.pagination import Pagination
 from onestop.api.permissions import ActsForPartner
 from onestop.api.views import IDEMPOTENCY_PARAMETER, actor_of
 from onestop.models import Partner
+from onestop.services import idempotency
 from onestop.uploads import SizeLimitedUploadHandler
 
 
@@ -102,6 +104,12 @@ class ModelDetailApi(ApiView):
         return Response(ModelFamilyOutput(family).data)
 
 
+QUEUE_FULL = (
+    "The partner already has ONESTOP_VALIDATIONS_QUEUED_PER_PARTNER versions waiting for "
+    "validation; upload again once one is published or rejected."
+)
+
+
 class ModelVersionUploadApi(ApiView):
     """Multipart upload, streamed to disk with a size limit; validation runs in the background
     (poll the version until it is published or rejected)."""
@@ -131,12 +139,16 @@ class ModelVersionUploadApi(ApiView):
 
     @extend_schema(
         request={"multipart/form-data": ModelVersionInput},
-        responses={202: ModelVersionOutput},
+        responses={202: ModelVersionOutput, 429: OpenApiResponse(description=QUEUE_FULL)},
         parameters=[IDEMPOTENCY_PARAMETER],
         summary="Upload an ONNX version; it is validated in a sandbox before it is published",
     )
     def post(self, request, pk):
         family = get_object_or_404(ModelFamily.objects.filter(vendor=request.partner), pk=pk)
+        try:
+            catalog.validations_queued_check(request.partner)
+        except catalog.ValidationQueueFull as exc:
+            return self.queue_full(exc)
         if self.upload_handler.too_large:
             raise ValidationError(
                 {
@@ -149,18 +161,31 @@ class ModelVersionUploadApi(ApiView):
         data = ModelVersionInput(data=request.data)
         data.is_valid(raise_exception=True)
         actor, via_key = actor_of(request)
-        version = catalog.version_create(
-            family=family,
-            version=data.validated_data["version"],
-            chunks=data.validated_data["file"].chunks(),
-            claimed_metrics=data.validated_data.get("claimed_metrics"),
-            input_columns=data.validated_data.get("input_columns"),
-            origin="partner-api",
-            user=actor,
-            api_key=via_key,
-        )
+        try:
+            version = catalog.version_create(
+                family=family,
+                version=data.validated_data["version"],
+                chunks=data.validated_data["file"].chunks(),
+                claimed_metrics=data.validated_data.get("claimed_metrics"),
+                input_columns=data.validated_data.get("input_columns"),
+                origin="partner-api",
+                user=actor,
+                api_key=via_key,
+            )
+        except catalog.ValidationQueueFull as exc:  # filled by an upload running alongside
+            return self.queue_full(exc)
         version.refresh_from_db()
         return Response(ModelVersionOutput(version).data, status=status.HTTP_202_ACCEPTED)
+
+    def queue_full(self, exc):
+        # "Later", not "never": the Idempotency-Key is released so a retry with the same key
+        # is processed anew rather than replaying this answer.
+        if self._idempotency_record is not None:
+            idempotency.idempotency_abandon(record=self._idempotency_record)
+            self._idempotency_record = None
+        return error_response(
+            "validation_queue_full", exc.messages[0], status.HTTP_429_TOO_MANY_REQUESTS
+        )
 
 
 class ModelVersionDetailApi(ApiView):

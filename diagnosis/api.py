@@ -2,6 +2,7 @@
 with, and the company's own members read submitted assessments, scores and roadmaps."""
 
 from django.db.models import Q
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.generics import get_object_or_404
@@ -211,12 +212,30 @@ class CompanyMatchesOutput(serializers.Serializer):
     results = MatchOutput(many=True)
 
 
-def match_data(match):
+def sees_private_names(request, company):
+    """The names of a company's own models come from its file names and targets ("라인3 불량
+    이력.xlsx · 불량"): its members read them, and the desk members who may see the company
+    (they do in the admin); partners it shared its diagnosis with read a neutral name."""
+    if isinstance(request.auth, ApiKey) or not request.user.is_authenticated:
+        return False
+    user = request.user
+    if company.memberships.filter(user=user).exists():
+        return True
+    return user.is_staff and Company.objects.visible_to_staff(user).filter(pk=company.pk).exists()
+
+
+def model_name(version, private_names):
+    if version.family.company_id is None or private_names:
+        return version.family.name
+    return _("The company's own model (%(version)s)") % {"version": version.version}
+
+
+def match_data(match, private_names=False):
     version, pool = match.version, match.pool
     return {
         "model": {
             "version_id": version.pk,
-            "name": version.family.name,
+            "name": model_name(version, private_names),
             "version": version.version,
             "task": version.family.task,
             "vendor": version.family.vendor.name if version.family.vendor else None,
@@ -248,4 +267,10 @@ class CompanyMatchesApi(ApiView):
         from diagnosis.matching.rank import rank
 
         company = get_object_or_404(readable_companies(request), pk=pk)
-        return Response({"company": company.pk, "results": [match_data(m) for m in rank(company)]})
+        private_names = sees_private_names(request, company)
+        return Response(
+            {
+                "company": company.pk,
+                "results": [match_data(m, private_names) for m in rank(company)],
+            }
+        )

@@ -1,7 +1,5 @@
-"""Answers as CSV. Cells that a spreadsheet would read as a formula are escaped (OWASP ASVS
-V1.2.10): a leading = + - @ tab or carriage return gets a single quote in front."""
+"""Answers as CSV, written through the formula-safe writer (see onestop/csvsafe.py)."""
 
-import csv
 import io
 
 from django.utils.translation import gettext as _
@@ -9,14 +7,7 @@ from django.utils.translation import gettext as _
 from diagnosis.labels import ADOPTION_LABELS, NOT_APPLICABLE, PRIORITY_LABELS, YNP_LABELS
 from diagnosis.scoring import NA
 from diagnosis.services.assessments import answer_sets
-
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r", "\0")
-
-
-def safe_cell(value):
-    text = "" if value is None else str(value)
-    text = text.replace("\0", "")
-    return "'" + text if text.startswith(FORMULA_PREFIXES) else text
+from onestop.csvsafe import csv_writer
 
 
 def answers_csv(assessment):
@@ -25,7 +16,7 @@ def answers_csv(assessment):
     sets = answer_sets(assessment, respondents)
     out = io.StringIO()
     out.write("\ufeff")  # Korean text opens correctly in Excel
-    writer = csv.writer(out)
+    writer = csv_writer(out)
     writer.writerow(
         [_("respondent"), _("dimension"), _("question code"), _("question"), _("answer")]
     )
@@ -36,16 +27,13 @@ def answers_csv(assessment):
             value = answers[code]
             shown = NOT_APPLICABLE if value is NA else answer_in_words(spec, question, value)
             writer.writerow(
-                [
-                    safe_cell(v)
-                    for v in (
-                        respondent.user.email,
-                        spec.dimension(question.dimension).name,
-                        code,
-                        question.text,
-                        shown,
-                    )
-                ]
+                (
+                    respondent.user.email,
+                    spec.dimension(question.dimension).name,
+                    code,
+                    question.text,
+                    shown,
+                )
             )
     return out.getvalue()
 

@@ -1,14 +1,16 @@
 from celery import shared_task
+from django.conf import settings
 
 from diagnosis.services import datachecks
 
 # Each job claims its record with a conditional update, so redelivery after a lost worker is
-# safe; the soft limit turns a runaway job into a failed one with a reason.
+# safe. The work runs in a child process stopped at its own time budget, which fails the job
+# with a reason; the task's limits, a little longer, only catch what happens around it.
 JOB = {
     "acks_late": True,
     "reject_on_worker_lost": True,
-    "soft_time_limit": 1800,
-    "time_limit": 1900,
+    "soft_time_limit": settings.ONESTOP_DATA_JOB_WALL_SECONDS + 300,
+    "time_limit": settings.ONESTOP_DATA_JOB_WALL_SECONDS + 400,
 }
 
 

@@ -1,28 +1,19 @@
-"""The Celery app. Queues by kind of work, so a long training job never holds up a profile."""
+"""The Celery app. Queues by kind of work (settings.CELERY_TASK_ROUTES), each consumed by its
+own worker, so a flood of one kind never holds up another."""
 
 import os
 
 from celery import Celery
-from kombu import Queue
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "onestop.settings")
 
 app = Celery("onestop")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 
-QUEUES = ("default", "diagnosis", "deployment", "training")
-
 app.conf.update(
     task_serializer="json",
     result_serializer="json",
     accept_content=["json"],
-    task_default_queue="default",
-    task_queues=[Queue(name) for name in QUEUES],
-    task_routes={
-        "diagnosis.tasks.*": {"queue": "diagnosis"},
-        "deployment.tasks.train_*": {"queue": "training"},
-        "deployment.tasks.*": {"queue": "deployment"},
-    },
     # Late acknowledgement is switched on per task, only for tasks that are safe to run twice
     # (they claim their work with a conditional update): such a task whose worker dies is
     # delivered again rather than lost.

@@ -1,7 +1,10 @@
 from django import forms
+from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth import get_user_model, password_validation
+from django.contrib.auth.forms import AuthenticationForm
 from django.utils.translation import gettext_lazy as _
 
+from onestop.auth_limits import signin_limit
 from onestop.korea import ksic_division_choices, normalise_registration_number
 from onestop.models import ApiKey, Company, Membership
 
@@ -97,3 +100,42 @@ class ApiKeyForm(forms.ModelForm):
         model = ApiKey
         fields = ["name"]
         widgets = {"name": forms.TextInput(attrs={"placeholder": _("e.g. CI upload")})}
+
+
+SIGNIN_LIMITED = _(
+    "Too many failed sign-ins for this account or from this network. Wait %(minutes)s "
+    "minutes and try again, or reset your password."
+)
+
+
+class LimitedSignInMixin:
+    """Counts failed sign-ins per account and per client address; past the limit the form
+    refuses without checking the password, so guessing gains nothing (onestop.auth_limits)."""
+
+    limited = False
+
+    def clean(self):
+        email = self.cleaned_data.get("username")
+        if not (email and self.cleaned_data.get("password")) or self.request is None:
+            return super().clean()
+        limit = signin_limit()
+        if limit.reached(request=self.request, identity=email):
+            self.limited = True
+            raise forms.ValidationError(
+                SIGNIN_LIMITED, code="limited", params={"minutes": limit.minutes}
+            )
+        try:
+            cleaned = super().clean()
+        except forms.ValidationError:
+            limit.count(request=self.request, identity=email)
+            raise
+        limit.forget_identity(identity=email)
+        return cleaned
+
+
+class SignInForm(LimitedSignInMixin, AuthenticationForm):
+    pass
+
+
+class StaffSignInForm(LimitedSignInMixin, AdminAuthenticationForm):
+    pass

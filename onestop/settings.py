@@ -85,6 +85,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "onestop.csp.ContentSecurityPolicyMiddleware",
 ]
 
 ROOT_URLCONF = "onestop.urls"
@@ -136,6 +137,16 @@ AUTH_USER_MODEL = "onestop.User"
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "dashboard"
 LOGOUT_REDIRECT_URL = "home"
+# Guessing passwords: failed sign-ins allowed per account and per client address within the
+# window (which opens at the first failure); then even the right password waits. Password reset
+# mail: requests per e-mail address and per client address within its window. Counted in the
+# cache: set CACHE_URL (Redis) when several web processes serve.
+ONESTOP_SIGNIN_FAILURES_PER_ACCOUNT = env_int("ONESTOP_SIGNIN_FAILURES_PER_ACCOUNT", 5)
+ONESTOP_SIGNIN_FAILURES_PER_ADDRESS = env_int("ONESTOP_SIGNIN_FAILURES_PER_ADDRESS", 20)
+ONESTOP_SIGNIN_WINDOW_SECONDS = env_int("ONESTOP_SIGNIN_WINDOW_SECONDS", 15 * 60)
+ONESTOP_PASSWORD_RESETS_PER_EMAIL = env_int("ONESTOP_PASSWORD_RESETS_PER_EMAIL", 3)
+ONESTOP_PASSWORD_RESETS_PER_ADDRESS = env_int("ONESTOP_PASSWORD_RESETS_PER_ADDRESS", 10)
+ONESTOP_PASSWORD_RESET_WINDOW_SECONDS = env_int("ONESTOP_PASSWORD_RESET_WINDOW_SECONDS", 3600)
 
 # Korean first, English too.
 LANGUAGE_CODE = "ko"
@@ -177,6 +188,14 @@ ONESTOP_DATA_RETENTION_DAYS = env_int("ONESTOP_DATA_RETENTION_DAYS", 90)
 ONESTOP_DATA_CHECKS_PER_COMPANY = env_int("ONESTOP_DATA_CHECKS_PER_COMPANY", 50)
 ONESTOP_DATA_JOBS_AT_ONCE = env_int("ONESTOP_DATA_JOBS_AT_ONCE", 3)
 ONESTOP_FEASIBILITY_MAX_ROWS = env_int("ONESTOP_FEASIBILITY_MAX_ROWS", 100_000)
+# The widest table a data check reads, checked before parsing (a file past either is refused
+# with a message), and the budget of each profile, study and evaluation job: it runs in its own
+# process and fails with a reason when it needs more memory or time.
+ONESTOP_DATA_MAX_COLUMNS = env_int("ONESTOP_DATA_MAX_COLUMNS", 1_000)
+ONESTOP_DATA_MAX_LINE_BYTES = env_int("ONESTOP_DATA_MAX_LINE_BYTES", 1024**2)
+ONESTOP_DATA_JOB_MEMORY_BYTES = env_int("ONESTOP_DATA_JOB_MEMORY_BYTES", 4 * 1024**3)
+ONESTOP_DATA_JOB_CPU_SECONDS = env_int("ONESTOP_DATA_JOB_CPU_SECONDS", 60 * 60)
+ONESTOP_DATA_JOB_WALL_SECONDS = env_int("ONESTOP_DATA_JOB_WALL_SECONDS", 20 * 60)
 
 # The model catalog: ONNX artifacts by content hash, and the limits of the sandboxed process
 # that validates each upload (REFERENCE §6).
@@ -185,6 +204,11 @@ ONESTOP_MAX_MODEL_BYTES = env_int("ONESTOP_MAX_MODEL_BYTES", 500 * 1024 * 1024)
 ONESTOP_ONNX_VALIDATION_MEMORY_BYTES = env_int("ONESTOP_ONNX_VALIDATION_MEMORY_BYTES", 4 * 1024**3)
 ONESTOP_ONNX_VALIDATION_CPU_SECONDS = env_int("ONESTOP_ONNX_VALIDATION_CPU_SECONDS", 60)
 ONESTOP_ONNX_VALIDATION_WALL_SECONDS = env_int("ONESTOP_ONNX_VALIDATION_WALL_SECONDS", 120)
+# A partner with this many versions waiting for or under validation uploads the next one later.
+ONESTOP_VALIDATIONS_QUEUED_PER_PARTNER = env_int("ONESTOP_VALIDATIONS_QUEUED_PER_PARTNER", 3)
+# The endpoint page's curl example writes out at most this many values per request; a model
+# taking more gets an example with an empty "data" list and a note.
+ONESTOP_SNIPPET_MAX_VALUES = env_int("ONESTOP_SNIPPET_MAX_VALUES", 4096)
 # A pool whose provider has not reported for this long is shown as unavailable.
 ONESTOP_POOL_HEARTBEAT_SECONDS = env_int("ONESTOP_POOL_HEARTBEAT_SECONDS", 300)
 # Serving: intra-op threads per run (worker processes give the concurrency) and how many model
@@ -233,7 +257,12 @@ DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "OneStop <noreply@ones
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", not DEBUG)
 # Probes speak plain HTTP inside the cluster; a redirect would hide a 503.
 SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$", r"^metrics$"]
-SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# A proxy in front (a load balancer ending TLS) says so in X-Forwarded-Proto and
+# X-Forwarded-For; without one those headers come from the caller and are never believed.
+# `manage.py serve` lets uvicorn read them only from ONESTOP_PROXY_ADDRESSES.
+ONESTOP_BEHIND_PROXY = env_bool("ONESTOP_BEHIND_PROXY", False)
+ONESTOP_PROXY_ADDRESSES = env_list("ONESTOP_PROXY_ADDRESSES", "127.0.0.1")
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if ONESTOP_BEHIND_PROXY else None
 SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0 if DEBUG else 31536000)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = not DEBUG
 SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", not DEBUG)
@@ -297,6 +326,8 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
     "SCHEMA_PATH_PREFIX": "/api/v1",
+    # Row ids in API paths (onestop.api.converters.RowId): whole numbers of up to 18 digits.
+    "PATH_CONVERTER_OVERRIDES": {"id": {"type": "integer", "minimum": 0, "maximum": 10**18 - 1}},
     # Swagger UI served from this server: the docs page must work with no internet.
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
@@ -323,6 +354,32 @@ CELERY_RESULT_BACKEND = (
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
 CELERY_TASK_SOFT_TIME_LIMIT = env_int("CELERY_TASK_SOFT_TIME_LIMIT", 15 * 60)
 CELERY_TASK_TIME_LIMIT = env_int("CELERY_TASK_TIME_LIMIT", 20 * 60)
+# Queues by kind of work, each consumed by its own worker with its own processes, so a flood of
+# one kind (a vendor's hundred uploads, a plant's big files) never delays another. `manage.py
+# serve` starts one worker per queue with this many processes. A task not routed below runs on
+# "default" (housekeeping: purges, usage roll-ups and reviews, ping).
+ONESTOP_WORKER_CONCURRENCY = {
+    "validation": env_int("ONESTOP_WORKER_CONCURRENCY_VALIDATION", 1),
+    "profiling": env_int("ONESTOP_WORKER_CONCURRENCY_PROFILING", 2),
+    "deployment": env_int("ONESTOP_WORKER_CONCURRENCY_DEPLOYMENT", 2),
+    "mail": env_int("ONESTOP_WORKER_CONCURRENCY_MAIL", 1),
+    "heartbeats": env_int("ONESTOP_WORKER_CONCURRENCY_HEARTBEATS", 1),
+    "default": env_int("ONESTOP_WORKER_CONCURRENCY_DEFAULT", 1),
+}
+CELERY_TASK_DEFAULT_QUEUE = "default"
+CELERY_TASK_ROUTES = {
+    "deployment.tasks.validate_model_version": {"queue": "validation"},
+    "diagnosis.tasks.profile_data_check": {"queue": "profiling"},
+    "diagnosis.tasks.run_feasibility_study": {"queue": "profiling"},
+    "diagnosis.tasks.evaluate_on_company_data": {"queue": "profiling"},
+    "deployment.tasks.deploy_endpoint": {"queue": "deployment"},
+    "deployment.tasks.roll_endpoint": {"queue": "deployment"},
+    "onestop.tasks.send_invitation_email": {"queue": "mail"},
+    "onestop.tasks.send_company_notice": {"queue": "mail"},
+    # Pools report and abandoned deploy steps are found on time, whatever else is queued.
+    "deployment.tasks.local_pools_heartbeat": {"queue": "heartbeats"},
+    "deployment.tasks.sweep_endpoints": {"queue": "heartbeats"},
+}
 
 LOGGING = {
     "version": 1,

@@ -5,6 +5,11 @@ or reaches a parser."""
 from django.conf import settings
 from django.core.files.uploadhandler import StopUpload, TemporaryFileUploadHandler
 
+# Room for the multipart form around the file (boundaries, headers, small fields): a body up to
+# the file limit plus this much is read, and the file itself is then held to the limit. A body
+# beyond that is refused before it is read (see onestop.bodylimits).
+MULTIPART_ALLOWANCE = 64 * 1024
+
 
 class SizeLimitedUploadHandler(TemporaryFileUploadHandler):
     """Streams to a temporary file like Django's own handler, and gives up at the limit.
@@ -18,7 +23,7 @@ class SizeLimitedUploadHandler(TemporaryFileUploadHandler):
 
     def handle_raw_input(self, input_data, META, content_length, boundary, encoding=None):
         # The declared length already says the body is too big: refuse before reading it.
-        if content_length and content_length > self.limit + 64 * 1024:
+        if content_length and content_length > self.limit + MULTIPART_ALLOWANCE:
             self.too_large = True
         return super().handle_raw_input(input_data, META, content_length, boundary, encoding)
 

@@ -2,8 +2,9 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from django.views.i18n import set_language
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
+from onestop.forms import StaffSignInForm
 from onestop.views import (
     accounts,
     company,
@@ -17,10 +18,10 @@ from onestop.views import (
 )
 
 auth_patterns = [
-    path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
+    path("login/", accounts.SignInView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("signup/", accounts.signup, name="signup"),
-    path("password-reset/", auth_views.PasswordResetView.as_view(), name="password_reset"),
+    path("password-reset/", accounts.PasswordResetRequestView.as_view(), name="password_reset"),
     path(
         "password-reset/sent/",
         auth_views.PasswordResetDoneView.as_view(),
@@ -90,6 +91,9 @@ portal_patterns = [
     path("partner/keys/<int:pk>/revoke/", partner.partner_key_revoke, name="partner_key_revoke"),
 ]
 
+# Staff sign in at /admin/login/: failed attempts are limited as on the portal's sign-in.
+admin.site.login_form = StaffSignInForm
+
 urlpatterns = [
     *auth_patterns,
     *portal_patterns,
@@ -105,7 +109,7 @@ urlpatterns = [
     path("api/v1/", include("diagnosis.api_urls")),
     path("api/v1/", include("deployment.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api_schema"),
-    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api_schema"), name="api_docs"),
+    path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api_schema"), name="api_docs"),
 ]
 
 handler404 = errors.not_found

@@ -101,6 +101,18 @@ class World:
 
 
 @pytest.fixture
+def fresh_serving_caches():
+    """Each serving test starts with no loaded model and no remembered key, and leaves none."""
+    from deployment.serving import keys, sessions
+
+    sessions.clear()
+    keys.forget()
+    yield
+    sessions.clear()
+    keys.forget()
+
+
+@pytest.fixture
 def world(db):
     owner_a = factories.make_user("owner.a@example.com", full_name="김에이")
     member_a = factories.make_user("member.a@example.com", full_name="이에이")
@@ -229,4 +241,13 @@ def _tallies_written_only_when_a_test_asks():
 
     settings.ONESTOP_METERING_FLUSH_SECONDS = 0
     yield
+    metering.discard()
+
+
+@pytest.fixture(autouse=True)
+def _no_tallies_from_earlier_tests():
+    """Request tallies live in process memory; a test starts with none, so one left by an
+    earlier test (whose endpoint may have had the same id) never counts as this test's."""
+    from deployment.serving import metering
+
     metering.discard()

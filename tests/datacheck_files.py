@@ -147,3 +147,73 @@ def formula_csv(path):
 def utf16_tab_csv(path):
     text = "이름\t값\r\n" + "".join(f"항목{i}\t{i * 7 % 11}\r\n" for i in range(30))
     return write(path, text.encode("utf-16"))
+
+
+def wide_csv(path, columns=100_000, rows=3):
+    """A small file (about 1.3 MB) with a hundred thousand columns."""
+    lines = [",".join(f"s{i}" for i in range(columns))]
+    lines += [",".join(str((i + r) % 10) for i in range(columns)) for r in range(rows)]
+    return write(path, "\n".join(lines) + "\n")
+
+
+def long_line_csv(path, line_bytes, at_line=3):
+    lines = ["id,remark"] + [f"{i},ok" for i in range(1, at_line - 1)]
+    lines.append("9," + "x" * line_bytes)
+    return write(path, "\n".join(lines) + "\n")
+
+
+def wide_parquet(path, columns):
+    import polars as pl
+
+    pl.DataFrame({f"s{i}": [1.0, 2.0, 3.0] for i in range(columns)}).write_parquet(path)
+    return path
+
+
+def wide_xlsx(path, columns):
+    import openpyxl
+
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    sheet.append([f"s{i}" for i in range(columns)])
+    for r in range(3):
+        sheet.append([i + r for i in range(columns)])
+    workbook.save(path)
+    return path
+
+
+def trailing_empty_records_csv(path):
+    """Five data rows, then what Excel leaves below a table: empty records (",,,"), one with
+    only spaces, and a blank last line."""
+    lines = ["machine,temperature,result"]
+    lines += [f"M{i},{60 + i},{'ok' if i % 2 else 'ng'}" for i in range(5)]
+    lines += [",,", ",,", " , ,", ""]
+    return write(path, "\r\n".join(lines) + "\r\n")
+
+
+def blank_last_line_csv(path):
+    lines = ["machine,temperature"] + [f"M{i},{60 + i}" for i in range(4)]
+    return write(path, "\n".join(lines) + "\n\n")
+
+
+def count_column_csv(path, rows=60):
+    """Columns named like the profiler's own fields: count, value, n."""
+    lines = ["count,value,n,line"]
+    lines += [f"{i % 7},{i * 0.5},{i % 3},{'AB'[i % 2]}" for i in range(rows)]
+    return write(path, "\n".join(lines) + "\n")
+
+
+def workbook_with_extra_part(path, name, *, symlink=False):
+    """A real workbook with one more part in its archive: named `name` (e.g. `../../x`), or a
+    symbolic link (Unix mode bits in the entry's external attributes) pointing at /etc/passwd."""
+    import stat
+
+    merged_header_xlsx(path)
+    with zipfile.ZipFile(path, "a") as zf:
+        entry = zipfile.ZipInfo(name)
+        if symlink:
+            entry.create_system = 3  # Unix
+            entry.external_attr = (stat.S_IFLNK | 0o777) << 16
+            zf.writestr(entry, "/etc/passwd")
+        else:
+            zf.writestr(entry, "<x/>")
+    return path

@@ -18,7 +18,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.broker]
 
 @pytest.fixture
 def worker(transactional_db):
-    with worker_on("diagnosis"):
+    with worker_on("profiling"):
         yield
 
 

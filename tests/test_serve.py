@@ -1,13 +1,16 @@
-"""`make run`'s last step: the web server (uvicorn) and a live Celery worker from one command,
-on the embedded defaults (SQLite and the filesystem broker), stopped together."""
+"""`make run`'s last step: the web server (uvicorn), a live Celery worker per queue and beat from
+one command, on the embedded defaults (SQLite and the filesystem broker), all stopped within ten
+seconds of SIGTERM or Ctrl-C."""
 
 import os
+import re
 import signal
 import socket
 import subprocess
 import sys
 import time
 import urllib.request
+from pathlib import Path
 
 import pytest
 from django.conf import settings
@@ -59,33 +62,85 @@ def served(tmp_path):
         process.kill()
 
 
-def test_serve_runs_the_portal_with_a_live_worker_and_stops_it(served):
-    process, url, log, env = served
-    assert wait_for(lambda: answers(f"{url}/healthz")), log.read_text()[-3000:]
-    assert "uvicorn" in log.read_text()
-    assert answers(f"{url}/static/onestop/app.css")  # WhiteNoise serves the static files
-    assert wait_for(lambda: "ready." in log.read_text()), log.read_text()[-3000:]
+def descendants(pid):
+    """Every process below ``pid`` (workers, their pool processes, beat)."""
+    parents = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        parents.setdefault(int(fields[1]), []).append(int(stat.parent.name))
+    found, todo = [], [pid]
+    while todo:
+        for child in parents.get(todo.pop(), []):
+            found.append(child)
+            todo.append(child)
+    return found
 
-    # A task sent through the filesystem broker is picked up by the worker serve started.
+
+def alive(pid):
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
+
+
+def send_ping(env, value, queue=None):
+    options = f", queue={queue!r}" if queue else ""
     subprocess.run(
         [
             sys.executable,
             "-c",
-            "import django; django.setup(); from onestop.tasks import ping; ping.delay('serve')",
+            "import django; django.setup(); from onestop.tasks import ping; "
+            f"ping.apply_async(args=[{value!r}]{options})",
         ],
         cwd=settings.BASE_DIR,
         env={**env, "DJANGO_SETTINGS_MODULE": "onestop.settings"},
         check=True,
         timeout=60,
     )
-    assert wait_for(lambda: "{'pong': 'serve'}" in log.read_text()), log.read_text()[-3000:]
 
-    worker_pids = subprocess.run(
-        ["pgrep", "-f", f"{env['ONESTOP_VAR_DIR']}/celerybeat-schedule"],
-        capture_output=True,
-        text=True,
-    ).stdout.split()
-    assert worker_pids
-    process.send_signal(signal.SIGTERM)
-    process.wait(timeout=30)
-    assert wait_for(lambda: not any(os.path.exists(f"/proc/{pid}") for pid in worker_pids), 30)
+
+def started(process, url, log):
+    """The portal answers and every queue's worker and beat are up."""
+    assert wait_for(lambda: answers(f"{url}/healthz")), log.read_text()[-3000:]
+    for queue in settings.ONESTOP_WORKER_CONCURRENCY:
+        ready = re.compile(rf"{queue}@\S+ ready\.")
+        assert wait_for(lambda r=ready: r.search(log.read_text())), log.read_text()[-3000:]
+    assert wait_for(lambda: "beat: Starting..." in log.read_text()), log.read_text()[-3000:]
+    return descendants(process.pid)
+
+
+def test_serve_runs_the_portal_with_a_worker_per_queue_and_beat(served):
+    process, url, log, env = served
+    children = started(process, url, log)
+    text = log.read_text()
+    assert "uvicorn" in text
+    assert answers(f"{url}/static/onestop/app.css")  # WhiteNoise serves the static files
+    # One worker per queue, each consuming its own queue only.
+    for queue in settings.ONESTOP_WORKER_CONCURRENCY:
+        assert f".> {queue}" in text, text[-3000:]
+    assert len(children) >= len(settings.ONESTOP_WORKER_CONCURRENCY) + 1
+
+    # Tasks sent through the filesystem broker are picked up: on the default queue and on the
+    # mail queue, by the workers serve started.
+    send_ping(env, "serve")
+    send_ping(env, "mail-queue", queue="mail")
+    assert wait_for(lambda: "{'pong': 'serve'}" in log.read_text()), log.read_text()[-3000:]
+    assert wait_for(lambda: "{'pong': 'mail-queue'}" in log.read_text()), log.read_text()[-3000:]
+
+
+@pytest.mark.parametrize("stop_signal", [signal.SIGTERM, signal.SIGINT])
+def test_serve_and_every_worker_stop_within_ten_seconds(served, stop_signal):
+    process, url, log, _ = served
+    children = started(process, url, log)
+    stopped_at = time.monotonic()
+    process.send_signal(stop_signal)
+    process.wait(timeout=10)
+    assert wait_for(
+        lambda: not any(alive(pid) for pid in children), 10 - (time.monotonic() - stopped_at)
+    )
+    assert time.monotonic() - stopped_at < 10
+    assert process.returncode == 0, log.read_text()[-3000:]

@@ -107,6 +107,13 @@ def test_https_is_enforced_as_the_portal_enforces_it(served, settings):
     assert status == 301
     assert headers["location"] == "https://127.0.0.1/v2/models/press-line-1/infer"
     behind_proxy = [(b"x-forwarded-proto", b"https")]
+    # The header is anyone's to send: believed only when the settings say a proxy is in front.
+    settings.SECURE_PROXY_SSL_HEADER = None
+    status, _headers, _raw = sync_call(
+        "/v2/models/press-line-1/infer", served, infer_body(), headers=behind_proxy
+    )
+    assert status == 301
+    settings.SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     status, headers, _raw = sync_call(
         "/v2/models/press-line-1/infer", served, infer_body(), headers=behind_proxy
     )
@@ -123,15 +130,16 @@ def test_small_requests_to_a_fast_model_are_answered_on_the_event_loop(served, m
         application.pool, "submit", lambda *a, **k: handed_over.append(a) or submit(*a, **k)
     )
     # The first request verifies the key and loads the model (in a thread): nothing to go on.
-    assert handling.inline_endpoint(f"Bearer {served}", infer_body()) is None
+    assert handling.inline_known(f"Bearer {served}", infer_body()) is None
     assert sync_call("/v2/models/press-line-1/infer", served, infer_body())[0] == 200
     assert len(handed_over) == 1
-    # Now the key is known, the model loaded and measured fast at validation.
-    known = handling.inline_endpoint(f"Bearer {served}", infer_body())
+    # Now the key is known, the model loaded, measured fast at validation and bounded.
+    known, model = handling.inline_known(f"Bearer {served}", infer_body())
     assert known.name == "press-line-1"
+    assert model.bounded
     big = b" " * (handling.INLINE_BODY_BYTES + 1)
-    assert handling.inline_endpoint(f"Bearer {served}", big) is None
-    assert handling.inline_endpoint("Bearer ep_unknown_key", infer_body()) is None
+    assert handling.inline_known(f"Bearer {served}", big) is None
+    assert handling.inline_known("Bearer ep_unknown_key", infer_body()) is None
     for _ in range(3):
         assert sync_call("/v2/models/press-line-1/infer", served, infer_body())[0] == 200
     assert len(handed_over) == 1  # the later ones never left the event loop

@@ -10,18 +10,10 @@ import tritonclient.http as triton
 from django.test import Client
 
 from deployment.serving import keys
-from deployment.serving.sessions import clear
 from tests import onnx_files as files
 from tests.serving_factories import endpoint
 
-
-@pytest.fixture(autouse=True)
-def _fresh_sessions():
-    clear()
-    keys.forget()
-    yield
-    clear()
-    keys.forget()
+pytestmark = pytest.mark.usefixtures("fresh_serving_caches")
 
 
 @pytest.fixture

@@ -66,6 +66,32 @@ def store_artifact(chunks):
         temporary.unlink(missing_ok=True)
 
 
+class ValidationQueueFull(ValidationError):
+    """The partner already has as many versions waiting for validation as it may."""
+
+
+def validations_queued_check(vendor):
+    """Refuse a partner's next upload while ``ONESTOP_VALIDATIONS_QUEUED_PER_PARTNER`` of its
+    versions wait for or are under validation: one partner's flood of hostile models cannot
+    hold every validation worker. Companies' own models (from studies) are not capped here."""
+    if vendor is None:
+        return
+    limit = settings.ONESTOP_VALIDATIONS_QUEUED_PER_PARTNER
+    queued = ModelVersion.objects.filter(
+        family__vendor=vendor,
+        state__in=(ModelVersion.State.UPLOADED, ModelVersion.State.VALIDATING),
+    ).count()
+    if queued >= limit:
+        raise ValidationQueueFull(
+            _(
+                "%(queued)s of your model versions are still waiting for validation, the most "
+                "at once. Upload the next one when one of them is published or rejected."
+            )
+            % {"queued": queued},
+            code="validation_queue_full",
+        )
+
+
 def file_chunks(path):
     with open(path, "rb") as f:
         while chunk := f.read(COPY_CHUNK):
@@ -83,15 +109,26 @@ def version_create(
     user=None,
     api_key=None,
 ):
-    """Store the artifact and queue its validation; the version is usable once published."""
+    """Store the artifact and queue its validation; the version is usable once published.
+
+    1. Refuse a duplicate version, or a partner whose validation queue is full, before
+       writing anything to the model store.
+    2. Store the artifact (by content hash).
+    3. Under a lock on the partner, check its queue again (two uploads at once), then create
+       the version and queue its validation once the transaction commits."""
     from deployment.tasks import validate_model_version
+    from onestop.models import Partner
 
     if ModelVersion.objects.filter(family=family, version=version).exists():
         raise ValidationError(
             {"version": _("This model already has a version '%(v)s'.") % {"v": version}}
         )
+    validations_queued_check(family.vendor)
     sha, size = store_artifact(chunks)
     with transaction.atomic():
+        if family.vendor_id is not None:
+            Partner.objects.select_for_update().filter(pk=family.vendor_id).first()
+            validations_queued_check(family.vendor)
         created = ModelVersion.objects.create(
             family=family,
             version=version,

@@ -3,8 +3,9 @@
 Inference calls are the hot path: they skip Django's request machinery and the portal's
 middleware (sessions, login, messages, language, CSRF, static files; none applies to a
 key-carrying API call) and are answered from ``handling``: on the event loop itself when the
-request is small and its model is known to be fast (see ``handling.inline_ok``), otherwise in a
-pool of ``ONESTOP_WEB_THREADS`` threads, so a slow model never holds the loop. The lane keeps
+request is small and its model is known to be fast and bounded by its input's shape (see
+``handling.inline_known`` and ``bounds``), otherwise in a pool of ``ONESTOP_WEB_THREADS``
+threads, so neither a slow model nor a runaway request holds the loop. The lane keeps
 what the portal's security settings promise: ALLOWED_HOSTS (400), the HTTPS redirect, HSTS and
 nosniff. Everything else under /v2 (health, metadata) and the whole portal go to Django."""
 
@@ -63,12 +64,20 @@ class ServingLane:
             return
         args = (headers.get("authorization"), name, version, body, headers.get(BINARY))
         try:
-            known = handling.inline_endpoint(args[0], body)
-            if known is not None:
-                reply = handling.metered_infer(*args, known=known)
-            else:
-                loop = asyncio.get_running_loop()
+            loop = asyncio.get_running_loop()
+            known = handling.inline_known(args[0], body)
+            if known is None:
                 reply = await loop.run_in_executor(self.pool, in_thread, *args)
+            else:
+                # Checked on the loop (no database, a small body); run here only when the
+                # request is small too, else the run goes to a thread like any other.
+                step = handling.begin(*args, known=known)
+                if isinstance(step, handling.Reply):
+                    reply = step
+                elif step.small():
+                    reply = handling.finish(step)
+                else:
+                    reply = await loop.run_in_executor(self.pool, handling.finish, step)
         except Exception:  # a bug or the database away: the caller gets the protocol's shape
             logger.exception("inference request failed")
             reply = handling.failure("the server could not answer; try again", 500)

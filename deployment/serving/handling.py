@@ -9,16 +9,20 @@ from dataclasses import dataclass, field
 
 from deployment.models import Endpoint
 from deployment.serving import batching, deadlines, keys, metering, protocol
-from deployment.serving.sessions import loaded, served
+from deployment.serving.sessions import peek, served
 
 logger = logging.getLogger(__name__)
 # On answers from a batching endpoint: how many requests shared the model run.
 BATCH_HEADER = "Batch-Size"
 # Requests the event loop may answer itself, without a hand-over to a thread: a key already
-# verified, a model already loaded that ran one row within this many ms at validation, batching
-# off, and a small body. Everything else runs in a thread, so a slow model never holds the loop.
+# verified, a model already loaded whose graph bounds its run time by the input's shape
+# (bounds.py) and that ran one row within this many ms at validation, batching off, a small
+# body, and at most INLINE_ROWS rows of the shape validation timed. Everything else runs in a
+# thread, so neither a slow model nor a request that steers a model into long work holds the
+# loop (a Loop whose trip count is an input would, for as long as the endpoint's deadline).
 INLINE_LATENCY_MS = 1.0
 INLINE_BODY_BYTES = 16 * 1024
+INLINE_ROWS = 8
 
 
 @dataclass
@@ -56,26 +60,71 @@ def authorise(authorization, name, version, known=None):
     return endpoint, None
 
 
-def inline_endpoint(authorization, body):
-    """The endpoint, when this request can be answered on the event loop with no database
-    query and no slow run (see INLINE_LATENCY_MS); else None."""
+def inline_known(authorization, body):
+    """(endpoint, served model) when this request may start on the event loop: no database
+    query, no model load, a model that cannot be steered into a long run; else None. Whether
+    the request itself is small enough is known once it is read (``Call.small``)."""
     if len(body) > INLINE_BODY_BYTES:
         return None
     endpoint = keys.peek(raw_key(authorization))
     if endpoint is None or endpoint.batch_max_size > 1:
         return None
     latency = endpoint.version.latency_b1_ms
-    if latency is None or latency > INLINE_LATENCY_MS or not loaded(endpoint.version):
+    if latency is None or latency > INLINE_LATENCY_MS:
         return None
-    return endpoint
+    model = peek(endpoint.version)
+    if model is None or not model.bounded:
+        return None
+    return endpoint, model
+
+
+@dataclass
+class Call:
+    """An authorised, well-formed request, ready to run; metered when it is finished."""
+
+    endpoint: object
+    model: object
+    request: dict
+    feeds: dict
+    outputs: list
+    started: float = 0.0
+
+    def small(self):
+        """At most INLINE_ROWS rows, and no input bigger than INLINE_ROWS times the one-row
+        shape validation timed (free dimensions beyond the first were 1 there)."""
+        for name, array in self.feeds.items():
+            rows = array.shape[0] if array.ndim else 1
+            if rows > INLINE_ROWS or array.size > INLINE_ROWS * self.model.row_sizes[name]:
+                return False
+        return True
 
 
 def metered_infer(authorization, name, version, body, binary_header, known=None):
+    """The whole request, run where the caller stands (a thread, or a Django view)."""
+    step = begin(authorization, name, version, body, binary_header, known)
+    return step if isinstance(step, Reply) else finish(step)
+
+
+def begin(authorization, name, version, body, binary_header, known=None):
+    """A ``Reply`` for a request answered without a model run (a refused caller, not metered; a
+    model not ready or a malformed request, metered as an error), else the ``Call`` to
+    ``finish``. ``known`` is ``inline_known``'s answer, when the loop asks."""
     started = time.perf_counter()
-    endpoint, problem = authorise(authorization, name, version, known)
+    endpoint, problem = authorise(authorization, name, version, known and known[0])
     if problem:
-        return problem  # not metered: the caller is not this endpoint's client
-    reply = infer(endpoint, name, body, binary_header)
+        return problem
+    step = prepare(endpoint, name, body, binary_header, known and known[1])
+    if isinstance(step, Reply):
+        return meter(endpoint, started, step)
+    step.started = started
+    return step
+
+
+def finish(call):
+    return meter(call.endpoint, call.started, execute(call))
+
+
+def meter(endpoint, started, reply):
     metering.record(
         endpoint.pk,
         ok=reply.status < 400,
@@ -85,21 +134,28 @@ def metered_infer(authorization, name, version, body, binary_header, known=None)
     return reply
 
 
-def infer(endpoint, name, body, binary_header):
+def prepare(endpoint, name, body, binary_header, model=None):
     if endpoint.state != Endpoint.State.READY:
         return failure(f"model '{name}' is not ready ({endpoint.get_state_display()})", 503)
-    try:
-        model = served(endpoint.version)
-    except Exception:  # ONNX Runtime's own types: an artifact missing or damaged on this server
-        logger.exception("model of endpoint %s could not be loaded", endpoint.name)
-        return failure(f"model '{name}' could not be loaded on this server", 503)
+    if model is None:
+        try:
+            model = served(endpoint.version)
+        except Exception:  # ONNX Runtime's own types: an artifact missing or damaged here
+            logger.exception("model of endpoint %s could not be loaded", endpoint.name)
+            return failure(f"model '{name}' could not be loaded on this server", 503)
     try:
         request, tail = protocol.split_body(body, binary_header)
         feeds = protocol.read_inputs(request, tail, model.inputs)
         outputs = protocol.requested_outputs(request, model.outputs)
+        protocol.check_id(request)
     except protocol.ProtocolError as exc:
         return failure(str(exc), 400)
-    names = [n for n, _b in outputs]
+    return Call(endpoint, model, request, feeds, outputs)
+
+
+def execute(call):
+    endpoint, model, feeds = call.endpoint, call.model, call.feeds
+    names = [n for n, _b in call.outputs]
     batch_size = None
     if endpoint.batch_max_size > 1 and model.batchable:
         results, compute_s, batch_size = batching.run(endpoint, model, feeds, names)
@@ -111,7 +167,12 @@ def infer(endpoint, name, body, binary_header):
     if isinstance(results, deadlines.RunFailed):
         return failure(results, results.status, compute_s)
     payload, header_length = protocol.response(
-        endpoint.name, endpoint.version.version, request.get("id"), results, outputs, model.outputs
+        endpoint.name,
+        endpoint.version.version,
+        call.request.get("id"),
+        results,
+        call.outputs,
+        model.outputs,
     )
     reply = Reply(
         200,

@@ -3,6 +3,7 @@ the binary tensor data extension. Every check happens against the model's signat
 ONNX Runtime sees anything; a failed check is a ProtocolError, answered 400."""
 
 import json
+import math
 import struct
 
 import numpy as np
@@ -30,11 +31,20 @@ ONNX_TO_V2 = {
     "tensor(int32)": "INT32",
     "tensor(int64)": "INT64",
     "tensor(uint8)": "UINT8",
+    "tensor(uint16)": "UINT16",
+    "tensor(uint32)": "UINT32",
+    "tensor(uint64)": "UINT64",
     "tensor(float16)": "FP16",
     "tensor(float)": "FP32",
     "tensor(double)": "FP64",
     "tensor(string)": "BYTES",
 }
+
+
+# No request body holds this many values along one axis; a larger dimension can only come with
+# a zero elsewhere, and numpy and ONNX Runtime cannot describe it (a 400, not a crash).
+MAX_DIMENSION = 2**31 - 1
+FLOATS = ("FP16", "FP32", "FP64")
 
 
 class ProtocolError(ValueError):
@@ -85,34 +95,71 @@ def read_inputs(request, tail, signature):
         if not isinstance(tensor, dict):
             raise ProtocolError(f"inputs[{i}] must be an object")
         name = tensor.get("name")
+        if not isinstance(name, str):
+            raise ProtocolError(f"inputs[{i}]: 'name' must be a string")
         if name not in expected:
             raise ProtocolError(f"unknown input '{name}'; the model takes {sorted(expected)}")
         if name in feeds:
             raise ProtocolError(f"input '{name}' is given twice")
         shape = tensor.get("shape")
         if not isinstance(shape, list) or not all(
-            isinstance(d, int) and not isinstance(d, bool) and d >= 0 for d in shape
+            isinstance(d, int) and not isinstance(d, bool) and 0 <= d <= MAX_DIMENSION
+            for d in shape
         ):
-            raise ProtocolError(f"input '{name}': 'shape' must be a list of non-negative integers")
+            raise ProtocolError(
+                f"input '{name}': 'shape' must be a list of whole numbers from 0 to {MAX_DIMENSION}"
+            )
         datatype = tensor.get("datatype")
         wanted = ONNX_TO_V2.get(expected[name].type)
         if datatype != wanted:
-            raise ProtocolError(f"input '{name}' must be {wanted}, not {datatype}")
+            shown = datatype if isinstance(datatype, str) else type(datatype).__name__
+            raise ProtocolError(f"input '{name}' must be {wanted}, not {shown}")
         check_shape(name, shape, expected[name].shape)
-        count = int(np.prod(shape)) if shape else 1
-        size = (tensor.get("parameters") or {}).get("binary_data_size")
+        count = math.prod(shape)  # exact: numpy's product wraps past 64 bits
+        size = parameters(tensor, f"input '{name}'").get("binary_data_size")
         if size is not None:
-            if not isinstance(size, int) or size < 0 or offset + size > len(tail):
+            if (
+                not isinstance(size, int)
+                or isinstance(size, bool)
+                or size < 0
+                or offset + size > len(tail)
+            ):
                 raise ProtocolError(f"input '{name}': binary_data_size {size} runs past the body")
             array = from_bytes(name, tail[offset : offset + size], datatype, count)
             offset += size
         else:
             array = from_json(name, tensor.get("data"), datatype, count)
-        feeds[name] = array.reshape(shape)
+        try:
+            feeds[name] = array.reshape(shape)
+        except ValueError:  # dimensions numpy cannot describe, around a zero
+            raise ProtocolError(f"input '{name}': shape {shape} is too large") from None
     missing = sorted(set(expected) - set(feeds))
     if missing:
         raise ProtocolError(f"missing input(s): {missing}")
     return feeds
+
+
+def parameters(item, where):
+    """The item's 'parameters' object ({} when absent)."""
+    found = item.get("parameters")
+    if found is None:
+        return {}
+    if not isinstance(found, dict):
+        raise ProtocolError(f"{where}: 'parameters' must be an object")
+    return found
+
+
+def flag(found, key, default, where):
+    value = found.get(key, default)
+    if not isinstance(value, bool):
+        raise ProtocolError(f"{where}: '{key}' must be true or false")
+    return value
+
+
+def check_id(request):
+    request_id = request.get("id")
+    if request_id is not None and not isinstance(request_id, str):
+        raise ProtocolError("'id' must be a string")
 
 
 def check_shape(name, shape, declared):
@@ -133,14 +180,21 @@ def from_json(name, data, datatype, count):
         if datatype == "BYTES":
             array = np.array(flatten(data), dtype=np.object_)
         else:
-            array = np.asarray(flatten(data), dtype=DATATYPES[datatype])
+            with np.errstate(over="ignore"):  # a float beyond FP32 becomes inf, refused below
+                array = np.asarray(flatten(data), dtype=DATATYPES[datatype])
     except (TypeError, ValueError, OverflowError):
         raise ProtocolError(f"input '{name}': the data are not all {datatype} values") from None
     if array.size != count:
         raise ProtocolError(f"input '{name}' has {array.size} values; its shape needs {count}")
-    if datatype.startswith("FP") and not np.all(np.isfinite(array)):
-        raise ProtocolError(f"input '{name}' contains NaN or infinite values")
+    check_finite(name, array, datatype)
     return array
+
+
+def check_finite(name, array, datatype):
+    """NaN and infinities are refused in JSON and binary alike: JSON cannot carry them, and a
+    model fed one answers NaN, never an error, which a client would take for a prediction."""
+    if datatype in FLOATS and not np.all(np.isfinite(array)):
+        raise ProtocolError(f"input '{name}' contains NaN or infinite values")
 
 
 def flatten(data):
@@ -182,6 +236,7 @@ def from_bytes(name, raw, datatype, count):
                 f"input '{name}' has {len(raw)} bytes; {count} {datatype} need {need}"
             )
         array = np.frombuffer(raw, dtype=DATATYPES[datatype])
+        check_finite(name, array, datatype)
     if array.size != count:
         raise ProtocolError(f"input '{name}' has {array.size} values; its shape needs {count}")
     return array
@@ -190,19 +245,25 @@ def from_bytes(name, raw, datatype, count):
 def requested_outputs(request, signature):
     """[(name, binary?)] in the order to return; all outputs when none are named."""
     names = [arg.name for arg in signature]
-    default_binary = bool((request.get("parameters") or {}).get("binary_data_output", False))
+    default_binary = flag(parameters(request, "request"), "binary_data_output", False, "request")
     asked = request.get("outputs")
     if asked is None:
         return [(n, default_binary) for n in names]
     if not isinstance(asked, list):
         raise ProtocolError("'outputs' must be a list")
     chosen = []
-    for item in asked:
-        asked_name = item.get("name") if isinstance(item, dict) else item
-        if not isinstance(item, dict) or asked_name not in names:
+    for i, item in enumerate(asked):
+        if not isinstance(item, dict):
+            raise ProtocolError(f"outputs[{i}] must be an object")
+        asked_name = item.get("name")
+        if not isinstance(asked_name, str):
+            raise ProtocolError(f"outputs[{i}]: 'name' must be a string")
+        if asked_name not in names:
             raise ProtocolError(f"unknown output '{asked_name}'; the model gives {names}")
-        binary = (item.get("parameters") or {}).get("binary_data", default_binary)
-        chosen.append((item["name"], bool(binary)))
+        where = f"output '{asked_name}'"
+        chosen.append(
+            (asked_name, flag(parameters(item, where), "binary_data", default_binary, where))
+        )
     return chosen
 
 

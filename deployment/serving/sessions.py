@@ -1,15 +1,19 @@
 """ONNX Runtime sessions, cached per process by artifact hash (least recently used evicted),
 with thread counts set on purpose: one request is one run, and the server's concurrency comes
 from its worker threads and processes, so each run gets `ONESTOP_SERVING_THREADS` intra-op
-threads. The signature is read once per session, not once per request."""
+threads. The signature, and whether the model's run time is bounded by its input shapes
+(``bounds``), are read once per session, not once per request."""
 
 import logging
+import math
 import threading
 from collections import OrderedDict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 from django.conf import settings
+
+from deployment.serving.bounds import artifact_is_bounded
 
 logger = logging.getLogger(__name__)
 _cache = OrderedDict()
@@ -21,6 +25,12 @@ class Served:
     session: object
     inputs: list
     outputs: list
+    # No control flow and no operator whose work comes from a tensor's values: the event loop
+    # may run it (see bounds.py). Decided once, when the session loads.
+    bounded: bool = False
+    # {input: elements in one row as validation timed it (free dimensions past the first
+    # at 1)}: the yardstick for requests small enough to answer on the loop.
+    row_sizes: dict = field(default_factory=dict)
 
     @property
     def batchable(self):
@@ -45,7 +55,14 @@ def served(version):
         str(version.artifact_path), sess_options=options, providers=["CPUExecutionProvider"]
     )
     warm_up(session)
-    entry = Served(session, session.get_inputs(), session.get_outputs())
+    inputs = session.get_inputs()
+    entry = Served(
+        session,
+        inputs,
+        session.get_outputs(),
+        bounded=artifact_is_bounded(version.artifact_path),
+        row_sizes={arg.name: math.prod(fixed_or_one(d) for d in arg.shape[1:]) for arg in inputs},
+    )
     with _lock:
         _cache[key] = entry
         while len(_cache) > settings.ONESTOP_SERVING_SESSIONS:
@@ -74,6 +91,15 @@ def preload():
 def loaded(version):
     """Whether this process holds the version's session already (no load on the next call)."""
     return version.sha256 in _cache
+
+
+def peek(version):
+    """The version's ``Served`` if this process holds it already, else None; never loads."""
+    return _cache.get(version.sha256)
+
+
+def fixed_or_one(dimension):
+    return dimension if isinstance(dimension, int) and dimension > 0 else 1
 
 
 def warm_up(session):

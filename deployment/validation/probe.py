@@ -67,41 +67,67 @@ def parse(data):
 
 
 def graphs(graph):
-    """The graph and every subgraph inside it (If, Loop, Scan bodies)."""
+    """The graph and every subgraph inside it (If, Loop, Scan bodies), empty ones included."""
     yield graph
     for node in graph.node:
         for attribute in node.attribute:
-            if attribute.g.node or attribute.g.initializer:
+            if attribute.HasField("g"):
                 yield from graphs(attribute.g)
             for sub in attribute.graphs:
                 yield from graphs(sub)
 
 
-def tensors(graph):
-    yield from graph.initializer
-    for sparse in graph.sparse_initializer:
-        yield sparse.values
-        yield sparse.indices
-    for node in graph.node:
-        for attribute in node.attribute:
-            if attribute.HasField("t"):
-                yield attribute.t
-            yield from attribute.tensors
-            if attribute.HasField("sparse_tensor"):
-                yield attribute.sparse_tensor.values
-                yield attribute.sparse_tensor.indices
+def every_tensor(model):
+    """(tensor, node) for every TensorProto anywhere in the model: initializers, sparse
+    initializers' values and indices, Constant values, attribute tensors and tensor lists, in
+    the main graph, every subgraph (empty ones too), function bodies and training graphs.
+
+    Found by walking the protobuf itself rather than a list of known places, so a tensor kind
+    or a nesting added to ONNX later is walked too. ``node`` is the innermost node holding the
+    tensor (None for the main graph's own initializers), to say where it is."""
+    from google.protobuf.message import Message
+
+    stack = [(model, None)]
+    while stack:
+        message, node = stack.pop()
+        kind = message.DESCRIPTOR.full_name
+        if kind == "onnx.TensorProto":
+            yield message, node
+            continue  # a tensor's own fields (segments, external-data entries) hold no tensor
+        if kind == "onnx.NodeProto":
+            node = message
+        for field, value in message.ListFields():
+            if field.message_type is None:
+                continue
+            if isinstance(value, Message):
+                stack.append((value, node))
+            else:
+                stack.extend((item, node) for item in value)
 
 
 def refuse_external_data(model):
     import onnx
 
-    for graph in graphs(model.graph):
-        for tensor in tensors(graph):
-            if tensor.data_location == onnx.TensorProto.EXTERNAL or len(tensor.external_data):
-                where = next((e.value for e in tensor.external_data if e.key == "location"), "")
+    for tensor, node in every_tensor(model):
+        if tensor.data_location == onnx.TensorProto.EXTERNAL or len(tensor.external_data):
+            where = next((e.value for e in tensor.external_data if e.key == "location"), "")
+            inside = f" in node '{clip(node.name or node.op_type)}'" if node is not None else ""
+            raise Rejected(
+                f"tensor '{clip(tensor.name)}'{inside} keeps its data outside the file "
+                f"(at '{clip(where)}'); only self-contained models are accepted"
+            )
+
+
+def check_tensor_names(signature):
+    """Input and output names reach copy-paste snippets (shell, Python) and web pages: refuse
+    the ones that could break out of a quoted string there, or that no exporter writes."""
+    for role in ("inputs", "outputs"):
+        for arg in signature[role]:
+            problem = rules.tensor_name_problem(arg["name"])
+            if problem is not None:
                 raise Rejected(
-                    f"tensor '{clip(tensor.name)}' keeps its data outside the file "
-                    f"(at '{clip(where)}'); only self-contained models are accepted"
+                    f"the {role[:-1]} name {clip(repr(arg['name']))} {problem}; names may hold "
+                    f"letters, digits and {' '.join(rules.TENSOR_NAME_PUNCTUATION)}"
                 )
 
 
@@ -257,6 +283,7 @@ def probe(path):
     del model
     session = session_for(data)
     report["signature"] = signature(session)
+    check_tensor_names(report["signature"])
     latency, batch_dim_free = smoke_and_time(session)
     static_except_batch = all(
         all(isinstance(d, int) for d in i.shape[1:]) for i in session.get_inputs()

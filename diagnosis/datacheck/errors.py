@@ -43,6 +43,16 @@ ARCHIVE_TOO_MANY = _(
     "This workbook holds %(count)s parts, more than the %(limit)s allowed. Save the sheet you "
     "need as CSV and upload that instead."
 )
+ARCHIVE_ESCAPE = _(
+    "This workbook holds a part named '%(name)s' that points outside the workbook. Excel never "
+    "writes such names; the file may be built to attack the server. Save the sheet as CSV and "
+    "upload that instead."
+)
+ARCHIVE_LINK = _(
+    "This workbook holds a link to another file ('%(name)s'). Excel never writes links inside "
+    "a workbook; the file may be built to attack the server. Save the sheet as CSV and upload "
+    "that instead."
+)
 ENCODING = _(
     "The text could not be read as UTF-8 or as Korean (CP949/EUC-KR) near byte %(offset)s. "
     "Save the file again as 'CSV UTF-8' and upload it."

@@ -1,18 +1,17 @@
 """A profile as CSV, one row per column. Column names and top values come from the user's file,
-so every cell goes through the formula escape (OWASP ASVS V1.2.10)."""
+so it is written through the formula-safe writer (see onestop/csvsafe.py)."""
 
-import csv
 import io
 
 from django.utils.translation import gettext as _
 
-from diagnosis.exports import safe_cell
+from onestop.csvsafe import csv_writer
 
 
 def profile_csv(profile):
     out = io.StringIO()
     out.write("\ufeff")  # Korean column names open correctly in Excel
-    writer = csv.writer(out)
+    writer = csv_writer(out)
     writer.writerow(
         [
             _("column"),
@@ -31,21 +30,18 @@ def profile_csv(profile):
     for column in profile["columns"]:
         top = "; ".join(f"{item['value']} ({item['count']})" for item in column.get("top", [])[:5])
         writer.writerow(
-            [
-                safe_cell(value)
-                for value in (
-                    column["name"],
-                    column["kind"],
-                    column["missing"],
-                    column["missing_share"],
-                    column["distinct"],
-                    column.get("min", column.get("start", "")),
-                    column.get("max", column.get("end", "")),
-                    column.get("mean", ""),
-                    column.get("std", ""),
-                    column.get("outliers", ""),
-                    top,
-                )
-            ]
+            (
+                column["name"],
+                column["kind"],
+                column["missing"],
+                column["missing_share"],
+                column["distinct"],
+                column.get("min", column.get("start", "")),
+                column.get("max", column.get("end", "")),
+                column.get("mean", ""),
+                column.get("std", ""),
+                column.get("outliers", ""),
+                top,
+            )
         )
     return out.getvalue()

@@ -183,8 +183,11 @@ def encode(frame, usable, *, lags, target):
             sources.append(name)
             recipe.append({"feature": name, "column": name, "encoding": "0/1"})
         elif column["kind"] == types.CATEGORY:
-            levels = series.drop_nulls().value_counts(sort=True).head(MAX_CATEGORY_LEVELS)
-            for level in levels.get_column(name).to_list():
+            # Renamed first: a column called "count" would clash with value_counts' own field.
+            levels = (series.drop_nulls().alias("value").value_counts(sort=True, name="n")).head(
+                MAX_CATEGORY_LEVELS
+            )
+            for level in levels.get_column("value").to_list():
                 blocks.append((series == level).fill_null(False).cast(pl.Float64).to_numpy())
                 names.append(f"{name} = {level}")
                 sources.append(name)
@@ -217,13 +220,13 @@ def target_vector(series, task):
     if task in ("regression", "forecasting"):
         return series.cast(pl.Float64).to_numpy(), []
     values = series.cast(pl.String) if series.dtype != pl.Boolean else series
-    counts = values.value_counts(sort=True)
-    classes = counts.get_column(values.name).to_list()
+    counts = values.alias("value").value_counts(sort=True, name="n")
+    classes = counts.get_column("value").to_list()
     if task == "binary":
         classes = classes[::-1]  # the rarer class is "positive": failures, defects
         if series.dtype == pl.Boolean:
             classes = [False, True]
-    smallest = counts.get_column("count").min()
+    smallest = counts.get_column("n").min()
     if len(classes) < 2:
         raise StudyError(_("The target has only one value; there is nothing to predict."))
     if smallest < MIN_CLASS_ROWS:
@@ -287,6 +290,7 @@ def baselines(task, seed):
 # A random forest rather than gradient boosting: skl2onnx exports it faithfully with the
 # scikit-learn release pinned here, and the leaf floor keeps the ONNX file small.
 FOREST = {"n_estimators": 150, "min_samples_leaf": 3, "max_features": "sqrt", "n_jobs": -1}
+OUT_OF_MEMORY_SIGNS = ("MemoryError", "can't start new thread", "failed to map segment")
 CV_ROWS = 30_000  # cross-validation on a sample: five folds of more say little more
 
 MODEL_NAMES = {
@@ -309,6 +313,7 @@ def splitter(task, time_aware, y, seed):
 
 
 def supervised_study(features, y, task, time_aware, seed, progress):
+    from sklearn.exceptions import FitFailedWarning
     from sklearn.model_selection import cross_validate
 
     family = "regression" if task == "forecasting" else task
@@ -322,10 +327,11 @@ def supervised_study(features, y, task, time_aware, seed, progress):
             30 + 15 * step, _("Cross-validating the %(model)s") % {"model": _(MODEL_NAMES[key])}
         )
         try:
-            with warnings.catch_warnings():
+            with warnings.catch_warnings(record=True) as caught:
                 # A fold without both outcomes scores NaN and says so; the means skip NaNs and
                 # a study with no usable fold is refused below.
                 warnings.simplefilter("ignore", UserWarning)
+                warnings.simplefilter("always", FitFailedWarning)
                 cv_result = cross_validate(
                     model,
                     features.matrix[rows],
@@ -334,8 +340,10 @@ def supervised_study(features, y, task, time_aware, seed, progress):
                     scoring=scoring,
                     error_score=np.nan,
                 )
-        except ValueError:
+        except ValueError as exc:  # every fold failed; sklearn lists why
+            refuse_for_memory([str(exc)])
             raise StudyError(too_few_in_folds(family, time_aware)) from None
+        refuse_for_memory([str(w.message) for w in caught])
         scores[key] = {
             metric: finite_mean(
                 -cv_result[f"test_{metric}"] if metric == "mae" else cv_result[f"test_{metric}"]
@@ -384,6 +392,13 @@ def cv_rows(count, time_aware, seed):
     if time_aware:
         return np.arange(count - CV_ROWS, count)  # the most recent, still in time order
     return np.sort(np.random.default_rng(seed).choice(count, CV_ROWS, replace=False))
+
+
+def refuse_for_memory(messages):
+    """A fit that failed for want of memory is not a fold without both outcomes: the job must
+    fail on its memory budget, not blame the target column."""
+    if any(sign in text for text in messages for sign in OUT_OF_MEMORY_SIGNS):
+        raise MemoryError("a model could not be fitted within the memory budget")
 
 
 def too_few_in_folds(family, time_aware):

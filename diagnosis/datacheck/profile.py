@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 
 from diagnosis.datacheck import errors, types
 from diagnosis.datacheck.errors import UnreadableFile
+from diagnosis.datacheck.limits import TableLimits
 from diagnosis.datacheck.readers import ArchiveLimits, first_line, open_table
 from diagnosis.datacheck.sniff import sniff
 
@@ -22,17 +23,27 @@ HISTOGRAM_BINS = 20
 TOP_VALUES = 10
 QUANTILES = (0.05, 0.25, 0.5, 0.75, 0.95)
 SORTS_AT_ONCE = 4
+EXPRS_AT_ONCE = 500
 GAP_FACTOR = 3  # a pause longer than three usual intervals is a gap
 LISTED_GAPS = 5
 NORMALISED_NAME = "normalised.parquet"
 DEFAULT_LIMITS = ArchiveLimits()
+DEFAULT_TABLE_LIMITS = TableLimits()
 
 
 def no_progress(percent, message):
     return None
 
 
-def profile_file(path, workdir, *, fmt=None, archive_limits=DEFAULT_LIMITS, progress=no_progress):
+def profile_file(
+    path,
+    workdir,
+    *,
+    fmt=None,
+    archive_limits=DEFAULT_LIMITS,
+    table_limits=DEFAULT_TABLE_LIMITS,
+    progress=no_progress,
+):
     """Read, type and profile the file; returns the profile as plain JSON-able data. The typed
     table is left at workdir/normalised.parquet."""
     started = time.perf_counter()
@@ -43,7 +54,9 @@ def profile_file(path, workdir, *, fmt=None, archive_limits=DEFAULT_LIMITS, prog
     if fmt is not None:  # the user's choices (a sheet) on top of what the bytes say
         detected.sheet = fmt.sheet or detected.sheet
     progress(10, _("Reading the columns"))
-    lazy = open_table(path, detected, workdir, archive_limits=archive_limits)
+    lazy = open_table(
+        path, detected, workdir, archive_limits=archive_limits, table_limits=table_limits
+    )
     specs = infer_types(lazy, detected)
     progress(30, _("Converting %(count)s columns to their types") % {"count": len(specs)})
     normalised = workdir / NORMALISED_NAME
@@ -84,20 +97,17 @@ def compute_profile(normalised, specs, *, progress=no_progress):
     numbers = [name for name, kind in kinds.items() if kind == types.NUMBER]
     others = [name for name, kind in kinds.items() if kind not in (types.NUMBER, types.DATETIME)]
 
-    basics = (
-        lazy.select(
-            [pl.len().alias("__rows"), row_hashes().n_unique().alias("__unique_rows")]
-            + [expr for name in kinds for expr in basic_exprs(name)]
-            + [expr for name in numbers for expr in number_exprs(name)]
-            + [
-                expr
-                for name, kind in kinds.items()
-                if kind == types.DATETIME
-                for expr in span_exprs(name)
-            ]
-        )
-        .collect(engine="streaming")
-        .row(0, named=True)
+    basics = one_row(
+        lazy,
+        [pl.len().alias("__rows"), row_hashes().n_unique().alias("__unique_rows")]
+        + [expr for name in kinds for expr in basic_exprs(name)]
+        + [expr for name in numbers for expr in number_exprs(name)]
+        + [
+            expr
+            for name, kind in kinds.items()
+            if kind == types.DATETIME
+            for expr in span_exprs(name)
+        ],
     )
     rows = basics["__rows"]
     if rows == 0:
@@ -105,20 +115,8 @@ def compute_profile(normalised, specs, *, progress=no_progress):
     basics.update(quantiles(lazy, numbers, {n: rows - basics[f"{n}\0nulls"] for n in numbers}))
 
     progress(75, _("Histograms and outliers"))
-    shapes = (
-        lazy.select([expr for name in numbers for expr in shape_exprs(name, basics)])
-        .collect(engine="streaming")
-        .row(0, named=True)
-        if numbers
-        else {}
-    )
-    tops = (
-        lazy.select([top_expr(name) for name in others])
-        .collect(engine="streaming")
-        .row(0, named=True)
-        if others
-        else {}
-    )
+    shapes = one_row(lazy, [expr for name in numbers for expr in shape_exprs(name, basics)])
+    tops = one_row(lazy, [top_expr(name) for name in others])
 
     progress(90, _("Time coverage and gaps"))
     columns = []
@@ -130,8 +128,7 @@ def compute_profile(normalised, specs, *, progress=no_progress):
             column.update(time_profile(lazy, spec.name, basics))
         else:
             column["top"] = [
-                {"value": display(item[spec.name]), "count": item["count"]}
-                for item in tops[spec.name]
+                {"value": display(item["value"]), "count": item["n"]} for item in tops[spec.name]
             ]
         columns.append(column)
     refine_kinds(columns, rows)
@@ -143,6 +140,17 @@ def compute_profile(normalised, specs, *, progress=no_progress):
         "duplicate_share": share(duplicates, rows),
         "warnings": warnings_for(columns, duplicates, rows),
     }
+
+
+def one_row(lazy, exprs):
+    """The one-row result of aggregate expressions, as a dict, computed a batch at a time:
+    polars plans one select of thousands of expressions in time that grows faster than their
+    number, while each batch reads only its own columns from the typed file."""
+    row = {}
+    for start in range(0, len(exprs), EXPRS_AT_ONCE):
+        batch = exprs[start : start + EXPRS_AT_ONCE]
+        row.update(lazy.select(batch).collect(engine="streaming").row(0, named=True))
+    return row
 
 
 def row_hashes():
@@ -221,21 +229,18 @@ def shape_exprs(name, basics):
     if low is not None and high > low and math.isfinite(high - low):
         width = (high - low) / HISTOGRAM_BINS
         bucket = ((column - low) / width).floor().clip(0, HISTOGRAM_BINS - 1).cast(pl.Int32)
-        exprs.append(
-            bucket.drop_nulls().value_counts(name="count").implode().alias(f"{name}\0bins")
-        )
+        exprs.append(counted(bucket.drop_nulls()).implode().alias(f"{name}\0bins"))
     return exprs
 
 
 def top_expr(name):
-    return (
-        pl.col(name)
-        .drop_nulls()
-        .value_counts(sort=True, name="count")
-        .head(TOP_VALUES)
-        .implode()
-        .alias(name)
-    )
+    return counted(pl.col(name).drop_nulls(), sort=True).head(TOP_VALUES).implode().alias(name)
+
+
+def counted(values, *, sort=False):
+    """{"value", "n"} structs of each distinct value and its count. The value field is renamed
+    first: a column called "count" (or "n") would otherwise clash with the count's field."""
+    return values.alias("value").value_counts(sort=sort, name="n")
 
 
 def column_profile(spec, rows, basics):
@@ -264,7 +269,7 @@ def number_profile(name, basics, shapes):
     low, high = stats["min"], stats["max"]
     if low is not None and high is not None and high > low and math.isfinite(high - low):
         width = (high - low) / HISTOGRAM_BINS
-        counts = {item[name]: item["count"] for item in shapes[f"{name}\0bins"]}
+        counts = {item["value"]: item["n"] for item in shapes[f"{name}\0bins"]}
         stats["histogram"] = [
             {"from": low + b * width, "to": low + (b + 1) * width, "count": counts.get(b, 0)}
             for b in range(HISTOGRAM_BINS)

@@ -1,12 +1,13 @@
 """Open an uploaded table as a polars LazyFrame, whatever shape it came in. CSV is scanned in
 place when it is UTF-8, and transcoded to UTF-8 in a streaming pass otherwise; an Excel sheet is
 streamed row by row into a CSV after its archive has been checked; Parquet is scanned as is.
-Nothing is read into memory whole."""
+Nothing is read into memory whole, and nothing wider than TableLimits reaches a parser."""
 
 import codecs
 import csv
 import datetime as dt
 import re
+import stat
 import zipfile
 from dataclasses import dataclass
 
@@ -15,8 +16,11 @@ from django.utils.translation import gettext as _
 
 from diagnosis.datacheck import errors
 from diagnosis.datacheck.errors import UnreadableFile, human_size
+from diagnosis.datacheck.limits import TableLimits, bounded_lines, check_columns, check_lines
 
 TRANSCODE_CHUNK = 1024 * 1024
+TABLE_LIMITS = TableLimits()
+BLANK = "\0blank"  # a helper column; text files cannot hold NUL, so no header clashes
 
 
 @dataclass(frozen=True)
@@ -25,23 +29,24 @@ class ArchiveLimits:
     max_entries: int = 10_000
 
 
-def open_table(path, fmt, workdir, *, archive_limits=ArchiveLimits()):
+def open_table(path, fmt, workdir, *, archive_limits=ArchiveLimits(), table_limits=TABLE_LIMITS):
     """A LazyFrame over the file (columns as text, or typed for Parquet)."""
     if fmt.kind == "parquet":
-        return scan_parquet(path)
+        return scan_parquet(path, table_limits)
     if fmt.kind == "xlsx":
         check_archive(path, archive_limits)
-        path = xlsx_to_csv(path, fmt, workdir / "sheet.csv")
-        return scan_text(path, delimiter=",", names=read_header(path, "utf-8", ","))
+        path = xlsx_to_csv(path, fmt, workdir / "sheet.csv", table_limits)
+        names = read_header(path, "utf-8", ",", table_limits)
+        return scan_text(path, delimiter=",", names=names)
+    check_lines(path, table_limits)
     if fmt.encoding != "utf-8":
         path = transcode(path, fmt.encoding, workdir / "source-utf8.csv")
-    return scan_text(
-        path, delimiter=fmt.delimiter, names=read_header(path, "utf-8-sig", fmt.delimiter)
-    )
+    names = read_header(path, "utf-8-sig", fmt.delimiter, table_limits)
+    return scan_text(path, delimiter=fmt.delimiter, names=names)
 
 
 def scan_text(path, *, delimiter, names):
-    return pl.scan_csv(
+    lazy = pl.scan_csv(
         path,
         separator=delimiter,
         has_header=True,
@@ -50,12 +55,20 @@ def scan_text(path, *, delimiter, names):
         truncate_ragged_lines=False,
         raise_if_empty=False,
     )
+    # A record with nothing in any cell is not a row: Excel's ",,,,," lines below a table and
+    # a blank last line would otherwise count as rows missing every value. Computed as a
+    # column and then filtered on: a filter over every column pushed down into the scan
+    # takes polars' planner seconds per thousand columns.
+    blank = pl.concat_str(pl.all(), separator="", ignore_nulls=True).str.strip_chars() == ""
+    return lazy.with_columns(blank.alias(BLANK)).filter(~pl.col(BLANK)).drop(BLANK)
 
 
-def read_header(path, encoding, delimiter):
+def read_header(path, encoding, delimiter, limits):
     with open(path, encoding=encoding, newline="") as f:
-        for row in csv.reader(f, delimiter=delimiter):
+        lines = bounded_lines(f, limits.max_line_bytes)
+        for row in csv.reader(lines, delimiter=delimiter):
             if any(cell.strip() for cell in row):
+                check_columns(len(row), limits)
                 return column_names(row)
     raise UnreadableFile(errors.NO_HEADER)
 
@@ -67,13 +80,18 @@ def column_names(row):
         re.sub(r"\s+", " ", str(cell or "")).strip() or _("column %(n)s") % {"n": index}
         for index, cell in enumerate(row, start=1)
     ]
-    names, taken = [], set()
+    # Linear however many repeats: each name remembers the number it reached, so the
+    # thousandth "a" does not try "a (2)" to "a (999)" again.
+    originals, taken, reached = set(wanted), set(), {}
+    names = []
     for name in wanted:
-        candidate, n = name, 1
-        # "a, a, a (2)": the second "a" must not take the name the third already has.
-        while candidate in taken or (candidate != name and candidate in wanted):
-            n += 1
-            candidate = f"{name} ({n})"
+        candidate, n = name, reached.get(name, 1)
+        if n > 1 or candidate in taken:
+            # "a, a, a (2)": the second "a" must not take the name the third already has.
+            while candidate in taken or candidate in originals:
+                n += 1
+                candidate = f"{name} ({n})"
+        reached[name] = n
         taken.add(candidate)
         names.append(candidate)
     return names
@@ -96,13 +114,14 @@ def transcode(source, encoding, target):
     return target
 
 
-def scan_parquet(path):
+def scan_parquet(path, limits):
     try:
         schema = pl.read_parquet_schema(path)
     except Exception as exc:  # polars raises several kinds for a damaged footer
         raise UnreadableFile(errors.BAD_PARQUET, detail=first_line(exc)) from None
     if not schema:
         raise UnreadableFile(errors.EMPTY)
+    check_columns(len(schema), limits)
     lf = pl.scan_parquet(path)
     nested = [name for name, dtype in schema.items() if dtype.is_nested()]
     return lf.drop(nested) if nested else lf
@@ -135,6 +154,8 @@ def check_archive(path, limits):
             size=human_size(unpacked),
             limit=human_size(limits.max_unpacked_bytes),
         )
+    for entry in entries:
+        check_entry(entry)
     names = {entry.filename for entry in entries}
     if "xl/workbook.xml" not in names:
         if any(name.endswith((".pkl", ".pickle", "data.pkl")) for name in names):
@@ -142,24 +163,37 @@ def check_archive(path, limits):
         raise UnreadableFile(errors.NOT_A_WORKBOOK)
 
 
-def xlsx_to_csv(path, fmt, target):
+def check_entry(entry):
+    """A workbook's parts are named inside it; one that climbs out of the archive (`../`, an
+    absolute path) or is a symbolic link is there to trick a tool that unpacks it."""
+    parts = entry.filename.replace("\\", "/").split("/")
+    if entry.filename.startswith(("/", "\\")) or ".." in parts or ":" in parts[0]:
+        raise UnreadableFile(errors.ARCHIVE_ESCAPE, name=entry.filename[:100])
+    if stat.S_ISLNK(entry.external_attr >> 16):
+        raise UnreadableFile(errors.ARCHIVE_LINK, name=entry.filename[:100])
+
+
+def xlsx_to_csv(path, fmt, target, limits=TABLE_LIMITS):
     import openpyxl  # only Excel uploads pay for the import
 
-    try:
-        workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    except Exception as exc:  # openpyxl raises many kinds on damaged workbooks
-        raise UnreadableFile(errors.BROKEN_TABLE, detail=first_line(exc)) from None
-    try:
-        fmt.sheets = list(workbook.sheetnames)
-        sheet = fmt.sheet or first_sheet_with_data(workbook)
-        if sheet not in fmt.sheets:
-            raise UnreadableFile(errors.BAD_SHEET, sheet=sheet, sheets=", ".join(fmt.sheets))
-        fmt.sheet = sheet
-        merges = merged_ranges(path, sheet)
-        rows = workbook[sheet].iter_rows(values_only=True)
-        write_sheet(rows, merges, fmt, target)
-    finally:
-        workbook.close()
+    # Opened from a file object: openpyxl judges a path by its extension, and an upload is
+    # stored without one (what it is was decided by its bytes).
+    with open(path, "rb") as stream:
+        try:
+            workbook = openpyxl.load_workbook(stream, read_only=True, data_only=True)
+        except Exception as exc:  # openpyxl raises many kinds on damaged workbooks
+            raise UnreadableFile(errors.BROKEN_TABLE, detail=first_line(exc)) from None
+        try:
+            fmt.sheets = list(workbook.sheetnames)
+            sheet = fmt.sheet or first_sheet_with_data(workbook)
+            if sheet not in fmt.sheets:
+                raise UnreadableFile(errors.BAD_SHEET, sheet=sheet, sheets=", ".join(fmt.sheets))
+            fmt.sheet = sheet
+            merges = merged_ranges(path, sheet)
+            rows = workbook[sheet].iter_rows(values_only=True)
+            write_sheet(rows, merges, fmt, target, limits)
+        finally:
+            workbook.close()
     return target
 
 
@@ -172,7 +206,7 @@ def first_sheet_with_data(workbook):
     return workbook.sheetnames[0]
 
 
-def write_sheet(rows, merges, fmt, target):
+def write_sheet(rows, merges, fmt, target, limits):
     numbered = ((number, row) for number, row in enumerate(rows, start=1))
     first = next(((n, r) for n, r in numbered if any(cell_text(c) for c in r)), None)
     if first is None:
@@ -196,10 +230,12 @@ def write_sheet(rows, merges, fmt, target):
             )
             % {"first": number, "second": sub_number}
         )
+    check_columns(len(header), limits)
     with open(target, "w", encoding="utf-8", newline="") as out:
         writer = csv.writer(out)
         writer.writerow(header)
         for _number, data in numbered:
+            check_columns(len(data), limits)
             writer.writerow([cell_text(c) for c in data])
 
 

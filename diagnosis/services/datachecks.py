@@ -2,11 +2,14 @@
 
 Celery tasks call `data_check_profile` and `study_run` with ids; both claim their job with a
 conditional update, so a redelivered task does not run the work twice at once, and both leave
-the job failed with a reason rather than lost."""
+the job failed with a reason rather than lost. The work itself runs in a separate process with
+a memory and time budget (diagnosis.datacheck.jobs); this process keeps the database up to
+date."""
 
 import hashlib
 import json
 import logging
+import os
 import shutil
 from datetime import timedelta
 
@@ -18,11 +21,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from diagnosis.datacheck.errors import UnreadableFile
-from diagnosis.datacheck.feasibility import run_study
-from diagnosis.datacheck.profile import profile_file
+from diagnosis.datacheck.jobs import JobBudget, run_isolated
+from diagnosis.datacheck.limits import TableLimits
+from diagnosis.datacheck.profile import NORMALISED_NAME
 from diagnosis.datacheck.readers import ArchiveLimits
-from diagnosis.datacheck.readiness import readiness
-from diagnosis.datacheck.sniff import FileFormat
 from diagnosis.models import DataCheck, FeasibilityStudy, JobStatus
 from onestop.models import Company
 from onestop.services.audit import audit_record, audit_snapshot
@@ -40,6 +42,21 @@ def archive_limits():
     return ArchiveLimits(
         max_unpacked_bytes=settings.ONESTOP_UPLOAD_MAX_UNPACKED_BYTES,
         max_entries=settings.ONESTOP_UPLOAD_MAX_ARCHIVE_ENTRIES,
+    )
+
+
+def table_limits():
+    return TableLimits(
+        max_columns=settings.ONESTOP_DATA_MAX_COLUMNS,
+        max_line_bytes=settings.ONESTOP_DATA_MAX_LINE_BYTES,
+    )
+
+
+def job_budget():
+    return JobBudget(
+        memory_bytes=settings.ONESTOP_DATA_JOB_MEMORY_BYTES,
+        cpu_seconds=settings.ONESTOP_DATA_JOB_CPU_SECONDS,
+        wall_seconds=settings.ONESTOP_DATA_JOB_WALL_SECONDS,
     )
 
 
@@ -164,14 +181,20 @@ def data_check_profile(check_id):
         return None
 
     def work(check, progress):
-        profile = profile_file(
-            check.source_path,
-            check.folder,
-            fmt=FileFormat(kind="", sheet=check.sheet),
-            archive_limits=archive_limits(),
+        answer = run_isolated(
+            "profile",
+            {
+                "source": str(check.source_path),
+                "folder": str(check.folder),
+                "sheet": check.sheet,
+                "archive_limits": vars(archive_limits()),
+                "table_limits": vars(table_limits()),
+            },
+            budget=job_budget(),
+            language=check.language,
             progress=progress,
         )
-        score = readiness(profile)
+        profile, score = answer["profile"], answer["readiness"]
         DataCheck.objects.filter(pk=check_id).update(
             status=JobStatus.READY,
             profile=json_safe(profile),
@@ -282,18 +305,28 @@ def study_run(study_id):
 
     def work(study, progress):
         check = study.data_check
-        result, onnx_bytes = run_study(
-            check.folder / "normalised.parquet",
-            check.profile,
-            target=study.target or None,
-            exclude=set(study.excluded),
-            max_rows=settings.ONESTOP_FEASIBILITY_MAX_ROWS,
-            progress=progress,
-        )
-        result = json_safe(result)
-        study.model_sha256 = result["model"]["sha256"]
-        study.model_path.parent.mkdir(parents=True, exist_ok=True)
-        study.model_path.write_bytes(onnx_bytes)
+        models = check.folder / "models"
+        models.mkdir(parents=True, exist_ok=True)
+        written = models / f"study-{study.pk}.onnx.part"
+        try:
+            result = run_isolated(
+                "study",
+                {
+                    "normalised": str(check.folder / NORMALISED_NAME),
+                    "profile": check.profile,
+                    "target": study.target or None,
+                    "exclude": sorted(study.excluded),
+                    "max_rows": settings.ONESTOP_FEASIBILITY_MAX_ROWS,
+                    "model_out": str(written),
+                },
+                budget=job_budget(),
+                language=study.language,
+                progress=progress,
+            )
+            study.model_sha256 = result["model"]["sha256"]
+            os.replace(written, study.model_path)
+        finally:
+            written.unlink(missing_ok=True)
         FeasibilityStudy.objects.filter(pk=study_id).update(
             status=JobStatus.READY,
             result=result,

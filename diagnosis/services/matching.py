@@ -10,12 +10,14 @@ from django.utils.translation import gettext as _
 
 from deployment.models import ComputePool, ModelVersion
 from diagnosis.datacheck.errors import UnreadableFile
-from diagnosis.matching.evaluate import evaluate
+from diagnosis.datacheck.jobs import run_isolated
+from diagnosis.datacheck.profile import NORMALISED_NAME
 from diagnosis.models import ColumnMapping, DataEvaluation, JobStatus, MatchChoice, MatchingNeeds
 from diagnosis.services.datachecks import (
     UNEXPECTED,
     claim,
     ensure_job_capacity,
+    job_budget,
     latest_ready_check,
 )
 from onestop.models import Company
@@ -99,10 +101,22 @@ def evaluation_run(evaluation_id):
         .values_list("corrections", flat=True)
         .first()
     )
+    version, check = evaluation.version, evaluation.data_check
     with translation.override(evaluation.language):
         try:
-            metric, value, score, rows, mapping = evaluate(
-                evaluation.version, evaluation.data_check, evaluation.target, corrections
+            measurement = run_isolated(
+                "evaluate",
+                {
+                    "inputs": version.input_columns,
+                    "task": version.family.task,
+                    "artifact": str(version.artifact_path),
+                    "columns": check.columns,
+                    "normalised": str(check.folder / NORMALISED_NAME),
+                    "target": evaluation.target,
+                    "corrections": corrections,
+                },
+                budget=job_budget(),
+                language=evaluation.language,
             )
         except UnreadableFile as exc:
             return fail(evaluation_id, str(exc))
@@ -115,11 +129,11 @@ def evaluation_run(evaluation_id):
             return fail(evaluation_id, _(UNEXPECTED))
     DataEvaluation.objects.filter(pk=evaluation_id).update(
         status=JobStatus.READY,
-        metric=metric,
-        value=value,
-        score=score,
-        rows=rows,
-        mapping=mapping,
+        metric=measurement["metric"],
+        value=measurement["value"],
+        score=measurement["score"],
+        rows=measurement["rows"],
+        mapping=measurement["mapping"],
         progress=100,
         finished_at=timezone.now(),
     )

@@ -1,12 +1,11 @@
-import csv
 import io
 
 from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 
-from diagnosis.exports import safe_cell
 from diagnosis.officer import officer_overview
+from onestop.csvsafe import csv_writer
 from onestop.views.access import staff_desk_required
 
 
@@ -20,7 +19,7 @@ def overview_csv(request):
     data = officer_overview(request.user)
     out = io.StringIO()
     out.write("\ufeff")
-    writer = csv.writer(out)
+    writer = csv_writer(out)
     writer.writerow(
         [
             _("company"),
@@ -35,19 +34,16 @@ def overview_csv(request):
     )
     for row in data["companies"]:
         writer.writerow(
-            [
-                safe_cell(v)
-                for v in (
-                    row.grant.company.name,
-                    row.grant.pool.name,
-                    row.grant.guarantee_units,
-                    row.used_share,
-                    row.idle_days,
-                    "" if row.days_to_first_run is None else row.days_to_first_run,
-                    row.reclaims,
-                    row.cuts,
-                )
-            ]
+            (
+                row.grant.company.name,
+                row.grant.pool.name,
+                row.grant.guarantee_units,
+                row.used_share,
+                row.idle_days,
+                row.days_to_first_run,
+                row.reclaims,
+                row.cuts,
+            )
         )
     response = HttpResponse(out.getvalue(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = 'attachment; filename="onestop-utilisation.csv"'

@@ -1,12 +1,15 @@
 from django.contrib import messages
 from django.contrib.auth import login
+from django.contrib.auth import views as auth_views
 from django.shortcuts import redirect, render
 from django.urls import Resolver404, resolve
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.debug import sensitive_post_parameters
 
-from onestop.forms import PersonForm, SignupForm
+from onestop.auth_limits import reset_limit
+from onestop.forms import PersonForm, SignInForm, SignupForm
 from onestop.services.companies import user_create, user_signup
 from onestop.tenancy import SESSION_KEY
 
@@ -51,3 +54,38 @@ def signup(request):
     return render(
         request, "registration/signup.html", {"form": form, "invitation_url": invitation_url}
     )
+
+
+class SignInView(auth_views.LoginView):
+    """Django's sign-in with limits on failed attempts; a refused attempt answers 429."""
+
+    form_class = SignInForm
+    redirect_authenticated_user = True
+
+    def form_invalid(self, form):
+        response = super().form_invalid(form)
+        if form.limited:
+            response.status_code = 429
+        return response
+
+
+RESETS_LIMITED = gettext_lazy(
+    "Too many password reset requests for this address or from this network. Wait "
+    "%(minutes)s minutes and try again."
+)
+
+
+class PasswordResetRequestView(auth_views.PasswordResetView):
+    """Django's reset request, limited per e-mail address and per client address so the form
+    cannot be used to flood a mailbox."""
+
+    def form_valid(self, form):
+        limit = reset_limit()
+        email = form.cleaned_data["email"]
+        if limit.reached(request=self.request, identity=email):
+            form.add_error(None, RESETS_LIMITED % {"minutes": limit.minutes})
+            response = self.form_invalid(form)
+            response.status_code = 429
+            return response
+        limit.count(request=self.request, identity=email)
+        return super().form_valid(form)

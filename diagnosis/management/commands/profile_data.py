@@ -11,7 +11,7 @@ from diagnosis.datacheck.feasibility import run_study
 from diagnosis.datacheck.profile import NORMALISED_NAME, profile_file
 from diagnosis.datacheck.readiness import readiness
 from diagnosis.datacheck.sniff import FileFormat
-from diagnosis.services.datachecks import archive_limits
+from diagnosis.services.datachecks import archive_limits, table_limits
 
 
 class Command(BaseCommand):
@@ -36,6 +36,7 @@ class Command(BaseCommand):
                     workdir,
                     fmt=FileFormat(kind="", sheet=options["sheet"]),
                     archive_limits=archive_limits(),
+                    table_limits=table_limits(),
                 )
                 target = options["target"]
                 score = readiness(profile, target)
