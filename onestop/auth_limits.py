@@ -19,6 +19,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.cache import cache
+from django.utils.translation import ngettext
 
 
 @dataclass(frozen=True)
@@ -60,6 +61,11 @@ class Limit:
     @property
     def minutes(self):
         return max(1, -(-self.window // 60))
+
+    @property
+    def wait_text(self):
+        minutes = self.minutes
+        return ngettext("%(count)s minute", "%(count)s minutes", minutes) % {"count": minutes}
 
 
 def signin_limit():

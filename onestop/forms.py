@@ -103,8 +103,8 @@ class ApiKeyForm(forms.ModelForm):
 
 
 SIGNIN_LIMITED = _(
-    "Too many failed sign-ins for this account or from this network. Wait %(minutes)s "
-    "minutes and try again, or reset your password."
+    "Too many failed sign-ins for this account or from this network. Wait %(wait)s and try "
+    "again, or reset your password."
 )
 
 
@@ -122,7 +122,7 @@ class LimitedSignInMixin:
         if limit.reached(request=self.request, identity=email):
             self.limited = True
             raise forms.ValidationError(
-                SIGNIN_LIMITED, code="limited", params={"minutes": limit.minutes}
+                SIGNIN_LIMITED, code="limited", params={"wait": limit.wait_text}
             )
         try:
             cleaned = super().clean()

@@ -40,6 +40,8 @@ MEMORY_SIGNS = (
     "failed to map segment",  # a library could not be loaded into what was left
     "can't start new thread",  # no room left for another thread's stack
 )
+# Signs that a write went past the file-size limit (Python ignores SIGXFSZ and gets EFBIG).
+DISK_SIGNS = ("File too large",)
 # Loaded here, in the parent: a child between fork and exec must not load libraries (another
 # thread of the parent may hold the loader's lock at the moment of the fork).
 _LIBC = ctypes.CDLL(None, use_errno=True)
@@ -62,7 +64,7 @@ class Outcome:
     stderr: str  # the last STDERR_KEPT bytes, decoded
     cpu_seconds: float
     wall_seconds: float
-    # Which budget stopped it: "memory", "cpu", "wall", "output", or "" when none did.
+    # Which budget stopped it: "memory", "cpu", "wall", "disk", "output", or "" when none did.
     stopped: str
 
     @property
@@ -164,6 +166,8 @@ def _kill_group(pgid):
 def _budget_that_stopped(returncode, cpu, stderr, limits):
     if returncode == 0:
         return ""
+    if returncode == -signal.SIGXFSZ or any(sign in stderr for sign in DISK_SIGNS):
+        return "disk"
     # RLIMIT_CPU counts whole seconds of user and system time of all the child's threads.
     if returncode in (-signal.SIGKILL, -signal.SIGXCPU) and cpu >= limits.cpu_seconds - 1:
         return "cpu"

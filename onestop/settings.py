@@ -196,6 +196,9 @@ ONESTOP_DATA_MAX_LINE_BYTES = env_int("ONESTOP_DATA_MAX_LINE_BYTES", 1024**2)
 ONESTOP_DATA_JOB_MEMORY_BYTES = env_int("ONESTOP_DATA_JOB_MEMORY_BYTES", 4 * 1024**3)
 ONESTOP_DATA_JOB_CPU_SECONDS = env_int("ONESTOP_DATA_JOB_CPU_SECONDS", 60 * 60)
 ONESTOP_DATA_JOB_WALL_SECONDS = env_int("ONESTOP_DATA_JOB_WALL_SECONDS", 20 * 60)
+# The largest file a job may write (a workbook turned into CSV, a model): one upload never
+# fills the disk that every company shares.
+ONESTOP_DATA_JOB_FILE_BYTES = env_int("ONESTOP_DATA_JOB_FILE_BYTES", 4 * 1024**3)
 
 # The model catalog: ONNX artifacts by content hash, and the limits of the sandboxed process
 # that validates each upload (REFERENCE §6).

@@ -2,6 +2,7 @@
 budget (onestop.sandbox): data jobs and ONNX validation alike fail with the budget that stopped
 them, and the process that asked carries on. Real processes, real limits, small budgets."""
 
+import os
 import signal
 import sys
 import time
@@ -154,7 +155,7 @@ def test_a_cpu_burning_model_is_stopped_by_the_cpu_limit_well_before_the_wall(tm
     try:
         started = time.monotonic()
         report = validate_file(
-            model, SandboxLimits(memory_bytes=2 * GiB, cpu_seconds=2, wall_seconds=6)
+            model, SandboxLimits(memory_bytes=2 * GiB, cpu_seconds=2, wall_seconds=60)
         )
         elapsed = time.monotonic() - started
     finally:
@@ -164,4 +165,59 @@ def test_a_cpu_burning_model_is_stopped_by_the_cpu_limit_well_before_the_wall(tm
             signal.pthread_sigmask(signal.SIG_SETMASK, previous)
     assert report["accepted"] is False
     assert report["reason"] == "validation used more than 2 s of CPU and was stopped"
-    assert elapsed < 6
+    # The wall is far: only the CPU limit can have stopped it this early, even on a busy host.
+    assert elapsed < 30
+
+
+def test_a_child_that_writes_past_its_file_budget_is_stopped_for_disk(tmp_path):
+    target = tmp_path / "big.csv"
+    outcome = run_limited(
+        python(f"open({str(target)!r}, 'wb').write(b'x' * 5_000_000)"),
+        Limits(memory_bytes=1 * GiB, cpu_seconds=30, wall_seconds=60, file_bytes=1_000_000),
+    )
+    assert outcome.stopped == "disk"
+    assert target.stat().st_size <= 1_000_000
+
+
+def test_a_profile_whose_workbook_writes_past_the_file_budget_fails_with_the_disk_reason(
+    tmp_path,
+):
+    with pytest.raises(jobs.UnreadableFile) as refused, translation.override("en"):
+        run_isolated(
+            "profile",
+            {
+                "source": str(files.AI4I),
+                "folder": str(tmp_path),
+                "sheet": "",
+                "archive_limits": {"max_unpacked_bytes": GiB, "max_entries": 100},
+                "table_limits": {"max_columns": 100, "max_line_bytes": 4096},
+            },
+            budget=JobBudget(
+                memory_bytes=4 * GiB, cpu_seconds=300, wall_seconds=300, file_bytes=100_000
+            ),
+            language="en",
+        )
+    with translation.override("en"):
+        assert "needed to write a file larger than 97.7" in str(refused.value)
+
+
+def test_a_data_job_has_no_database_address_and_no_network(tmp_path, monkeypatch):
+    """The child reads a stranger's file: it gets neither the services' addresses nor a way
+    out to the network."""
+    monkeypatch.setenv("DATABASE_URL", "postgres://secret@db.internal/onestop")
+    code = (
+        "import os, socket, sys\n"
+        "assert 'DATABASE_URL' not in os.environ\n"
+        "try:\n"
+        "    socket.create_connection(('127.0.0.1', 5432), timeout=2)\n"
+        "except OSError:\n"
+        "    sys.exit(0)\n"
+        "sys.exit(3)\n"
+    )
+    env = {k: v for k, v in os.environ.items() if k not in jobs.CHILD_WITHOUT}
+    outcome = run_limited(
+        python(code),
+        Limits(memory_bytes=1 * GiB, cpu_seconds=30, wall_seconds=60, no_network=True),
+        env=env,
+    )
+    assert outcome.returncode == 0, outcome.stderr

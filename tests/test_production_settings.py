@@ -84,7 +84,12 @@ def start(tmp_path, **env):
 
 def test_without_collected_static_files_the_server_refuses_to_start_and_says_why(tmp_path):
     process, _, log = start(tmp_path)
-    assert process.wait(timeout=60) != 0
+    try:
+        assert process.wait(timeout=60) != 0
+    finally:
+        if process.poll() is None:  # it started after all: never leave it serving
+            process.kill()
+            process.wait()
     assert "python manage.py collectstatic --noinput" in log.read_text()
 
 

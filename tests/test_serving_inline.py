@@ -110,7 +110,7 @@ def test_a_runaway_request_after_the_key_and_model_are_cached_does_not_hold_the_
         world.company_a,
         files.input_driven_loop(tmp_path / "loop.onnx"),
         name="looper",
-        deadline_ms=4000,
+        deadline_ms=10_000,
     )
     _other, other_key = endpoint(
         world.company_b, files.good(tmp_path / "good.onnx"), name="press-line-b"
@@ -137,12 +137,12 @@ def test_a_runaway_request_after_the_key_and_model_are_cached_does_not_hold_the_
         assert not runaway.done()  # everything above was answered while it ran
         status, answer, _s = runaway.result(timeout=30)
     assert status == 504
-    assert "4000 ms" in answer["error"]
+    assert "10000 ms" in answer["error"]
     assert [reply[0] for reply in answered] == [200, 200, 200]
     assert answered[0][1]["outputs"][0]["data"] == [10.0, 10.0]
     for reply in answered:
-        assert reply[2] < 1.5, reply[2]
-    assert answered_by < 3
+        assert reply[2] < 4, reply[2]  # not the runaway's 10 s
+    assert answered_by < 8
 
 
 def test_a_bounded_fast_model_answers_small_requests_on_the_loop_and_many_rows_in_a_thread(

@@ -14,6 +14,8 @@ from tests import onnx_files as files
 from tests.serving_factories import endpoint
 
 ROW = {"name": "x", "shape": [1, 4], "datatype": "FP32", "data": [1, 2, 3, 4]}
+# A body with a bare JSON token (NaN, Infinity) as the last value, which Python's reader accepts.
+BARE = b'{"inputs": [{"name": "x", "shape": [1, 4], "datatype": "FP32", "data": [1, 2, 3, %s]}]}'
 BINARY = "Inference-Header-Content-Length"
 
 
@@ -106,7 +108,11 @@ def binary(values, dtype="<f4", datatype="FP32", shape=(1, 4)):
             "true or false",
         ),
         ({"inputs": [{**ROW, "data": [1, 2, 3, 1e39]}]}, "NaN or infinite"),
-        (b'{"inputs": [' + json.dumps({**ROW, "data": [1, 2, 3, "NaN"]}).encode() + b"]}", "NaN"),
+        # Bare NaN and Infinity tokens, which Python's JSON reader accepts.
+        (BARE % b"NaN", "NaN or infinite"),
+        (BARE % b"-Infinity", "NaN or infinite"),
+        ({"inputs": [{**ROW, "data": [1, 2, 3, "NaN"]}]}, "not all FP32"),
+        ({"inputs": [{**ROW, "data": ["1", "2", "3", "4"]}]}, "not all FP32"),
         ({"inputs": [{**ROW, "data": [[[[1, 2, 3, {"a": 4}]]]]}]}, "not all FP32"),
         ({"inputs": "x"}, "non-empty list"),
         ({"inputs": [ROW, ROW]}, "given twice"),

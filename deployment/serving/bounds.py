@@ -37,6 +37,7 @@ VALUE_DEPENDENT = frozenset(
         "Resize",  # scales, sizes
         "Tile",  # repeats
         "Upsample",  # scales
+        "MaxUnpool",  # output_shape
         # signal processing: lengths and frame counts read from tensors
         "BlackmanWindow",
         "DFT",

@@ -45,7 +45,7 @@ def raw_key(authorization):
 
 def authorise(authorization, name, version, known=None):
     """(endpoint, None) for a caller holding a key of this endpoint, or (None, Reply).
-    ``known`` is the endpoint the key was already found to open (see ``inline_endpoint``)."""
+    ``known`` is the endpoint the key was already found to open (see ``inline_known``)."""
     raw = raw_key(authorization)
     if not raw:
         return None, failure("send the endpoint's key: Authorization: Bearer ep_…", 401)

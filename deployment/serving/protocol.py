@@ -180,8 +180,13 @@ def from_json(name, data, datatype, count):
         if datatype == "BYTES":
             array = np.array(flatten(data), dtype=np.object_)
         else:
-            with np.errstate(over="ignore"):  # a float beyond FP32 becomes inf, refused below
-                array = np.asarray(flatten(data), dtype=DATATYPES[datatype])
+            # Numbers only: numpy would read the string "1" as 1.0, an answer the caller never
+            # asked for. A float beyond FP32 becomes inf, refused below.
+            array = np.asarray(flatten(data))
+            if array.dtype.kind not in "biuf":
+                raise ValueError
+            with np.errstate(over="ignore", invalid="ignore"):
+                array = array.astype(DATATYPES[datatype], copy=False)
     except (TypeError, ValueError, OverflowError):
         raise ProtocolError(f"input '{name}': the data are not all {datatype} values") from None
     if array.size != count:

@@ -10,24 +10,13 @@ import json
 import math
 import shlex
 
+import numpy as np
 from django.conf import settings
 from django.utils.translation import gettext as _
 
-from deployment.serving.protocol import ONNX_TO_V2
+from deployment.serving.protocol import DATATYPES, ONNX_TO_V2
 
 KEY_PLACEHOLDER = "ep_…"
-NUMPY_TYPES = {
-    "BOOL": "np.bool_",
-    "INT8": "np.int8",
-    "INT16": "np.int16",
-    "INT32": "np.int32",
-    "INT64": "np.int64",
-    "UINT8": "np.uint8",
-    "FP16": "np.float16",
-    "FP32": "np.float32",
-    "FP64": "np.float64",
-    "BYTES": "np.object_",
-}
 
 
 def example_tensors(signature):
@@ -45,6 +34,12 @@ def zero(datatype):
     if datatype == "BYTES":
         return ""
     return 0.0 if datatype.startswith("FP") else 0
+
+
+def numpy_type(datatype):
+    """The numpy name of a protocol datatype, from the table the server reads requests with."""
+    spelled = {"BOOL": "np.bool_", "BYTES": "np.object_"}  # the names every numpy release has
+    return spelled.get(datatype) or f"np.{np.dtype(DATATYPES[datatype]).name}"
 
 
 def values_per_request(tensors):
@@ -117,7 +112,7 @@ def python(host, secure, endpoint, key, tensors, outputs):
         dims = [int(d) for d in shape]
         lines += [
             f"{var} = httpclient.InferInput({py(name)}, {dims}, {py(datatype)})",
-            f"{var}.set_data_from_numpy(np.zeros({dims}, dtype={NUMPY_TYPES.get(datatype)}))",
+            f"{var}.set_data_from_numpy(np.zeros({dims}, dtype={numpy_type(datatype)}))",
         ]
     headers = "{" + py("Authorization") + ": " + py(f"Bearer {key}") + "}"
     lines += [

@@ -11,6 +11,7 @@ into the job's progress bar as they arrive."""
 
 import json
 import os
+import secrets
 import sys
 import tempfile
 from dataclasses import dataclass
@@ -42,12 +43,26 @@ OUT_OF_CPU = _(
     "smaller sample of the data (fewer rows or columns) and try again."
 )
 
+OUT_OF_DISK = _(
+    "The work needed to write a file larger than %(limit)s and was stopped. Upload a smaller "
+    "sample of the data (fewer rows or columns) and try again."
+)
+TOO_MUCH_OUTPUT = _(
+    "The result was too large to keep. Upload a sample with fewer columns and try again."
+)
+
 
 @dataclass(frozen=True)
 class JobBudget:
     memory_bytes: int = 4 * 1024**3
     cpu_seconds: int = 60 * 60
     wall_seconds: int = 20 * 60
+    file_bytes: int = 4 * 1024**3
+
+
+# What the child must not hold: it reads a stranger's file and never needs the database, the
+# broker, the cache or the real signing key (settings only need some key to import).
+CHILD_WITHOUT = ("DATABASE_URL", "CELERY_BROKER_URL", "CELERY_RESULT_BACKEND", "CACHE_URL")
 
 
 class JobCrashed(RuntimeError):
@@ -63,7 +78,7 @@ def run_isolated(job, arguments, *, budget, language, progress=no_progress):
     or a budget that ran out raises UnreadableFile with the message for the user."""
     from django.conf import settings
 
-    from onestop.sandbox import Limits, run_limited
+    from onestop.sandbox import DISK_SIGNS, Limits, run_limited
 
     answer = {}
 
@@ -83,7 +98,8 @@ def run_isolated(job, arguments, *, budget, language, progress=no_progress):
             json.dumps({"job": job, "arguments": arguments, "language": language}, default=str)
         )
         env = {
-            **os.environ,
+            **{k: v for k, v in os.environ.items() if k not in CHILD_WITHOUT},
+            "SECRET_KEY": secrets.token_urlsafe(50),
             "DJANGO_SETTINGS_MODULE": os.environ.get("DJANGO_SETTINGS_MODULE", "onestop.settings"),
             # Fewer malloc arenas: each thread's arena reserves address space the memory
             # budget counts, without using it.
@@ -99,6 +115,8 @@ def run_isolated(job, arguments, *, budget, language, progress=no_progress):
                 memory_bytes=budget.memory_bytes,
                 cpu_seconds=budget.cpu_seconds,
                 wall_seconds=budget.wall_seconds,
+                file_bytes=budget.file_bytes,
+                no_network=True,
             ),
             cwd=settings.BASE_DIR,
             env=env,
@@ -110,6 +128,12 @@ def run_isolated(job, arguments, *, budget, language, progress=no_progress):
         raise UnreadableFile(OUT_OF_TIME, duration=duration(budget.wall_seconds))
     if outcome.stopped == "cpu":
         raise UnreadableFile(OUT_OF_CPU, duration=duration(budget.cpu_seconds))
+    # A reader that hit the file-size limit may turn EFBIG into a refusal of its own.
+    refused_for_disk = any(sign in answer.get("refused", "") for sign in DISK_SIGNS)
+    if outcome.stopped == "disk" or refused_for_disk:
+        raise UnreadableFile(OUT_OF_DISK, limit=human_size(budget.file_bytes))
+    if outcome.stopped == "output":
+        raise UnreadableFile(TOO_MUCH_OUTPUT)
     if "refused" in answer:
         raise UnreadableFile(answer["refused"])
     if outcome.returncode != 0 or "result" not in answer:

@@ -36,6 +36,9 @@ def open_table(path, fmt, workdir, *, archive_limits=ArchiveLimits(), table_limi
     if fmt.kind == "xlsx":
         check_archive(path, archive_limits)
         path = xlsx_to_csv(path, fmt, workdir / "sheet.csv", table_limits)
+        # A workbook's cell can hold 32,767 characters: its header row is checked like a line
+        # of an uploaded text file, so a cut-off header never passes for the whole one.
+        check_lines(path, table_limits)
         names = read_header(path, "utf-8", ",", table_limits)
         return scan_text(path, delimiter=",", names=names)
     check_lines(path, table_limits)

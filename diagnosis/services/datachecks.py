@@ -57,6 +57,7 @@ def job_budget():
         memory_bytes=settings.ONESTOP_DATA_JOB_MEMORY_BYTES,
         cpu_seconds=settings.ONESTOP_DATA_JOB_CPU_SECONDS,
         wall_seconds=settings.ONESTOP_DATA_JOB_WALL_SECONDS,
+        file_bytes=settings.ONESTOP_DATA_JOB_FILE_BYTES,
     )
 
 

@@ -8,7 +8,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.debug import sensitive_post_parameters
 
-from onestop.auth_limits import reset_limit
+from onestop.auth_limits import reset_limit, signin_limit
 from onestop.forms import PersonForm, SignInForm, SignupForm
 from onestop.services.companies import user_create, user_signup
 from onestop.tenancy import SESSION_KEY
@@ -71,8 +71,18 @@ class SignInView(auth_views.LoginView):
 
 RESETS_LIMITED = gettext_lazy(
     "Too many password reset requests for this address or from this network. Wait "
-    "%(minutes)s minutes and try again."
+    "%(wait)s and try again."
 )
+
+
+class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
+    """Django's new-password form; a person who proves the mailbox is theirs may sign in again
+    at once, whatever someone else's wrong guesses did to the account's count."""
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        signin_limit().forget_identity(identity=self.user.email)
+        return response
 
 
 class PasswordResetRequestView(auth_views.PasswordResetView):
@@ -83,7 +93,7 @@ class PasswordResetRequestView(auth_views.PasswordResetView):
         limit = reset_limit()
         email = form.cleaned_data["email"]
         if limit.reached(request=self.request, identity=email):
-            form.add_error(None, RESETS_LIMITED % {"minutes": limit.minutes})
+            form.add_error(None, RESETS_LIMITED % {"wait": limit.wait_text})
             response = self.form_invalid(form)
             response.status_code = 429
             return response
