@@ -113,6 +113,8 @@ def test_a_profile_job_reports_its_progress_from_the_child(tmp_path):
 
 def test_a_profile_over_its_memory_budget_fails_with_the_memory_reason(world, settings):
     settings.ONESTOP_DATA_JOB_MEMORY_BYTES = 300 * 1024**2
+    # A thread pool refused its memory can wait forever rather than fail: the wall ends it.
+    settings.ONESTOP_DATA_JOB_WALL_SECONDS = 90
     check = uploaded_check(world.company_a, world.owner_a)
     assert check.status == "failed"
     with translation.override(check.language):
@@ -136,6 +138,8 @@ def test_a_study_over_its_time_budget_fails_with_the_time_reason(world, settings
 
 def test_a_failed_job_leaves_the_worker_able_to_run_the_next(world, settings):
     settings.ONESTOP_DATA_JOB_MEMORY_BYTES = 300 * 1024**2
+    # A thread pool refused its memory can wait forever rather than fail: the wall ends it.
+    settings.ONESTOP_DATA_JOB_WALL_SECONDS = 90
     uploaded_check(world.company_a, world.owner_a)
     settings.ONESTOP_DATA_JOB_MEMORY_BYTES = 4 * GiB
     check = uploaded_check(world.company_a, world.owner_a)
