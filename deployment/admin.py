@@ -20,15 +20,15 @@ from deployment.models import (
     Workload,
 )
 from deployment.services import catalog
-from onestop.admin import CompanyScopedAdmin, DeskAdmin, desk_role
-from onestop.models import Company
+from onestop.admin import CompanyScopedAdmin, DeskAdmin
+from onestop.roles import companies_seen_by, is_officer
 
 
 def visible_families(request, queryset, path=""):
     """Public models, and private ones of companies the desk member may see."""
-    if desk_role(request.user) == "officer":
+    if is_officer(request.user):
         return queryset
-    companies = Company.objects.visible_to_staff(request.user).values("pk")
+    companies = companies_seen_by(request.user).values("pk")
     return queryset.filter(
         Q(**{f"{path}company__isnull": True}) | Q(**{f"{path}company__in": companies})
     )

@@ -4,18 +4,16 @@ validation; compute providers register pools and send heartbeats."""
 import hashlib
 
 from django.conf import settings
-from django.db import transaction
 from django.shortcuts import get_object_or_404
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import OpenApiResponse, extend_schema
-from rest_framework import serializers, status
-from rest_framework.exceptions import PermissionDenied, ValidationError
+from rest_framework import status
+from rest_framework.exceptions import ValidationError
 from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 
-from deployment.models import ComputePool, Grant, ModelFamily, ModelVersion
+from deployment.models import ComputePool, ModelFamily, ModelVersion
 from deployment.serializers import (
     HeartbeatInput,
     ModelFamilyInput,
@@ -28,7 +26,7 @@ from deployment.serializers import (
 from deployment.services import catalog, pools
 from onestop.api.base import ApiView
 from onestop.api.errors import error_response
-from onestop.api.pagination import Pagination
+from onestop.api.pagination import paginated_response
 from onestop.api.permissions import ActsForPartner
 from onestop.api.views import IDEMPOTENCY_PARAMETER, actor_of
 from onestop.models import Partner
@@ -61,19 +59,13 @@ class ComputeProvider(PartnerOfKind):
     message = gettext_lazy("Only compute providers register pools.")
 
 
-def paginated(view, request, queryset, serializer):
-    paginator = Pagination()
-    page = paginator.paginate_queryset(queryset, request, view=view)
-    return paginator.get_paginated_response(serializer(page, many=True).data)
-
-
 class ModelListApi(ApiView):
     permission_classes = [ModelVendor]
 
     @extend_schema(responses=ModelFamilyOutput(many=True), summary="The vendor's models")
     def get(self, request):
         families = ModelFamily.objects.filter(vendor=request.partner).prefetch_related("versions")
-        return paginated(self, request, families, ModelFamilyOutput)
+        return paginated_response(self, request, families, ModelFamilyOutput)
 
     @extend_schema(
         request=ModelFamilyInput,
@@ -84,10 +76,6 @@ class ModelListApi(ApiView):
     def post(self, request):
         data = ModelFamilyInput(data=request.data)
         data.is_valid(raise_exception=True)
-        if ModelFamily.objects.filter(
-            vendor=request.partner, name=data.validated_data["name"]
-        ).exists():
-            raise ValidationError({"name": [_("You already have a model with this name.")]})
         actor, via_key = actor_of(request)
         family = catalog.family_create(
             vendor=request.partner, user=actor, api_key=via_key, **data.validated_data
@@ -204,7 +192,7 @@ class PoolListApi(ApiView):
 
     @extend_schema(responses=PoolOutput(many=True), summary="The provider's compute pools")
     def get(self, request):
-        return paginated(
+        return paginated_response(
             self, request, ComputePool.objects.filter(provider=request.partner), PoolOutput
         )
 
@@ -217,10 +205,6 @@ class PoolListApi(ApiView):
     def post(self, request):
         data = PoolInput(data=request.data)
         data.is_valid(raise_exception=True)
-        if ComputePool.objects.filter(
-            provider=request.partner, name=data.validated_data["name"]
-        ).exists():
-            raise ValidationError({"name": [_("You already have a pool with this name.")]})
         actor, via_key = actor_of(request)
         pool = pools.pool_create(
             provider=request.partner, user=actor, api_key=via_key, **data.validated_data
@@ -261,95 +245,6 @@ class PoolHeartbeatApi(ApiView):
     def post(self, request, pk):
         data = HeartbeatInput(data=request.data)
         data.is_valid(raise_exception=True)
-        with transaction.atomic():
-            pool = get_object_or_404(
-                ComputePool.objects.select_for_update().filter(provider=request.partner), pk=pk
-            )
-            if data.validated_data["free_units"] > pool.capacity_units:
-                raise ValidationError(
-                    {"free_units": [_("More free units than the pool's capacity.")]}
-                )
-            pool.last_heartbeat = timezone.now()
-            pool.heartbeat = data.validated_data
-            pool.save(update_fields=["last_heartbeat", "heartbeat"])
+        pool = get_object_or_404(ComputePool.objects.filter(provider=request.partner), pk=pk)
+        pool = pools.pool_heartbeat(pool=pool, report=data.validated_data)
         return Response(PoolOutput(pool).data)
-
-
-class ProgrammeOutput(serializers.Serializer):
-    id = serializers.IntegerField()
-    name = serializers.CharField()
-    year = serializers.IntegerField()
-    term_years = serializers.IntegerField()
-    extension_years = serializers.IntegerField()
-    cap_units_per_company = serializers.IntegerField()
-    staged_release_share = serializers.DecimalField(max_digits=3, decimal_places=2)
-    report_months = serializers.ListField(child=serializers.IntegerField())
-    reduction_scale = serializers.ListField(child=serializers.DictField())
-    open_for_applications = serializers.BooleanField()
-    flavors = serializers.SerializerMethodField()
-
-    def get_flavors(self, programme) -> list[dict]:
-        return [
-            {"flavor": f.flavor, "budget_unit_hours": f.budget_unit_hours}
-            for f in programme.flavors.all()
-        ]
-
-
-class ProgrammeListApi(ApiView):
-    """Programmes are public information for partners and the desk."""
-
-    @extend_schema(responses=ProgrammeOutput(many=True), summary="Support programmes")
-    def get(self, request):
-        from onestop.models import Programme
-
-        return paginated(
-            self, request, Programme.objects.prefetch_related("flavors"), ProgrammeOutput
-        )
-
-
-class GrantOutput(serializers.Serializer):
-    id = serializers.IntegerField()
-    company = serializers.CharField(source="company.name")
-    pool = serializers.IntegerField(source="pool_id")
-    flavor = serializers.CharField(source="pool.flavor")
-    guarantee_units = serializers.IntegerField()
-    lend_limit = serializers.IntegerField(allow_null=True)
-    borrow_limit = serializers.IntegerField(allow_null=True)
-    starts_at = serializers.DateTimeField()
-    ends_at = serializers.DateTimeField()
-    unit_hours_budget = serializers.IntegerField()
-    used_unit_hours_30d = serializers.SerializerMethodField()
-
-    def get_used_unit_hours_30d(self, grant) -> float:
-        from datetime import timedelta
-
-        from deployment.services.usage import used_unit_hours
-
-        now = timezone.now()
-        return round(used_unit_hours(grant.company, grant.pool, now - timedelta(days=30), now), 2)
-
-
-class GrantListApi(ApiView):
-    """Grants and their use: compute providers see the grants on their own pools; the desk
-    (signed in) sees those of the companies it may see."""
-
-    @extend_schema(
-        responses=GrantOutput(many=True), summary="Grants and their use in the last 30 days"
-    )
-    def get(self, request):
-        from onestop.models import ApiKey, Company
-
-        grants = Grant.objects.select_related("company", "pool").order_by("-starts_at", "pk")
-        user = request.user
-        if not isinstance(request.auth, ApiKey) and user.is_authenticated and user.is_staff:
-            grants = grants.filter(company__in=Company.objects.visible_to_staff(user))
-        elif (
-            ActsForPartner().has_permission(request, self)
-            and request.partner.kind == Partner.Kind.COMPUTE_PROVIDER
-        ):
-            grants = grants.filter(pool__provider=request.partner)
-        else:
-            raise PermissionDenied(
-                _("Grants are shown to the desk and to the providers whose pools they use.")
-            )
-        return paginated(self, request, grants, GrantOutput)

@@ -2,6 +2,7 @@ from django.urls import path
 
 import onestop.api.converters  # noqa: F401 - registers <id:…>
 from deployment import api
+from deployment.programmes import api as programmes_api
 
 app_name = "deployment_api"
 
@@ -17,6 +18,6 @@ urlpatterns = [
     path("pools", api.PoolListApi.as_view(), name="pools"),
     path("pools/<id:pk>", api.PoolDetailApi.as_view(), name="pool"),
     path("pools/<id:pk>/heartbeat", api.PoolHeartbeatApi.as_view(), name="pool_heartbeat"),
-    path("programmes", api.ProgrammeListApi.as_view(), name="programmes"),
-    path("grants", api.GrantListApi.as_view(), name="grants"),
+    path("programmes", programmes_api.ProgrammeListApi.as_view(), name="programmes"),
+    path("grants", programmes_api.GrantListApi.as_view(), name="grants"),
 ]

@@ -10,7 +10,8 @@ from django.utils import timezone
 
 from deployment.models import ComputePool, Endpoint, EndpointKey, Grant, ModelVersion
 from deployment.services.allocation import grant_create
-from deployment.services.endpoints import advance, endpoint_create, key_issue
+from deployment.services.endpoints.keys import endpoint_key_issue
+from deployment.services.endpoints.pipeline import endpoint_create, endpoint_deploy
 
 DEMO_ENDPOINT = "demo-predictive-maintenance"
 DEMO_COMPANY = "한빛정밀"
@@ -51,7 +52,8 @@ def seed_demo_endpoint():
             user=owner_of(company),
         )
     if endpoint.state in Endpoint.IN_FLIGHT:
-        advance(endpoint.pk)  # here and now, so the demo starts with the endpoint ready
+        # Here and now, so the demo starts with the endpoint ready.
+        endpoint_deploy(endpoint_id=endpoint.pk)
     write_credentials(endpoint)
     return endpoint
 
@@ -73,7 +75,7 @@ def write_credentials(endpoint):
     key = EndpointKey.find(saved.get("key", ""))
     if key is not None and key.endpoint_id == endpoint.pk:
         return path
-    _key, raw = key_issue(endpoint, owner_of(endpoint.company), "demo")
+    _key, raw = endpoint_key_issue(endpoint=endpoint, user=owner_of(endpoint.company), name="demo")
     url = f"{settings.SITE_URL.rstrip('/')}/v2/models/{endpoint.name}/infer"
     body = {
         "inputs": [

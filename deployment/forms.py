@@ -5,7 +5,8 @@ from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
 
 from deployment.models import Endpoint
-from deployment.services.endpoints import MAX_REPLICAS, active_grants, deployable_versions
+from deployment.services.endpoints.queries import active_grants, deployable_versions
+from deployment.services.endpoints.rules import MAX_REPLICAS
 
 
 class GrantChoiceField(forms.ModelChoiceField):

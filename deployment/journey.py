@@ -5,7 +5,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from deployment.models import Endpoint, Grant
-from deployment.services.endpoints import live
+from deployment.services.endpoints.queries import endpoints_not_deleted
 from onestop.models import Application
 
 
@@ -39,7 +39,7 @@ def apply_step(company):
 
 def deploy_step(company):
     """(state, url, status) for the journey's deploy step, from one query."""
-    states = list(live(company).values_list("state", flat=True))
+    states = list(endpoints_not_deleted(company).values_list("state", flat=True))
     if not states:
         return "todo", reverse("endpoint_list"), None
     ready = states.count(Endpoint.State.READY)

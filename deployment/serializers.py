@@ -6,17 +6,9 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from deployment.models import ComputePool, ModelFamily, ModelVersion, Task
+from deployment.usecases import UseCase
 from onestop.korea import Region
 
-USE_CASES = (
-    "predictive_maintenance",
-    "visual_inspection",
-    "quality_prediction",
-    "demand_forecasting",
-    "process_optimisation",
-    "energy_optimisation",
-    "anomaly_detection",
-)
 COLUMN_TYPES = ("number", "category", "boolean")
 
 
@@ -68,7 +60,7 @@ class ModelFamilyInput(serializers.Serializer):
     name = serializers.CharField(max_length=200)
     task = serializers.ChoiceField(choices=Task.choices)
     use_cases = serializers.ListField(
-        child=serializers.ChoiceField(choices=USE_CASES), required=False, max_length=10
+        child=serializers.ChoiceField(choices=UseCase.values), required=False, max_length=10
     )
     industries = serializers.ListField(
         child=serializers.RegexField(r"^[A-U](\d{2})?$", max_length=3),

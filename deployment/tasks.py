@@ -19,7 +19,7 @@ def local_pools_heartbeat():
 @shared_task(acks_late=True, reject_on_worker_lost=True)
 def review_grant_usage():
     """Use it or lose it: safe to run twice, each quarter of a grant is reviewed once."""
-    from deployment.services.usage import review_usage
+    from deployment.programmes.usage_review import review_usage
 
     return len(review_usage())
 
@@ -27,28 +27,29 @@ def review_grant_usage():
 # Endpoint tasks are safe to run twice: each deploy step is claimed with a conditional update.
 @shared_task(acks_late=True, reject_on_worker_lost=True, soft_time_limit=600, time_limit=660)
 def deploy_endpoint(endpoint_id):
-    from deployment.services.endpoints import advance
+    from deployment.services.endpoints.pipeline import endpoint_deploy
 
-    return advance(endpoint_id)
+    return endpoint_deploy(endpoint_id=endpoint_id)
 
 
 @shared_task(acks_late=True, reject_on_worker_lost=True, soft_time_limit=600, time_limit=660)
 def roll_endpoint(endpoint_id):
-    from deployment.services.endpoints import finish_roll
+    from deployment.services.endpoints.pipeline import endpoint_roll_finish
 
-    return finish_roll(endpoint_id)
+    return endpoint_roll_finish(endpoint_id=endpoint_id)
 
 
 @shared_task(acks_late=True, reject_on_worker_lost=True)
 def sweep_endpoints():
     """Deployments whose worker died are retried or failed; replicas follow the load."""
-    from deployment.services.endpoints import autoscale, sweep
+    from deployment.services.endpoints.lifecycle import endpoints_autoscale
+    from deployment.services.endpoints.pipeline import endpoints_sweep
 
-    return {"swept": len(sweep()), "scaled": len(autoscale())}
+    return {"swept": len(endpoints_sweep()), "scaled": len(endpoints_autoscale())}
 
 
 @shared_task(acks_late=True, reject_on_worker_lost=True)
 def roll_up_endpoint_usage():
-    from deployment.services.metering import roll_up
+    from deployment.services.endpoint_usage import roll_up
 
     return roll_up()

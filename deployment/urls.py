@@ -1,9 +1,9 @@
-from django.urls import path
+from django.urls import include, path
 
-from deployment.views import endpoints, grants, manage, tryit
+from deployment.views import endpoints, manage, tryit
 
 urlpatterns = [
-    path("grants/<int:pk>/exemption/", grants.exemption_request, name="grant_exemption"),
+    path("", include("deployment.programmes.urls")),
     path("endpoints/", endpoints.endpoint_list, name="endpoint_list"),
     path("endpoints/new/", endpoints.endpoint_new, name="endpoint_new"),
     path("endpoints/<int:pk>/", endpoints.endpoint_detail, name="endpoint_detail"),

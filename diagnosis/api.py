@@ -9,10 +9,11 @@ from rest_framework.generics import get_object_or_404
 from rest_framework.response import Response
 
 from diagnosis.models import Assessment
-from diagnosis.report import build_report
+from diagnosis.questionnaire.report import build_report
 from onestop.api.base import ApiView
-from onestop.api.pagination import Pagination
+from onestop.api.pagination import paginated_response
 from onestop.models import ApiKey, Company
+from onestop.roles import companies_seen_by
 
 
 def readable_assessments(request):
@@ -25,7 +26,7 @@ def readable_assessments(request):
         company__diagnosis_shares__partner__memberships__user=user
     )
     if user.is_staff:
-        allowed |= Q(company__in=Company.objects.visible_to_staff(user))
+        allowed |= Q(company__in=companies_seen_by(user))
     return queryset.filter(pk__in=queryset.filter(allowed).values("pk"))
 
 
@@ -167,11 +168,8 @@ class AssessmentListApi(ApiView):
         responses=AssessmentSummaryOutput(many=True), summary="Submitted diagnoses you may read"
     )
     def get(self, request):
-        paginator = Pagination()
-        page = paginator.paginate_queryset(
-            readable_assessments(request).order_by("-submitted_at", "-id"), request, view=self
-        )
-        return paginator.get_paginated_response([summary(a) for a in page])
+        assessments = readable_assessments(request).order_by("-submitted_at", "-id")
+        return paginated_response(self, request, assessments, summary)
 
 
 class AssessmentDetailApi(ApiView):
@@ -192,7 +190,7 @@ def readable_companies(request):
     user = request.user
     allowed = Q(memberships__user=user) | Q(diagnosis_shares__partner__memberships__user=user)
     if user.is_staff:
-        allowed |= Q(pk__in=Company.objects.visible_to_staff(user).values("pk"))
+        allowed |= Q(pk__in=companies_seen_by(user).values("pk"))
     return Company.objects.filter(pk__in=Company.objects.filter(allowed).values("pk"))
 
 
@@ -221,7 +219,7 @@ def sees_private_names(request, company):
     user = request.user
     if company.memberships.filter(user=user).exists():
         return True
-    return user.is_staff and Company.objects.visible_to_staff(user).filter(pk=company.pk).exists()
+    return user.is_staff and companies_seen_by(user).filter(pk=company.pk).exists()
 
 
 def model_name(version, private_names):

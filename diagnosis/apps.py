@@ -6,3 +6,13 @@ class DiagnosisConfig(AppConfig):
     name = "diagnosis"
     verbose_name = _("Diagnosis")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self):
+        # The Desk shows these without importing Diagnosis (see onestop.registry).
+        from diagnosis import demo, evidence, journey
+        from onestop import registry
+
+        registry.register_journey_step("diagnose", journey.diagnose_step)
+        registry.register_journey_step("match", journey.match_step)
+        registry.register_application_evidence(evidence.application_evidence)
+        registry.register_demo_seeder(demo.seed_demo_diagnosis)

@@ -4,9 +4,9 @@ compare with, and a submitted T0 of 한빛정밀 answered by two people."""
 from django.contrib.auth import get_user_model
 from django.db import transaction
 
-from diagnosis.answers import simulated_answers
 from diagnosis.models import Assessment
-from diagnosis.scoring import NA as _NA
+from diagnosis.questionnaire.scoring import NA as _NA
+from diagnosis.questionnaire.simulated import simulated_answers
 from diagnosis.services.assessments import (
     answers_save,
     assessment_start,

@@ -1,5 +1,5 @@
 """What an application for quota carries as evidence: the latest diagnosis and the chosen
-match, as they were when the company applied (wired in through settings)."""
+match, as they were when the company applied (registered in DiagnosisConfig.ready())."""
 
 from diagnosis.models import Assessment, MatchChoice
 

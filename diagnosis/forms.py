@@ -7,7 +7,7 @@ from django import forms
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from diagnosis import scoring
+from diagnosis.questionnaire import scoring
 
 
 def field_name(question, row=None):

@@ -1,4 +1,4 @@
-"""The dashboard's "Diagnose" step for one company (wired in through settings)."""
+"""The dashboard's "Diagnose" step for one company (registered in DiagnosisConfig.ready())."""
 
 from django.urls import reverse
 from django.utils.translation import gettext as _

@@ -9,9 +9,10 @@ from django.db.models import Min, Sum
 from django.utils import timezone
 
 from deployment.models import AllocationEvent, ComputePool, Grant, UsageReview, Workload
-from deployment.services.usage import pool_intervals, unit_hours_between
+from deployment.programmes.usage import pool_intervals, unit_hours_between
 from diagnosis.models import Assessment
-from onestop.models import Application, Company
+from onestop.models import Application
+from onestop.roles import companies_seen_by
 
 WINDOW_DAYS = 30
 WEEKS = 8
@@ -40,7 +41,7 @@ class CompanyRow:
 
 def officer_overview(user, now=None):
     now = now or timezone.now()
-    companies = Company.objects.visible_to_staff(user)
+    companies = companies_seen_by(user)
     window_start = now - timedelta(days=WINDOW_DAYS)
     pools, company_rows = [], []
     grants = list(
@@ -131,7 +132,7 @@ def officer_overview(user, now=None):
 
 def serving_overview(companies, now):
     """Each endpoint's last 24 hours, for the officer's serving table."""
-    from deployment.services.metering import company_overview
+    from deployment.services.endpoint_usage import company_overview
 
     return company_overview(companies, hours=24, now=now)
 

@@ -23,18 +23,16 @@ from onestop.models import (
     StaffProfile,
     User,
 )
+from onestop.roles import (
+    CONSULTANT,
+    OFFICER,
+    companies_seen_by,
+    desk_role,
+    is_desk_member,
+    is_officer,
+)
 from onestop.services.api_keys import api_key_create, api_key_revoke
 from onestop.services.audit import audit_record, audit_snapshot
-
-
-def desk_role(user):
-    """ "officer", "consultant" or None for the person signed in to the admin."""
-    if not (user.is_active and user.is_staff):
-        return None
-    if user.is_superuser:
-        return "officer"
-    profile = getattr(user, "staff_profile", None)
-    return profile.role if profile else None
 
 
 class DeskAdmin(admin.ModelAdmin):
@@ -49,12 +47,12 @@ class DeskAdmin(admin.ModelAdmin):
 
     def _allowed(self, request, action):
         role = desk_role(request.user)
-        if role == "officer":
+        if role == OFFICER:
             return not (self.read_only and action != "view")
-        return role == "consultant" and action in self.consultant_can
+        return role == CONSULTANT and action in self.consultant_can
 
     def has_module_permission(self, request):
-        return desk_role(request.user) is not None
+        return is_desk_member(request.user)
 
     def has_view_permission(self, request, obj=None):
         return self._allowed(request, "view")
@@ -130,9 +128,9 @@ class CompanyScopedAdmin(DeskAdmin):
 
     def get_queryset(self, request):
         qs = super().get_queryset(request)
-        if desk_role(request.user) == "officer":
+        if is_officer(request.user):
             return qs
-        visible = Company.objects.visible_to_staff(request.user).values("pk")
+        visible = companies_seen_by(request.user).values("pk")
         return qs.filter(**{f"{self.company_path}__in": visible})
 
 
@@ -140,16 +138,16 @@ class OfficerEditsInline:
     """Inline rows every desk member can see and only programme officers can change."""
 
     def has_add_permission(self, request, obj=None):
-        return desk_role(request.user) == "officer"
+        return is_officer(request.user)
 
     def has_change_permission(self, request, obj=None):
-        return desk_role(request.user) == "officer"
+        return is_officer(request.user)
 
     def has_delete_permission(self, request, obj=None):
-        return desk_role(request.user) == "officer"
+        return is_officer(request.user)
 
     def has_view_permission(self, request, obj=None):
-        return desk_role(request.user) is not None
+        return is_desk_member(request.user)
 
 
 class MembershipInline(OfficerEditsInline, admin.TabularInline):
@@ -369,9 +367,9 @@ class UserAdmin(DeskAdmin):
 
     def get_queryset(self, request):
         qs = super().get_queryset(request)
-        if desk_role(request.user) == "officer":
+        if is_officer(request.user):
             return qs
-        visible = Company.objects.visible_to_staff(request.user).values("pk")
+        visible = companies_seen_by(request.user).values("pk")
         return qs.filter(memberships__company__in=visible).distinct()
 
 

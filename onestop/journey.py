@@ -6,9 +6,9 @@ plainly rather than pretending, and tell the person what the step will do for th
 
 from dataclasses import dataclass
 
-from django.conf import settings
-from django.utils.module_loading import import_string
 from django.utils.translation import gettext_lazy as _
+
+from onestop.registry import journey_step
 
 
 @dataclass(frozen=True)
@@ -57,15 +57,15 @@ STEPS = (
 
 
 def journey_for(company):
-    """The steps for ``company``. A step is live when an app provides it in
-    ``settings.ONESTOP_JOURNEY_STEPS`` (a function company → (state, url, status)); the others
-    say plainly that they are not available yet."""
-    providers = settings.ONESTOP_JOURNEY_STEPS
+    """The steps for ``company``. A step is live when an app has registered its provider (a
+    function company → (state, url, status), see ``onestop.registry``); the others say plainly
+    that they are not available yet."""
     steps = []
     for key, title, summary, empty in STEPS:
         state, url, status = "unavailable", None, None
-        if key in providers:
-            state, url, status = import_string(providers[key])(company)
+        provider = journey_step(key)
+        if provider is not None:
+            state, url, status = provider(company)
         steps.append(
             JourneyStep(
                 key=key,

@@ -104,6 +104,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "onestop.tenancy.current_company",
+                "onestop.roles.desk_role_context",
             ],
         },
     },
@@ -201,7 +202,7 @@ ONESTOP_DATA_JOB_WALL_SECONDS = env_int("ONESTOP_DATA_JOB_WALL_SECONDS", 20 * 60
 ONESTOP_DATA_JOB_FILE_BYTES = env_int("ONESTOP_DATA_JOB_FILE_BYTES", 4 * 1024**3)
 
 # The model catalog: ONNX artifacts by content hash, and the limits of the sandboxed process
-# that validates each upload (REFERENCE §6).
+# that validates each upload (docs/catalog-and-matching.md).
 ONESTOP_MODEL_ROOT = Path(os.environ.get("ONESTOP_MODEL_ROOT", VAR_DIR / "models"))
 ONESTOP_MAX_MODEL_BYTES = env_int("ONESTOP_MAX_MODEL_BYTES", 500 * 1024 * 1024)
 ONESTOP_ONNX_VALIDATION_MEMORY_BYTES = env_int("ONESTOP_ONNX_VALIDATION_MEMORY_BYTES", 4 * 1024**3)
@@ -274,30 +275,6 @@ CSRF_COOKIE_SECURE = not DEBUG
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
 
-# The dashboard's journey: the apps that provide its steps (project wiring, so the core does
-# not import them).
-ONESTOP_JOURNEY_STEPS = {
-    "diagnose": "diagnosis.journey.diagnose_step",
-    "match": "diagnosis.journey.match_step",
-    "apply": "deployment.journey.apply_step",
-    "deploy": "deployment.journey.deploy_step",
-}
-# Approving an application asks the allocation side for a grant (project wiring: the core does
-# not import the apps).
-ONESTOP_GRANT_ISSUER = "deployment.services.grants.issue_grant"
-ONESTOP_APPLICATION_EVIDENCE = "diagnosis.evidence.application_evidence"
-ONESTOP_GRANTS_OF = "deployment.services.grants.grants_of"
-ONESTOP_ALLOCATION_EVENTS_OF = "deployment.services.grants.events_of"
-ONESTOP_STAGED_RELEASE = "deployment.services.grants.release_rest"
-ONESTOP_GRANT_EXTENDER = "deployment.services.grants.extend"
-ONESTOP_GRANT_USAGE = "deployment.services.grants.usage_share"
-
-ONESTOP_DEMO_SEEDERS = [
-    "diagnosis.demo.seed_demo_diagnosis",
-    "deployment.demo.seed_demo_catalog",
-    "deployment.demo.seed_demo_programme",
-    "deployment.demo_serving.seed_demo_endpoint",
-]
 # Where seed_demo writes the demo endpoint's inference key (development only).
 ONESTOP_DEMO_CREDENTIALS = Path(
     os.environ.get("ONESTOP_DEMO_CREDENTIALS", VAR_DIR / "demo-credentials.json")

@@ -58,33 +58,11 @@ portal_patterns = [
         consultant.consultant_company_detail,
         name="consultant_company_detail",
     ),
-    path("programmes/", programmes.programmes, name="programmes"),
     path("programmes/<int:pk>/apply/", programmes.application_new, name="application_new"),
-    path(
-        "consultant/applications/",
-        programmes.consultant_applications,
-        name="consultant_applications",
-    ),
     path(
         "programmes/applications/<int:pk>/reports/<int:month>/",
         programmes.report_edit,
         name="report_edit",
-    ),
-    path(
-        "consultant/reports/<int:pk>/evaluate/",
-        programmes.report_evaluation,
-        name="report_evaluate",
-    ),
-    path("consultant/extensions/", programmes.extensions, name="consultant_extensions"),
-    path(
-        "consultant/applications/<int:pk>/extend/",
-        programmes.extension_decide,
-        name="extension_decide",
-    ),
-    path(
-        "consultant/applications/<int:pk>/",
-        programmes.consultant_application,
-        name="consultant_application",
     ),
     path("partner/", partner.partner_home, name="partner_home"),
     path("partner/keys/new/", partner.partner_key_create, name="partner_key_create"),

@@ -237,17 +237,17 @@ def _tallies_written_only_when_a_test_asks():
     written after the test database is gone."""
     from django.conf import settings
 
-    from deployment.serving import metering
+    from deployment.serving import tallies
 
     settings.ONESTOP_METERING_FLUSH_SECONDS = 0
     yield
-    metering.discard()
+    tallies.discard()
 
 
 @pytest.fixture(autouse=True)
 def _no_tallies_from_earlier_tests():
     """Request tallies live in process memory; a test starts with none, so one left by an
     earlier test (whose endpoint may have had the same id) never counts as this test's."""
-    from deployment.serving import metering
+    from deployment.serving import tallies
 
-    metering.discard()
+    tallies.discard()

@@ -1,8 +1,8 @@
 """Assessments for tests: built through the same services the portal uses."""
 
-from diagnosis.answers import simulated_answers
 from diagnosis.models import Assessment, DiagnosisShare
-from diagnosis.scoring import NA
+from diagnosis.questionnaire.scoring import NA
+from diagnosis.questionnaire.simulated import simulated_answers
 from diagnosis.services.assessments import (
     answers_save,
     assessment_start,

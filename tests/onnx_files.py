@@ -1,5 +1,5 @@
 """ONNX files for the validator's tests, built with onnx.helper: a good one, and the hostile
-shapes REFERENCE §6 warns about."""
+shapes docs/catalog-and-matching.md lists (external data, pickles, unknown domains, …)."""
 
 import pickle
 import zipfile

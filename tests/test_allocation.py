@@ -1,4 +1,4 @@
-"""The allocation engine on hand-made traces, one rule of ALLOCATION.md at a time, and on
+"""The allocation engine on hand-made traces, one rule of docs/allocation.md at a time, and on
 generated traces: guarantees hold, borrowing fills idle units, reclaim takes the fewest and
 cheapest, and the simulator's output is deterministic."""
 

@@ -8,7 +8,7 @@ import threading
 
 import pytest
 
-from deployment.serving import metering
+from deployment.serving import tallies
 from deployment.serving.sessions import clear
 from onestop.models import Partner
 from tests import deployment_factories as make
@@ -47,7 +47,7 @@ def plant(transactional_db, monkeypatch):
 def flush_usage():
     """Write the live server's request tallies now (they share this process). From a thread of
     its own: Playwright's event loop runs in the test's thread, where the ORM may not."""
-    flusher = threading.Thread(target=metering.flush)
+    flusher = threading.Thread(target=tallies.flush)
     flusher.start()
     flusher.join()
 

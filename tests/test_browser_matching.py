@@ -4,6 +4,8 @@ on its own data, and picks a match.
 
 Screenshots go to var/screenshots/ (or $ONESTOP_SCREENSHOTS)."""
 
+import re
+
 import pytest
 
 from deployment.demo import seed_demo_catalog
@@ -38,24 +40,24 @@ def test_ranked_matches_with_reasons_and_cost_and_a_pick(plant, live_server, pag
     matches = page.get_by_test_id("match")
     assert matches.count() >= 5
     first = matches.first
-    assert "₩" in first.get_by_test_id("match-cost").inner_text()
+    assert re.fullmatch(r"₩\d{1,3}(,\d{3})*", first.get_by_test_id("match-cost").inner_text())
     assert first.locator("table.parts tr").count() == 7  # one readable reason per part
     shot(page, "matching-1-ranked")
 
     maintenance = matches.filter(has_text="Predictive maintenance").first
-    assert "8" in maintenance.locator("table.parts tr").nth(2).inner_text()  # all 8 inputs found
+    inputs_reason = maintenance.locator("table.parts tr").nth(2).locator("td").nth(1)
+    assert inputs_reason.inner_text() == "입력 8개가 모두 데이터에 있습니다."
     maintenance.get_by_test_id("evaluate").click()
     page.wait_for_url(f"{base}/matching/")
     measured = page.get_by_test_id("match").filter(has_text="Predictive maintenance").first
     measured.get_by_text("ROC-AUC").first.wait_for(timeout=60_000)
-    accuracy = measured.locator("table.parts tr").nth(3).inner_text()
-    assert "ROC-AUC" in accuracy
-    assert "10,000" in accuracy
+    accuracy = measured.locator("table.parts tr").nth(3).locator("td").nth(1).inner_text()
+    assert re.fullmatch(r"귀사 데이터로 측정: 10,000행 기준 ROC-AUC 0\.\d{3}", accuracy), accuracy
     shot(page, "matching-2-measured")
 
+    cost = measured.get_by_test_id("match-cost").inner_text()
     measured.get_by_test_id("choose").click()
     page.wait_for_url(f"{base}/matching/")
-    chosen = page.get_by_test_id("chosen-match").inner_text()
-    assert "Predictive maintenance" in chosen
-    assert "₩" in chosen
+    chosen = page.get_by_test_id("chosen-match").locator("p").first.inner_text()
+    assert chosen.endswith(f"의 설비 고장 예측 (Predictive maintenance) 1.0 · 월 약 {cost}"), chosen
     shot(page, "matching-3-chosen")

@@ -38,10 +38,8 @@ def test_apply_approve_and_see_the_grant(people, live_server, browser_context):
     shot(sme, "programmes-1-apply")
     sme.get_by_test_id("submit-application").click()
     sme.wait_for_url(f"{base}/programmes/")
-    assert (
-        "제출" in sme.get_by_test_id("applications").inner_text()
-        or "Submitted" in sme.get_by_test_id("applications").inner_text()
-    )
+    state = sme.get_by_test_id("applications").locator("tbody td").nth(3)
+    assert state.inner_text() == "제출 완료"
 
     desk = browser_context()
     desk.goto(f"{base}/login/")
@@ -56,10 +54,7 @@ def test_apply_approve_and_see_the_grant(people, live_server, browser_context):
     shot(desk, "programmes-2-review")
     desk.get_by_test_id("decide").click()
     desk.get_by_test_id("application-state").wait_for()
-    assert (
-        "승인" in desk.get_by_test_id("application-state").inner_text()
-        or "Approved" in desk.get_by_test_id("application-state").inner_text()
-    )
+    assert desk.get_by_test_id("application-state").inner_text() == "승인됨"
 
     sme.goto(f"{base}/dashboard/")
     assert "ATOM 추론 풀" in sme.content()
@@ -68,8 +63,8 @@ def test_apply_approve_and_see_the_grant(people, live_server, browser_context):
 
 @pytest.fixture
 def busy_desk(transactional_db):
+    from deployment.programmes.deciding import application_decide
     from deployment.services.allocation import workload_submit
-    from onestop.services.programmes import application_decide
 
     officer = factories.make_user("officer@onestop.example", full_name="정담당", staff=True)
     StaffProfile.objects.create(user=officer, role=StaffProfile.Role.OFFICER)

@@ -218,3 +218,34 @@ def test_pool_fields_are_validated(provider):
         "price_per_unit_hour",
         "region",
     }
+
+
+def test_a_name_is_used_once_per_vendor_and_once_per_provider(vendor, provider, world):
+    """The models' unique-name constraints answer the partner in words, on the name field."""
+    create_family(vendor)
+    again = vendor.post(
+        reverse("deployment_api:models"),
+        {"name": "Spindle failure predictor", "task": "binary"},
+        format="json",
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
+    assert again.status_code == 400
+    assert again.json()["error"]["fields"] == {"name": ["You already have a model with this name."]}
+    pool = {
+        "name": "대전 CPU",
+        "flavor": "cpu",
+        "capacity_units": 4,
+        "price_per_unit_hour": 500,
+        "region": "daejeon",
+    }
+    pools = reverse("deployment_api:pools")
+    assert provider.post(pools, pool, format="json").status_code == 201
+    again = provider.post(pools, pool, format="json", HTTP_ACCEPT_LANGUAGE="en")
+    assert again.status_code == 400
+    assert again.json()["error"]["fields"] == {"name": ["You already have a pool with this name."]}
+    assert ComputePool.objects.filter(name="대전 CPU").count() == 1
+    # Another provider may give its pool the same name.
+    other = factories.make_partner(name="Cloud J", kind=Partner.Kind.COMPUTE_PROVIDER)
+    _key, raw = factories.make_api_key(other, "ops")
+    theirs = APIClient(HTTP_AUTHORIZATION=f"Bearer {raw}")
+    assert theirs.post(pools, pool, format="json").status_code == 201

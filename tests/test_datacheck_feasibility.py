@@ -8,7 +8,8 @@ import pytest
 from django.utils import translation
 from sklearn.metrics import roc_auc_score
 
-from diagnosis.datacheck.feasibility import StudyError, run_study
+from diagnosis.datacheck.errors import StudyError
+from diagnosis.datacheck.feasibility import run_study
 from diagnosis.datacheck.profile import NORMALISED_NAME, profile_file
 from diagnosis.datacheck.readiness import readiness
 from tests import datacheck_files as files

@@ -5,9 +5,10 @@ import yaml
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from diagnosis import spec as spec_module
+from deployment.usecases import UseCase
 from diagnosis.models import Questionnaire
-from diagnosis.spec import SpecError, parse
+from diagnosis.questionnaire import spec as spec_module
+from diagnosis.questionnaire.spec import SpecError, parse
 
 CONTENT = spec_module.CONTENT_DIR / "manufacturing-ai-readiness-v1.yaml"
 
@@ -26,7 +27,7 @@ def test_the_shipped_questionnaire_fits_its_brief(content):
     assert any(o.value < 0 for q in spec.questions.values() for o in q.options)
     assert {d.dma_dimension for d in spec.dimensions} == set(spec_module.DMA_DIMENSIONS)
     assert [lv.level for lv in spec.levels] == [1, 2, 3, 4, 5]
-    assert {u.code for u in spec.use_cases} == set(spec_module.USE_CASES)
+    assert {u.code for u in spec.use_cases} == set(UseCase.values)
     gated = [
         q
         for q in spec.questions.values()

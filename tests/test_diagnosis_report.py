@@ -6,8 +6,8 @@ from django.utils import translation
 from django.utils.translation import gettext
 from pypdf import PdfReader
 
-from diagnosis.benchmark import COHORT_MIN, peer_benchmark
 from diagnosis.models import CohortScore
+from diagnosis.questionnaire.peers import COHORT_MIN, peer_benchmark
 from onestop.korea import Region
 from tests import factories
 from tests.diagnosis_factories import answer, open_assessment, submitted_assessment
@@ -42,7 +42,7 @@ def test_a_cohort_smaller_than_five_is_hidden_and_a_broader_one_used(world):
     assert benchmark.fell_back
     assert benchmark.n == 7
     assert benchmark.standings["overall"].n == 7
-    from diagnosis.report import cohort_label
+    from diagnosis.questionnaire.report import cohort_label
 
     with translation.override("en"):
         label = cohort_label(benchmark, world.company_a)

@@ -2,10 +2,10 @@
 
 import pytest
 
-from diagnosis import scoring
-from diagnosis.roadmap import gaps
-from diagnosis.scoring import NA
-from diagnosis.spec import parse
+from diagnosis.questionnaire import scoring
+from diagnosis.questionnaire.roadmap import gaps
+from diagnosis.questionnaire.scoring import NA
+from diagnosis.questionnaire.spec import parse
 
 
 def t(text):
@@ -270,7 +270,7 @@ def test_invalid_answers_are_refused(code, value):
 
 
 def test_use_case_feasibility_counts_hidden_inputs_as_zero_and_skips_not_applicable():
-    from diagnosis.roadmap import use_case_fits
+    from diagnosis.questionnaire.roadmap import use_case_fits
 
     spec = parse(
         {

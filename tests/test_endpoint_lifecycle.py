@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.translation import override
 
 from deployment.models import Endpoint, EndpointKey, EndpointUsage, Workload
-from deployment.services import endpoints
+from deployment.services.endpoints import keys, lifecycle, pipeline, transitions
 from deployment.serving.sessions import clear
 from onestop.models import AuditEntry
 from tests import onnx_files as files
@@ -51,7 +51,7 @@ def ready_to_deploy(world, tmp_path):
 
 def deploy(world, version, grant, name="press-line-1", **fields):
     created = do(
-        endpoints.endpoint_create,
+        pipeline.endpoint_create,
         company=world.company_a,
         version=version,
         grant=grant,
@@ -87,7 +87,7 @@ def test_running_a_step_twice_does_it_once(world, ready_to_deploy):
     version, grant = ready_to_deploy
     created = deploy(world, version, grant, min_replicas=2, max_replicas=2)
     # A duplicate delivery of the task finds the endpoint ready and does nothing.
-    assert endpoints.advance(created.pk) == State.READY
+    assert pipeline.endpoint_deploy(endpoint_id=created.pk) == State.READY
     assert len(live_replicas(created)) == 2
     assert created.events.filter(state="ready").count() == 1
 
@@ -103,7 +103,7 @@ def test_a_model_the_pool_cannot_run_fails_with_a_reason_and_next_step(world, tm
         company=world.company_a, name="late", version=version, pool=grant.pool
     )
     with override("en"):
-        assert endpoints.advance(created.pk) == State.FAILED
+        assert pipeline.endpoint_deploy(endpoint_id=created.pk) == State.FAILED
     created.refresh_from_db()
     assert "not published" in created.reason
     assert "Withdrawn" in created.reason
@@ -132,7 +132,7 @@ def test_the_form_level_refusals(world, ready_to_deploy, tmp_path):
     deploy(world, version, grant)
     other_grant = granted(world.company_b)
     with override("en"), pytest.raises(ValidationError) as refused:
-        endpoints.endpoint_create(
+        pipeline.endpoint_create(
             company=world.company_a,
             version=version,
             grant=other_grant,
@@ -147,7 +147,7 @@ def test_the_form_level_refusals(world, ready_to_deploy, tmp_path):
     assert "minimum cannot exceed the maximum" in messages["min_replicas"][0]
     # Company B cannot deploy company A's private model.
     with pytest.raises(ValidationError) as hidden:
-        endpoints.endpoint_create(
+        pipeline.endpoint_create(
             company=world.company_b,
             version=version,
             grant=other_grant,
@@ -160,17 +160,17 @@ def test_the_form_level_refusals(world, ready_to_deploy, tmp_path):
 def test_stop_resume_and_delete(world, ready_to_deploy):
     version, grant = ready_to_deploy
     created = deploy(world, version, grant)
-    _key, _raw = endpoints.key_issue(created, world.owner_a, "line app")
-    endpoints.stop(created, world.owner_a)
+    _key, _raw = keys.endpoint_key_issue(endpoint=created, user=world.owner_a, name="line app")
+    lifecycle.endpoint_stop(endpoint=created, user=world.owner_a)
     assert created.state == State.STOPPED
     assert live_replicas(created) == []
     with pytest.raises(ValidationError):
-        endpoints.stop(created, world.owner_a)
-    do(endpoints.resume, created, world.owner_a)
+        lifecycle.endpoint_stop(endpoint=created, user=world.owner_a)
+    do(lifecycle.endpoint_resume, endpoint=created, user=world.owner_a)
     created.refresh_from_db()
     assert created.state == State.READY
     assert len(live_replicas(created)) == 1
-    endpoints.delete(created, world.owner_a)
+    lifecycle.endpoint_delete(endpoint=created, user=world.owner_a)
     assert created.state == State.DELETED
     assert live_replicas(created) == []
     assert not EndpointKey.objects.filter(endpoint=created, revoked_at__isnull=True).exists()
@@ -193,14 +193,14 @@ def test_roll_to_a_new_version_and_back(world, ready_to_deploy, tmp_path):
         version="2.0",
         family=version.family,
     )
-    do(endpoints.roll, created, newer, world.owner_a)
+    do(lifecycle.endpoint_roll, endpoint=created, version=newer, user=world.owner_a)
     created.refresh_from_db()
     assert (created.version, created.previous_version, created.next_version) == (
         newer,
         version,
         None,
     )
-    do(endpoints.rollback, created, world.owner_a)
+    do(lifecycle.endpoint_roll_back, endpoint=created, user=world.owner_a)
     created.refresh_from_db()
     assert (created.version, created.previous_version) == (version, newer)
     assert created.state == State.READY
@@ -217,7 +217,7 @@ def test_a_roll_that_fails_keeps_the_current_version_serving(world, ready_to_dep
     )
     broken.artifact_path.write_bytes(b"not a model any more")
     with override("en"):
-        do(endpoints.roll, created, broken, world.owner_a)
+        do(lifecycle.endpoint_roll, endpoint=created, version=broken, user=world.owner_a)
     created.refresh_from_db()
     assert created.state == State.READY
     assert (created.version, created.next_version) == (version, None)
@@ -230,12 +230,14 @@ def test_a_roll_that_fails_keeps_the_current_version_serving(world, ready_to_dep
 def test_scale_holds_the_new_minimum_and_refuses_more_than_the_guarantee(world, ready_to_deploy):
     version, grant = ready_to_deploy
     created = deploy(world, version, grant, min_replicas=1, max_replicas=1)
-    endpoints.scale(created, world.owner_a, min_replicas=3, max_replicas=4)
+    lifecycle.endpoint_scale(endpoint=created, user=world.owner_a, min_replicas=3, max_replicas=4)
     assert len(live_replicas(created)) == 3
     with pytest.raises(ValidationError):
-        endpoints.scale(created, world.owner_a, min_replicas=5, max_replicas=5)
+        lifecycle.endpoint_scale(
+            endpoint=created, user=world.owner_a, min_replicas=5, max_replicas=5
+        )
     assert len(live_replicas(created)) == 3
-    endpoints.scale(created, world.owner_a, min_replicas=1, max_replicas=1)
+    lifecycle.endpoint_scale(endpoint=created, user=world.owner_a, min_replicas=1, max_replicas=1)
     assert len(live_replicas(created)) == 1
 
 
@@ -253,10 +255,10 @@ def test_autoscale_follows_compute_time_within_the_range(world, ready_to_deploy)
             requests=1000,
             compute_ms=96_000,
         )
-    assert endpoints.autoscale(now) == [created]
+    assert lifecycle.endpoints_autoscale(now=now) == [created]
     assert len(live_replicas(created)) == 3
     EndpointUsage.objects.all().delete()
-    endpoints.autoscale(now)
+    lifecycle.endpoints_autoscale(now=now)
     assert len(live_replicas(created)) == 1
 
 
@@ -275,7 +277,7 @@ def test_the_sweeper_retries_an_abandoned_step_then_fails_it(world, ready_to_dep
     fresh = Endpoint.objects.create(
         company=world.company_a, name="fresh", version=version, pool=grant.pool, state="warming"
     )
-    assert do(endpoints.sweep) == [stuck]
+    assert do(pipeline.endpoints_sweep) == [stuck]
     stuck.refresh_from_db()
     fresh.refresh_from_db()
     assert stuck.state == State.READY
@@ -286,7 +288,7 @@ def test_the_sweeper_retries_an_abandoned_step_then_fails_it(world, ready_to_dep
         state=State.WARMING, attempts=1, state_changed_at=timezone.now() - timedelta(minutes=5)
     )
     with override("en"):
-        do(endpoints.sweep)
+        do(pipeline.endpoints_sweep)
     stuck.refresh_from_db()
     assert stuck.state == State.FAILED
     assert "stopped during" in stuck.reason
@@ -297,18 +299,20 @@ def test_the_sweeper_retries_an_abandoned_step_then_fails_it(world, ready_to_dep
 def test_keys_are_per_endpoint_and_revocable(world, ready_to_deploy):
     version, grant = ready_to_deploy
     created = deploy(world, version, grant)
-    key, raw = endpoints.key_issue(created, world.owner_a, "MES")
+    key, raw = keys.endpoint_key_issue(endpoint=created, user=world.owner_a, name="MES")
     assert EndpointKey.find(raw) == key
-    assert endpoints.key_revoke(key, world.owner_a)
+    assert keys.endpoint_key_revoke(key=key, user=world.owner_a)
     assert EndpointKey.find(raw) is None
-    assert not endpoints.key_revoke(key, world.owner_a)  # twice is harmless
+    assert not keys.endpoint_key_revoke(key=key, user=world.owner_a)  # twice is harmless
 
 
 def test_a_failure_that_lost_the_race_leaves_the_replicas_alone(world, ready_to_deploy):
     version, grant = ready_to_deploy
     created = deploy(world, version, grant, min_replicas=2, max_replicas=2)
     # The sweeper thought it was still warming; it has become ready meanwhile.
-    assert not endpoints.fail(created, [State.WARMING], "late", "nothing")
+    assert not transitions.endpoint_fail(
+        endpoint=created, sources=[State.WARMING], reason="late", next_step="nothing"
+    )
     created.refresh_from_db()
     assert created.state == State.READY
     assert len(live_replicas(created)) == 2
@@ -319,7 +323,7 @@ def test_a_stopped_endpoint_takes_no_replicas_from_a_late_worker(world, ready_to
 
     version, grant = ready_to_deploy
     created = deploy(world, version, grant)
-    endpoints.stop(created, world.owner_a)
+    lifecycle.endpoint_stop(endpoint=created, user=world.owner_a)
     # A worker that claimed provisioning before the stop now asks for its replicas.
     assert replicas_hold(endpoint=created, count=2) == []
     assert live_replicas(created) == []

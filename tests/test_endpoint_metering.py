@@ -13,10 +13,10 @@ from django.test import Client, override_settings
 from django.utils import timezone
 
 from deployment.models import EndpointUsage
-from deployment.services import metering
-from deployment.serving import metering as tally
-from deployment.serving.metering import BUCKETS_MS, percentile
+from deployment.services import endpoint_usage
+from deployment.serving import tallies as tally
 from deployment.serving.sessions import clear
+from deployment.serving.tallies import BUCKETS_MS, percentile
 from tests import onnx_files as files
 from tests.serving_factories import endpoint
 
@@ -116,26 +116,26 @@ def test_roll_up_makes_hours_and_is_the_same_when_run_twice(served):
             latency_buckets=[0, 0, requests],
         )
     now = hour + timedelta(hours=1, minutes=5)
-    assert metering.roll_up(now) == 1
-    assert metering.roll_up(now) == 1
+    assert endpoint_usage.roll_up(now) == 1
+    assert endpoint_usage.roll_up(now) == 1
     rolled = EndpointUsage.objects.get(endpoint=created, period="hour")
     assert (rolled.start, rolled.requests, rolled.errors) == (hour, 35, 6)
     assert rolled.compute_ms == 4.5
     assert rolled.latency_buckets[:3] == [0, 0, 35]
     # Lifetime totals count the hour once, not the hour and its minutes.
-    assert metering.totals()[created.pk][0] == 35
+    assert endpoint_usage.totals()[created.pk][0] == 35
 
 
 def test_the_grant_budget_counts_the_replicas_hours(
     world, tmp_path, django_capture_on_commit_callbacks
 ):
-    from deployment.services import endpoints
+    from deployment.services.endpoints.pipeline import endpoint_create
     from tests.serving_factories import granted, published
 
     grant = granted(world.company_a, units=4)
     version = published(world.company_a, files.good(tmp_path / "b.onnx"))
     with django_capture_on_commit_callbacks(execute=True):
-        created = endpoints.endpoint_create(
+        created = endpoint_create(
             company=world.company_a,
             version=version,
             grant=grant,
@@ -145,7 +145,7 @@ def test_the_grant_budget_counts_the_replicas_hours(
             max_replicas=2,
         )
     later = timezone.now() + timedelta(hours=3)
-    figures = metering.budget(created, now=later)
+    figures = endpoint_usage.budget(created, now=later)
     assert figures["budget"] == grant.unit_hours_budget
     assert figures["used"] == pytest.approx(2 * 3, abs=0.05)  # 2 replicas × 1 unit × 3 h
 
@@ -218,7 +218,7 @@ def test_the_officer_dashboard_shows_each_endpoint_s_last_day(served, world):
 def test_after_a_roll_up_reads_use_the_hours_and_only_the_newer_minutes(served):
     created, _headers = served
     now = timezone.now()
-    last_hour = metering.hour_of(now) - timedelta(hours=1)
+    last_hour = endpoint_usage.hour_of(now) - timedelta(hours=1)
     for minute, requests in ((0, 10), (30, 20)):
         EndpointUsage.objects.create(
             endpoint=created,
@@ -227,32 +227,34 @@ def test_after_a_roll_up_reads_use_the_hours_and_only_the_newer_minutes(served):
             requests=requests,
             latency_buckets=[0, requests],
         )
-    metering.roll_up(now)
-    assert metering.rolled_until() == metering.hour_of(now)
+    endpoint_usage.roll_up(now)
+    assert endpoint_usage.rolled_until() == endpoint_usage.hour_of(now)
     # A request in the current hour, not rolled yet.
     EndpointUsage.objects.create(
         endpoint=created,
         period="minute",
-        start=metering.hour_of(now),
+        start=endpoint_usage.hour_of(now),
         requests=7,
         errors=1,
         latency_buckets=[0, 7],
     )
-    assert metering.totals()[created.pk][:2] == [37, 1]
-    row = next(r for r in metering.company_overview(hours=24, now=now) if r["endpoint"] == created)
+    assert endpoint_usage.totals()[created.pk][:2] == [37, 1]
+    row = next(
+        r for r in endpoint_usage.company_overview(hours=24, now=now) if r["endpoint"] == created
+    )
     assert (row["requests"], row["errors"]) == (37, 1)
     # Rolled minutes are not counted twice, and the portal's own view reads the minutes.
-    summary, points = metering.last_day(created, now=now)
+    summary, points = endpoint_usage.last_day(created, now=now)
     assert summary["requests"] == 37
     assert sum(p["requests"] for p in points) == 37
     assert len(points) == 24
 
 
 def test_totals_leave_deleted_endpoints_out(served):
-    from deployment.services import endpoints
+    from deployment.services.endpoints.lifecycle import endpoint_delete
 
     created, _headers = served
     tally.record(created.pk, ok=True, latency_s=0.001)
     tally.flush()
-    endpoints.delete(created, None)
-    assert created.pk not in metering.totals()
+    endpoint_delete(endpoint=created, user=None)
+    assert created.pk not in endpoint_usage.totals()

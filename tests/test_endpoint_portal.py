@@ -10,9 +10,10 @@ from django.urls import reverse
 from django.utils import translation
 
 from deployment.models import Endpoint, EndpointKey, EndpointUsage
-from deployment.services import endpoints
+from deployment.services.endpoints import lifecycle
+from deployment.services.endpoints.keys import endpoint_key_issue
 from deployment.serving import keys
-from deployment.serving import metering as tally
+from deployment.serving import tallies as tally
 from deployment.serving.sessions import clear
 from tests import onnx_files as files
 from tests.serving_factories import granted, published
@@ -95,9 +96,11 @@ def test_a_match_link_preselects_the_model_a_free_name_and_the_grant(
     assert form.initial["version"] == version.pk
     assert form.initial["name"] == "press-line-model-2"  # the family's name, not yet taken
     assert form.initial["grant"] == grant.pk
-    text = response.content.decode()
-    assert grant.pool.name in text
-    assert "CPU" in text
+    grant_option = (
+        f'<option value="{grant.pk}" selected>{grant.pool.name} · CPU · '
+        f"{grant.ends_at.date().isoformat()}까지 4단위 보장</option>"
+    )
+    assert grant_option in response.content.decode()
 
 
 def test_deploying_from_the_form_reaches_ready_with_its_history(
@@ -162,7 +165,9 @@ def test_more_replicas_than_the_grant_guarantees_are_refused(
         max_replicas=5,
     )
     assert response.status_code == 400
-    assert "4" in response.context["form"].errors["min_replicas"][0]
+    assert response.context["form"].errors["min_replicas"] == [
+        "1단위 복제본 5개에는 5단위가 필요하지만, 할당에서 보장하는 단위는 4단위입니다."
+    ]
     too_many = deploy(
         owner_client, django_capture_on_commit_callbacks, version, grant, max_replicas=9
     )
@@ -240,6 +245,27 @@ def test_try_it_answers_with_the_model_s_outputs_and_counts_in_usage(owner_clien
     assert 'data-testid="chart-requests"' in text
     assert 'data-testid="chart-latency"' in text
     assert 'data-testid="usage-budget"' in text
+
+
+def test_try_it_runs_through_the_endpoint_s_batching_like_a_client(
+    owner_client, ready, monkeypatch
+):
+    from deployment.serving import batching
+
+    Endpoint.objects.filter(pk=ready.pk).update(batch_max_size=4, batch_max_delay_ms=1)
+    batched = []
+    real_run = batching.run
+    monkeypatch.setattr(
+        batching,
+        "run",
+        lambda endpoint, *rest: batched.append(endpoint.pk) or real_run(endpoint, *rest),
+    )
+    response = try_it(owner_client, ready, [1, 2, 3, 4.5])
+    assert response.status_code == 200, response.content
+    assert response.json()["outputs"] == {"y": [[10.5, 10.5]]}
+    assert batched == [ready.pk]
+    tally.flush()
+    assert EndpointUsage.objects.get(endpoint=ready, period="minute").requests == 1
 
 
 def test_try_it_refuses_what_is_not_a_number_with_a_readable_message(owner_client, ready):
@@ -446,14 +472,12 @@ def test_the_dashboard_s_deploy_step_follows_the_endpoints(owner_client, world, 
     assert deploy_step(world.company_b)[0] == "todo"
     state, url, _status = deploy_step(world.company_a)
     assert (state, url) == ("done", reverse("endpoint_list"))
-    endpoints.stop(ready, world.owner_a)
+    lifecycle.endpoint_stop(endpoint=ready, user=world.owner_a)
     assert deploy_step(world.company_a)[0] == "in_progress"
 
 
 def test_a_deleted_endpoint_s_keys_are_not_found(owner_client, ready, world):
-    from deployment.services import endpoints
-
-    key, _raw = endpoints.key_issue(ready, world.owner_a, "old app")
-    endpoints.delete(ready, world.owner_a)
+    key, _raw = endpoint_key_issue(endpoint=ready, user=world.owner_a, name="old app")
+    lifecycle.endpoint_delete(endpoint=ready, user=world.owner_a)
     response = owner_client.post(reverse("endpoint_key_revoke", args=[key.pk]))
     assert response.status_code == 404

@@ -14,7 +14,7 @@ from django.db import connection
 from django.utils import timezone
 
 from deployment.models import Endpoint, Workload
-from deployment.services import endpoints
+from deployment.services.endpoints.pipeline import endpoint_create, endpoints_sweep
 from tests import onnx_files as files
 from tests.serving_factories import granted, published
 from tests.workers import worker_on
@@ -85,7 +85,7 @@ def test_a_worker_killed_mid_deployment_is_swept_to_ready(world, tmp_path, doome
     process, log = doomed_worker
     version = published(world.company_a, files.good(tmp_path / "m.onnx"))
     grant = granted(world.company_a)
-    endpoint = endpoints.endpoint_create(
+    endpoint = endpoint_create(
         company=world.company_a,
         version=version,
         grant=grant,
@@ -108,7 +108,7 @@ def test_a_worker_killed_mid_deployment_is_swept_to_ready(world, tmp_path, doome
     # The sweeper, some minutes later, finds the abandoned step and queues it again; a healthy
     # worker takes it from the start.
     later = timezone.now() + timedelta(seconds=settings.ONESTOP_DEPLOY_STEP_SECONDS + 1)
-    assert endpoints.sweep(now=later) == [endpoint]
+    assert endpoints_sweep(now=later) == [endpoint]
     with worker_on("deployment"):
         assert wait_for(lambda: state() in {"ready", "failed"}, timeout=90)
     endpoint.refresh_from_db()

@@ -2,6 +2,7 @@
 company's own data outranks a vendor's claim."""
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.urls import reverse
 
 from diagnosis.matching.columns import auto_map
@@ -44,7 +45,9 @@ def test_a_measurement_on_the_company_data_changes_the_ranking(
     _check, boastful, modest, _cpu = plant
     before = rank(world.company_a)
     assert names(before) == ["Boastful", "Modest"]  # on the vendors' word
-    assert "0.97" in before[0].reasons["accuracy"]
+    assert before[0].reasons["accuracy"] == (
+        "공급사 보고 roc_auc 0.97. 아직 귀사 데이터로 측정하지 않았습니다."
+    )
     for version in (boastful, modest):
         with django_capture_on_commit_callbacks(execute=True):
             matching.evaluation_request(
@@ -56,9 +59,10 @@ def test_a_measurement_on_the_company_data_changes_the_ranking(
     assert measured[boastful.pk].value < 0.2
     after = rank(world.company_a)
     assert names(after) == ["Modest", "Boastful"]
-    assert (
-        "Measured on your data" in after[0].reasons["accuracy"]
-        or "데이터로 측정" in after[0].reasons["accuracy"]
+    modest_measured = measured[modest.pk]
+    assert after[0].reasons["accuracy"] == (
+        f"귀사 데이터로 측정: {modest_measured.rows:,}행 기준 "
+        f"{modest_measured.metric} {modest_measured.value:.3f}"
     )
     assert after[0].parts["accuracy"] > before[1].parts["accuracy"]
 
@@ -79,8 +83,9 @@ def test_inputs_are_mapped_by_name_and_unit_and_corrections_win(world, plant):
     )
     match = next(m for m in rank(world.company_a) if m.version == boastful)
     assert match.parts["inputs"] == 50
-    assert "1" in match.reasons["inputs"]
-    assert "2" in match.reasons["inputs"]
+    assert match.reasons["inputs"] == (
+        "입력 2개 중 1개가 데이터에 있습니다. 나머지는 직접 매핑하세요."  # 1 of 2 found
+    )
 
 
 def test_pools_that_cannot_serve_are_left_out(world, plant):
@@ -145,7 +150,8 @@ def test_the_page_shows_matches_and_the_owner_picks_one(world, plant, owner_clie
     page = owner_client.get(reverse("diagnosis:matching")).content.decode()
     assert page.count('data-testid="match"') == 2
     assert "Boastful" in page
-    assert "₩" in page
+    for match in rank(world.company_a):
+        assert f'<span data-testid="match-cost">₩{match.monthly_cost:,}</span>' in page
     _check, boastful, _modest, cpu = plant
     response = owner_client.post(
         reverse("diagnosis:match_choose"), {"version": boastful.pk, "pool": cpu.pk}
@@ -167,6 +173,43 @@ def test_choosing_a_match_that_is_not_offered_says_so(world, plant, owner_client
     )
     assert not MatchChoice.objects.exists()
     assert response.status_code == 200
+
+
+def test_a_choice_is_scored_as_ranked_and_refused_where_ranking_would_not_offer_it(world, plant):
+    _check, boastful, _modest, cpu = plant
+    npu = make.pool(flavor="rbln-atom", name="NPU pool")  # the forest's ai.onnx.ml ops don't run
+    abroad = make.pool(flavor="cpu", name="Abroad", region="overseas")  # the data stays in Korea
+    training = make.pool(flavor="cpu", name="Training", purpose="training")
+    b_own = make.version(make.family(company=world.company_b, name="B own"), flavors=["cpu"])
+    rejected = make.version(make.family(world.partner_p, name="Rejected"), state="rejected")
+    for version, pool in [
+        (boastful, npu),
+        (boastful, abroad),
+        (boastful, training),
+        (b_own, cpu),
+        (rejected, cpu),
+    ]:
+        with pytest.raises(ValidationError) as refusal:
+            matching.choice_make(
+                company=world.company_a,
+                user=world.owner_a,
+                version_id=version.pk,
+                pool_id=pool.pk,
+            )
+        assert refusal.value.messages == [
+            "해당 매칭은 더 이상 제공되지 않습니다. "
+            "모델이나 자원 풀이 변경되었습니다. 다시 선택하세요."
+        ]
+    assert not MatchChoice.objects.exists()
+    ranked = next(m for m in rank(world.company_a) if (m.version, m.pool) == (boastful, cpu))
+    choice = matching.choice_make(
+        company=world.company_a, user=world.owner_a, version_id=boastful.pk, pool_id=cpu.pk
+    )
+    assert (choice.score, choice.parts, choice.monthly_cost_krw) == (
+        ranked.total,
+        ranked.parts,
+        ranked.monthly_cost,
+    )
 
 
 def test_needs_are_saved_from_the_page(world, owner_client):

@@ -8,9 +8,9 @@ from django.test import Client
 from django.urls import reverse
 
 from deployment.models import AllocationEvent, Grant
+from deployment.programmes.deciding import application_decide
 from deployment.services.allocation import workload_submit
 from diagnosis.officer import officer_overview
-from onestop.services.programmes import application_decide
 from tests import deployment_factories as make
 
 

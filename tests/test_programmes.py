@@ -7,8 +7,9 @@ from django.test import Client
 from django.urls import reverse
 
 from deployment.models import Grant
+from deployment.programmes.deciding import application_decide
+from deployment.programmes.waitlist import waitlist_advance
 from onestop.models import Application
-from onestop.services.programmes import application_decide, waitlist_advance
 from tests import deployment_factories as make
 
 
@@ -50,10 +51,12 @@ def test_an_owner_applies_with_the_evidence_of_the_match(world, owner_client, np
 def test_a_bad_plan_and_a_duplicate_are_explained(world, owner_client, npu):
     programme = make.programme()
     url = reverse("application_new", args=[programme.pk])
-    page = owner_client.post(
+    response = owner_client.post(
         url, {"flavor": "rbln-atom", "units": 2, "quarterly_plan": "1, 2", "purpose": "x"}
-    ).content.decode()
-    assert "8" in page
+    )
+    explained = "8개 분기 각각에 숫자를 하나씩 입력하세요."  # one number per quarter of 2 years
+    assert response.context["form"].errors["quarterly_plan"] == [explained]
+    assert explained in response.content.decode()
     assert not Application.objects.exists()
     make.application(world.company_a, world.owner_a, programme)
     with pytest.raises(ValidationError):
@@ -85,10 +88,7 @@ def test_the_consultant_reviews_and_the_grant_shows_on_the_dashboard(world, owne
     application = make.application(world.company_a, world.owner_a)
     consultant = signed_in(world.consultant_a)
     url = reverse("consultant_application", args=[application.pk])
-    assert (
-        "예지" in consultant.get(url).content.decode()
-        or "설비" in consultant.get(url).content.decode()
-    )
+    assert "<dd>설비 고장 예측 엔드포인트</dd>" in consultant.get(url).content.decode()  # purpose
     consultant.post(url, {"score": 85, "comment": "계획이 구체적입니다.", "decision": "approve"})
     application.refresh_from_db()
     assert application.state == "approved"
@@ -142,7 +142,8 @@ def approved(world, company, owner, units=2):
 
 
 def test_the_first_accepted_report_releases_the_rest_of_the_guarantee(world, npu, owner_client):
-    from onestop.services.programmes import report_evaluate, report_submit
+    from deployment.programmes.evaluation import report_evaluate
+    from onestop.services.programmes import report_submit
 
     npu.capacity_units = 4
     npu.save()
@@ -180,8 +181,8 @@ def test_the_first_accepted_report_releases_the_rest_of_the_guarantee(world, npu
 
 
 def test_top_performers_are_ranked_and_extended_once(world, npu):
+    from deployment.programmes.extension import extension_candidates, extension_grant
     from onestop.models import ProgressReport
-    from onestop.services.programmes import extension_candidates, extension_grant
 
     npu.capacity_units = 4
     npu.save()

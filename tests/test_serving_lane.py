@@ -207,15 +207,15 @@ def test_a_starting_server_warms_the_ready_endpoints_models(served, world, tmp_p
 
 
 def test_a_model_missing_from_this_server_is_a_503_counted_as_an_error(served):
-    from deployment.serving import metering
+    from deployment.serving import tallies
 
-    metering.flush()
+    tallies.flush()
     ready = Endpoint.objects.get(name="press-line-1")
     ready.version.artifact_path.unlink()
     status, _headers, raw = sync_call("/v2/models/press-line-1/infer", served, infer_body())
     assert status == 503
     assert "could not be loaded" in json.loads(raw)["error"]
-    metering.flush()
+    tallies.flush()
     row = ready.usage.get(period="minute")
     assert (row.requests, row.errors) == (1, 1)
 

@@ -8,11 +8,12 @@ import pytest
 from django.utils import timezone
 
 from deployment.models import AllocationEvent, Exemption, Grant, UsageReview
+from deployment.programmes.deciding import application_decide
+from deployment.programmes.usage import used_unit_hours
+from deployment.programmes.usage_review import cut_for, review_usage
 from deployment.services.allocation import workload_finish, workload_submit
-from deployment.services.usage import cut_for, review_usage, used_unit_hours
 from onestop.models import Application
 from onestop.models.programme import NREL_SCALE
-from onestop.services.programmes import application_decide
 from tests import deployment_factories as make
 
 

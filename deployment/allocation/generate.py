@@ -1,6 +1,7 @@
 """Generate `alloc-trace/1` traces that behave like public accelerator programmes report
-(../shared/REFERENCE.md §5): selected users who drop out, grants that start idle, bursty
-training, daily inference cycles, staged release and quarterly reductions for low users."""
+(docs/allocation.md#generated-traces): selected users who drop out, grants that start idle,
+bursty training, daily inference cycles, staged release and quarterly reductions for low
+users."""
 
 import json
 import random

@@ -1,5 +1,5 @@
 """Replay an `alloc-trace/1` through the allocation engine, hour by hour, and report in
-`alloc-result/1` (../shared/ALLOCATION.md §2–3). The engine is the one the portal's admissions
+`alloc-result/1` (docs/allocation.md#results). The engine is the one the portal's admissions
 use; this module only feeds it the trace's events and counts."""
 
 import hashlib

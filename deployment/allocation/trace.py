@@ -1,4 +1,4 @@
-"""Reading and checking an `alloc-trace/1` file (../shared/ALLOCATION.md §1). Every rule is
+"""Reading and checking an `alloc-trace/1` file (docs/allocation.md#traces). Every rule is
 checked before a simulation starts; a broken trace gives one line that says what is wrong."""
 
 import itertools

@@ -68,6 +68,6 @@ def run():
         "notes": [
             f"targets: borrow ≥ {TARGET_RATIO}× static utilisation, 0 guarantee violations, "
             f"≤ {TARGET_SECONDS} s per replay: {'met' if met else 'NOT met'}",
-            "utilisation is allocated unit-hours ÷ capacity unit-hours (ALLOCATION.md §3)",
+            "utilisation: allocated ÷ capacity unit-hours (docs/allocation.md#results)",
         ],
     }

@@ -7,27 +7,39 @@ closed loop, at concurrency 1, 8 and 64. One web worker process each for the hea
 The same run measures dynamic batching on and off at concurrency 64, on the forest (JSON)
 and on the demo visual-inspection network (binary tensor requests), and the floor: one
 `session.run` on one row in this process. Every response is checked: the first against the
-in-process answer, all of them for status 200 (wrk's response hook counts the others)."""
+in-process answer, all of them for status 200 (wrk's response hook counts the others).
+
+This module runs the measurements; the models and request bodies are in ``serving_models``,
+the two servers in ``serving_servers``."""
 
 import json
 import os
 import shutil
-import socket
 import subprocess
-import sys
-import time
 import urllib.request
 from pathlib import Path
 
 import numpy as np
 from django.conf import settings
 
+from deployment.bench.serving_models import (
+    forest_model,
+    in_process,
+    request_bodies,
+    run_floor,
+    vision_model,
+)
+from deployment.bench.serving_servers import (
+    kserve_server,
+    onestop_instance,
+    onestop_server,
+    peer_python,
+)
+
 CONCURRENCY = (1, 8, 64)
 SECONDS, WARM_UP_SECONDS = 8, 2
 REPEATS = 3  # alternating runs per measurement; the median is reported
 BATCH = {"batch_max_size": 16, "batch_max_delay_ms": 2}
-COLUMNS = (3, 4, 5, 6, 7)  # air and process temperature, speed, torque, tool wear
-LABEL = 8  # machine failure
 BINARY_HEADER = "Inference-Header-Content-Length"
 DTYPES = {"FP32": np.float32, "INT64": np.int64}
 WRK_SCRIPT = """
@@ -77,7 +89,7 @@ def run():
     vision, images = vision_model(work)
     floor_us = run_floor(forest, rows[:1])
     kserve = peer_python()
-    endpoints = onestop_instance(work, forest, vision)
+    endpoints = onestop_instance(work, forest, vision, BATCH)
     bodies = request_bodies(work, rows[:1], images[:1])
 
     results, notes = [], []
@@ -170,257 +182,6 @@ def row(label, server, measured, ratio=None, vs="KServe"):
         "ratio_against": vs if ratio is not None else "",
         "raw": measured,
     }
-
-
-# The models ----------------------------------------------------------------------------------
-
-
-def ai4i_csv():
-    shared = Path(settings.BASE_DIR).parent / "shared" / "data" / "ai4i2020.csv"
-    return shared if shared.exists() else Path(settings.BASE_DIR) / "tests/data/ai4i2020.csv"
-
-
-def forest_model(work):
-    """(ONNX path, feature rows): 100 trees on the AI4I sensors, FP32 input [-1, 5]."""
-    from skl2onnx import convert_sklearn
-    from skl2onnx.common.data_types import FloatTensorType
-    from sklearn.ensemble import RandomForestClassifier
-
-    table = np.loadtxt(ai4i_csv(), delimiter=",", skiprows=1, usecols=(*COLUMNS, LABEL))
-    X, y = table[:, :-1].astype(np.float32), table[:, -1].astype(int)
-    model = RandomForestClassifier(n_estimators=100, random_state=7, n_jobs=1).fit(X, y)
-    onnx_model = convert_sklearn(
-        model,
-        initial_types=[("input", FloatTensorType([None, len(COLUMNS)]))],
-        options={id(model): {"zipmap": False}},
-        target_opset={"": 17, "ai.onnx.ml": 3},
-    )
-    path = work / "forest.onnx"
-    path.write_bytes(onnx_model.SerializeToString())
-    return path, X
-
-
-def vision_model(work):
-    """The demo catalog's visual-inspection network, built by the demo's own functions."""
-    from deployment import demo
-
-    rng = np.random.default_rng(demo.SEED)
-    images, scratched = demo.scratch_images(rng)
-    onnx_bytes, _metrics = demo.neural(images, scratched, classifier=True, hidden=(32,))
-    path = work / "vision.onnx"
-    path.write_bytes(onnx_bytes)
-    return path, images
-
-
-def ort_session(path):
-    import onnxruntime as ort
-
-    options = ort.SessionOptions()
-    options.intra_op_num_threads = settings.ONESTOP_SERVING_THREADS
-    options.inter_op_num_threads = 1
-    return ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
-
-
-def in_process(path, rows):
-    session = ort_session(path)
-    names = [arg.name for arg in session.get_outputs()]
-    return dict(zip(names, session.run(names, {"input": rows}), strict=True))
-
-
-def run_floor(path, rows, runs=20_000):
-    session = ort_session(path)
-    for _ in range(1000):
-        session.run(None, {"input": rows})
-    started = time.perf_counter()
-    for _ in range(runs):
-        session.run(None, {"input": rows})
-    return (time.perf_counter() - started) / runs * 1e6
-
-
-def request_bodies(work, rows, images):
-    """{name: (body file, binary header length or "")}: one row, as a client sends it."""
-    forest = json.dumps(
-        {
-            "id": "bench",
-            "inputs": [
-                {
-                    "name": "input",
-                    "shape": list(rows.shape),
-                    "datatype": "FP32",
-                    "data": rows.ravel().tolist(),
-                }
-            ],
-        }
-    ).encode()
-    raw = images.astype(np.float32).tobytes()
-    header = json.dumps(
-        {
-            "id": "bench",
-            "inputs": [
-                {
-                    "name": "input",
-                    "shape": list(images.shape),
-                    "datatype": "FP32",
-                    "parameters": {"binary_data_size": len(raw)},
-                }
-            ],
-            "parameters": {"binary_data_output": True},
-        }
-    ).encode()
-    (work / "forest.json").write_bytes(forest)
-    (work / "vision.bin").write_bytes(header + raw)
-    return {"forest": (work / "forest.json", ""), "vision": (work / "vision.bin", len(header))}
-
-
-# OneStop, as `make run` serves it -------------------------------------------------------------
-
-SETUP = """
-import json, sys
-from deployment.bench.serving import create_endpoints
-print(json.dumps(create_endpoints(sys.argv[1], sys.argv[2], {batch})))
-"""
-
-
-def instance_env(work):
-    env = {
-        key: value
-        for key, value in os.environ.items()
-        if key not in {"DATABASE_URL", "CELERY_BROKER_URL", "CELERY_RESULT_BACKEND"}
-    }
-    env.update(ONESTOP_VAR_DIR=str(work / "instance"), DJANGO_SETTINGS_MODULE="onestop.settings")
-    return env
-
-
-def onestop_instance(work, forest, vision):
-    """{endpoint name: key} on a fresh SQLite instance, made the way the portal makes them."""
-    env = {**instance_env(work), "CELERY_TASK_ALWAYS_EAGER": "1"}
-    manage = [sys.executable, "manage.py"]
-    subprocess.run([*manage, "migrate", "--noinput"], env=env, check=True, capture_output=True)
-    code = f"import django; django.setup()\n{SETUP.format(batch=BATCH)}"
-    done = subprocess.run(
-        [sys.executable, "-c", code, str(forest), str(vision)],
-        env=env,
-        check=True,
-        capture_output=True,
-        text=True,
-        cwd=settings.BASE_DIR,
-    )
-    return json.loads(done.stdout.strip().splitlines()[-1])
-
-
-def create_endpoints(forest, vision, batch):
-    """Runs inside the instance: a company, both models published, an endpoint each with
-    batching off and on, and a key for every endpoint."""
-    from deployment.models import Endpoint, EndpointKey, ModelFamily
-    from deployment.services import catalog
-    from onestop.korea import EmployeeBand, Region, registration_number_with_check_digit
-    from onestop.models import Company
-
-    company = Company.objects.create(
-        name="벤치 제조",
-        registration_number=registration_number_with_check_digit("123456789"),
-        ksic_division="29",
-        employee_band=EmployeeBand.B10_49,
-        region=Region.GYEONGNAM,
-        contact_name="담당자",
-        contact_email="bench@example.com",
-    )
-    keys = {}
-    for name, path in (("forest", forest), ("vision", vision)):
-        family = ModelFamily.objects.create(
-            company=company, visibility="private", name=f"bench {name}", task="binary"
-        )
-        version = catalog.version_create(
-            family=family, version="1.0", chunks=[Path(path).read_bytes()], origin="bench"
-        )
-        catalog.version_validate(version.pk)
-        version.refresh_from_db()
-        assert version.state == "published", version.reason
-        for suffix, fields in (("", {}), ("-batched", batch)):
-            endpoint = Endpoint.objects.create(
-                company=company, name=f"{name}{suffix}", version=version, state="ready", **fields
-            )
-            keys[endpoint.name] = EndpointKey.issue(endpoint)[1]
-    return keys
-
-
-def free_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-class Server:
-    def __init__(self, name, command, env, log, ready_path):
-        self.name, self.port = name, free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.log = log
-        self.command = [part.replace("{port}", str(self.port)) for part in command]
-        self.env, self.ready_path = env, ready_path
-
-    def __enter__(self):
-        with self.log.open("w") as out:
-            self.process = subprocess.Popen(
-                self.command, env=self.env, stdout=out, stderr=subprocess.STDOUT,
-                cwd=settings.BASE_DIR,
-            )  # fmt: skip
-        deadline = time.monotonic() + 120
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                break
-            try:
-                with urllib.request.urlopen(self.url + self.ready_path, timeout=2) as answer:  # noqa: S310
-                    if answer.status == 200:
-                        return self
-            except OSError:
-                time.sleep(0.3)
-        self.__exit__()
-        raise SystemExit(f"{self.name} did not start:\n{self.log.read_text()[-3000:]}")
-
-    def __exit__(self, *exc):
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-
-
-def onestop_server(work):
-    """`manage.py serve` with the settings `make run` has (the environment's, if any)."""
-    env = instance_env(work)
-    command = [sys.executable, "manage.py", "serve", "127.0.0.1:{port}", "--no-worker"]
-    return Server("OneStop", command, env, work / "onestop.log", "/v2/health/ready")
-
-
-# KServe, in its own virtual environment ------------------------------------------------------
-
-
-def peer_packages():
-    import onnxruntime
-
-    return ["kserve==0.21.0", f"onnxruntime=={onnxruntime.__version__}", "numpy<3"]
-
-
-def peer_python():
-    venv = Path(settings.VAR_DIR) / "bench" / "kserve-venv"
-    python = venv / "bin" / "python"
-    stamp = venv / ".installed"
-    packages = peer_packages()
-    if not stamp.exists() or stamp.read_text() != " ".join(packages):
-        print(f"installing the peer into {venv} (first run only): {', '.join(packages)}")
-        subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
-        subprocess.run([str(python), "-m", "pip", "install", "--quiet", *packages], check=True)
-        stamp.write_text(" ".join(packages))
-    return python
-
-
-def kserve_server(work, python, forest):
-    script = Path(__file__).with_name("serving_kserve.py")
-    threads = str(settings.ONESTOP_SERVING_THREADS)
-    command = [str(python), str(script), "{port}", threads, f"forest={forest}"]
-    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
-    return Server("KServe", command, env, work / "kserve.log", "/v2/models/forest/ready")
 
 
 # Load -----------------------------------------------------------------------------------------

@@ -3,7 +3,7 @@ from django.utils.translation import gettext_lazy as _
 
 
 class Grant(models.Model):
-    """A company's guarantee on one pool for a time window (ALLOCATION.md §1.2)."""
+    """A company's guarantee on one pool for a time window (docs/allocation.md#terms)."""
 
     company = models.ForeignKey("onestop.Company", on_delete=models.CASCADE, related_name="grants")
     pool = models.ForeignKey(

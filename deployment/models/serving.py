@@ -149,7 +149,7 @@ class EndpointKey(models.Model):
 class EndpointUsage(models.Model):
     """Requests to one endpoint in one minute (``period`` = "minute") or one hour ("hour"):
     counts, compute time and a latency histogram whose buckets are
-    ``deployment.serving.metering.BUCKETS_MS``, so percentiles survive merging."""
+    ``deployment.serving.tallies.BUCKETS_MS``, so percentiles survive merging."""
 
     class Period(models.TextChoices):
         MINUTE = "minute", _("minute")

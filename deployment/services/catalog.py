@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from deployment.models import ModelFamily, ModelVersion
 from deployment.models.catalog import artifact_path
 from deployment.validation.sandbox import SandboxLimits, validate_file
+from onestop.constraints import constraint_refuses
 from onestop.services.audit import audit_record, audit_snapshot
 
 COPY_CHUNK = 1024 * 1024
@@ -148,7 +149,7 @@ def version_create(
             company=family.company,
             partner=family.vendor,
         )
-        transaction.on_commit(lambda: validate_model_version.delay(created.pk))
+        validate_model_version.delay_on_commit(created.pk)
     return created
 
 
@@ -187,6 +188,8 @@ def family_create(*, vendor=None, company=None, user=None, api_key=None, **field
         visibility=ModelFamily.Visibility.PRIVATE if company else ModelFamily.Visibility.PUBLIC,
         **fields,
     )
+    if constraint_refuses(family, "model_family_unique_per_vendor"):
+        raise ValidationError({"name": [_("You already have a model with this name.")]})
     family.full_clean()
     with transaction.atomic():
         family.save()

@@ -1,6 +1,7 @@
 """Inference requests, whatever server carries them: the Django views and the ASGI fast lane
 both hand over the Authorization header, the body and the binary-extension header, and get a
-``Reply`` back. Authorised requests are metered here, once each."""
+``Reply`` back. Authorised requests are metered here, once each. The portal's "try it" runs
+its row through the same model run and metering (``run_metered``)."""
 
 import json
 import logging
@@ -8,7 +9,7 @@ import time
 from dataclasses import dataclass, field
 
 from deployment.models import Endpoint
-from deployment.serving import batching, deadlines, keys, metering, protocol
+from deployment.serving import batching, deadlines, keys, protocol, tallies
 from deployment.serving.sessions import peek, served
 
 logger = logging.getLogger(__name__)
@@ -125,13 +126,15 @@ def finish(call):
 
 
 def meter(endpoint, started, reply):
-    metering.record(
-        endpoint.pk,
-        ok=reply.status < 400,
-        latency_s=time.perf_counter() - started,
-        compute_s=reply.compute_s,
-    )
+    count(endpoint, started, ok=reply.status < 400, compute_s=reply.compute_s)
     return reply
+
+
+def count(endpoint, started, *, ok, compute_s):
+    """Count one request in the endpoint's usage; returns how long it took in all (s)."""
+    latency_s = time.perf_counter() - started
+    tallies.record(endpoint.pk, ok=ok, latency_s=latency_s, compute_s=compute_s)
+    return latency_s
 
 
 def prepare(endpoint, name, body, binary_header, model=None):
@@ -153,17 +156,32 @@ def prepare(endpoint, name, body, binary_header, model=None):
     return Call(endpoint, model, request, feeds, outputs)
 
 
-def execute(call):
-    endpoint, model, feeds = call.endpoint, call.model, call.feeds
-    names = [n for n, _b in call.outputs]
-    batch_size = None
+def run_model(endpoint, model, feeds, names):
+    """The model run of every request: batched with others when the endpoint batches, else
+    alone under the endpoint's deadline. (outputs or ``RunFailed``, seconds of model time,
+    requests in the run or None when not batched)."""
     if endpoint.batch_max_size > 1 and model.batchable:
-        results, compute_s, batch_size = batching.run(endpoint, model, feeds, names)
-    else:
-        ran = time.perf_counter()
-        deadline_s = endpoint.deadline_ms / 1000
-        results = deadlines.run(model.session, feeds, names, deadline_s, endpoint.deadline_ms)
-        compute_s = time.perf_counter() - ran
+        return batching.run(endpoint, model, feeds, names)
+    ran = time.perf_counter()
+    deadline_s = endpoint.deadline_ms / 1000
+    results = deadlines.run(model.session, feeds, names, deadline_s, endpoint.deadline_ms)
+    return results, time.perf_counter() - ran, None
+
+
+def run_metered(endpoint, model, feeds, started):
+    """Every output of ``model`` on ``feeds``, run and metered as a client's request is, for a
+    caller that authorised and read the request itself (the portal's "try it", from the
+    person's session). (outputs or ``RunFailed``, seconds since ``started``)."""
+    names = [output.name for output in model.outputs]
+    results, compute_s, _batch_size = run_model(endpoint, model, feeds, names)
+    ok = not isinstance(results, deadlines.RunFailed)
+    return results, count(endpoint, started, ok=ok, compute_s=compute_s)
+
+
+def execute(call):
+    endpoint, model = call.endpoint, call.model
+    names = [n for n, _b in call.outputs]
+    results, compute_s, batch_size = run_model(endpoint, model, call.feeds, names)
     if isinstance(results, deadlines.RunFailed):
         return failure(results, results.status, compute_s)
     payload, header_length = protocol.response(

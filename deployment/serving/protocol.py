@@ -1,4 +1,4 @@
-"""The Open Inference Protocol's request and response bodies (KServe V2, REFERENCE §2), with
+"""The Open Inference Protocol's request and response bodies (KServe V2, docs/serving.md), with
 the binary tensor data extension. Every check happens against the model's signature before
 ONNX Runtime sees anything; a failed check is a ProtocolError, answered 400."""
 

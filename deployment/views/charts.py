@@ -13,7 +13,7 @@ def hour_label(iso):
 
 
 def usage_charts(points):
-    """Bars and a polyline over ``metering.last_day`` points, oldest first; None when no hour
+    """Bars and a polyline over ``endpoint_usage.last_day`` points, oldest first; None when no hour
     had a request."""
     if not points or not any(p["requests"] for p in points):
         return None

@@ -3,7 +3,6 @@ progress, "try it", snippets, usage and keys. Changes to an endpoint are in ``ma
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
@@ -18,10 +17,17 @@ from deployment.forms import (
     suggested_name,
 )
 from deployment.models import Endpoint, Workload
-from deployment.services import endpoints, metering
+from deployment.services import endpoint_usage
+from deployment.services.endpoints.pipeline import endpoint_create
+from deployment.services.endpoints.queries import (
+    active_grants,
+    deployable_versions,
+    endpoints_not_deleted,
+)
 from deployment.views.charts import usage_charts
 from deployment.views.snippets import snippets
 from deployment.views.tryit import row_input
+from onestop.pagination import page_of
 from onestop.views.access import company_member_required, company_owner_required
 
 PER_PAGE = 20
@@ -31,7 +37,7 @@ EVENTS_SHOWN = 20
 def company_endpoint(request, pk):
     """The endpoint ``pk`` of the person's current company; another company's is a 404."""
     return get_object_or_404(
-        endpoints.live(request.current.company).select_related(
+        endpoints_not_deleted(request.current.company).select_related(
             "version__family", "next_version", "previous_version", "pool", "company"
         ),
         pk=pk,
@@ -44,8 +50,8 @@ def in_flight(endpoint):
 
 @company_member_required
 def endpoint_list(request):
-    rows = endpoints.live(request.current.company).select_related("version__family", "pool")
-    page = Paginator(rows.order_by("name"), PER_PAGE).get_page(request.GET.get("page"))
+    rows = endpoints_not_deleted(request.current.company).select_related("version__family", "pool")
+    page = page_of(request, rows.order_by("name"), PER_PAGE)
     return render(request, "deployment/endpoint_list.html", {"page": page})
 
 
@@ -55,8 +61,8 @@ def initial_for(request, company):
     wanted = request.GET.get("version", "")
     version = None
     if wanted.isdigit():
-        version = endpoints.deployable_versions(company).filter(pk=wanted).first()
-    grants = list(endpoints.active_grants(company))
+        version = deployable_versions(company).filter(pk=wanted).first()
+    grants = list(active_grants(company))
     if version is not None:
         initial["version"] = version.pk
         initial["name"] = suggested_name(version)
@@ -76,9 +82,7 @@ def endpoint_new(request):
         form = EndpointForm(request.POST, company=company)
         if form.is_valid():
             try:
-                endpoint = endpoints.endpoint_create(
-                    company=company, user=request.user, **form.cleaned_data
-                )
+                endpoint = endpoint_create(company=company, user=request.user, **form.cleaned_data)
             except ValidationError as exc:
                 form.add_error(None, exc)
             else:
@@ -105,7 +109,7 @@ def progress_context(endpoint):
 
 
 def detail_context(request, endpoint):
-    usage, points = metering.last_day(endpoint)
+    usage, points = endpoint_usage.last_day(endpoint)
     owner = request.current.is_owner
     context = {
         **progress_context(endpoint),
@@ -113,7 +117,7 @@ def detail_context(request, endpoint):
         "snippets": snippets(request, endpoint),
         "usage": usage,
         "charts": usage_charts(points),
-        "budget": metering.budget(endpoint),
+        "budget": endpoint_usage.budget(endpoint),
         "replicas": endpoint.replicas.exclude(state=Workload.State.DONE).count(),
         "keys": list(endpoint.keys.order_by("revoked_at", "-created_at")),
         "is_owner": owner,

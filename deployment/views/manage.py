@@ -11,7 +11,8 @@ from django.views.decorators.http import require_POST
 
 from deployment.forms import ConfigureForm, KeyForm, RollForm, ScaleForm
 from deployment.models import EndpointKey
-from deployment.services import endpoints
+from deployment.services.endpoints import keys, lifecycle
+from deployment.services.endpoints.queries import endpoints_not_deleted
 from deployment.views.endpoints import company_endpoint
 from deployment.views.snippets import snippets
 from onestop.views.access import company_owner_required
@@ -42,26 +43,27 @@ def back(endpoint):
 
 
 def plain_action(service, done):
-    """An owner's POST that calls ``service(endpoint, user)`` and comes back to the page."""
+    """An owner's POST that calls ``service(endpoint=, user=)`` and comes back to the page."""
 
     @company_owner_required
     @require_POST
     def view(request, pk):
         endpoint = company_endpoint(request, pk)
-        attempt(request, endpoint, lambda: service(endpoint, request.user), done)
+        attempt(request, endpoint, lambda: service(endpoint=endpoint, user=request.user), done)
         return back(endpoint)
 
     return view
 
 
 endpoint_stop = plain_action(
-    endpoints.stop, gettext_lazy("Stopped. Its units are back in your grant; resume it any time.")
+    lifecycle.endpoint_stop,
+    gettext_lazy("Stopped. Its units are back in your grant; resume it any time."),
 )
 endpoint_resume = plain_action(
-    endpoints.resume, gettext_lazy("Deploying again. This page follows it.")
+    lifecycle.endpoint_resume, gettext_lazy("Deploying again. This page follows it.")
 )
 endpoint_rollback = plain_action(
-    endpoints.rollback, gettext_lazy("Rolling back to the previous version.")
+    lifecycle.endpoint_roll_back, gettext_lazy("Rolling back to the previous version.")
 )
 
 
@@ -72,7 +74,7 @@ def endpoint_delete(request, pk):
     if attempt(
         request,
         endpoint,
-        lambda: endpoints.delete(endpoint, request.user),
+        lambda: lifecycle.endpoint_delete(endpoint=endpoint, user=request.user),
         _("Endpoint “%(name)s” deleted; its keys no longer work.") % {"name": endpoint.name},
     ):
         return redirect("endpoint_list")
@@ -91,7 +93,7 @@ def endpoint_roll(request, pk):
     attempt(
         request,
         endpoint,
-        lambda: endpoints.roll(endpoint, version, request.user),
+        lambda: lifecycle.endpoint_roll(endpoint=endpoint, version=version, user=request.user),
         _("Rolling to version %(version)s; the current version serves until it is warm.")
         % {"version": version.version},
     )
@@ -99,7 +101,7 @@ def endpoint_roll(request, pk):
 
 
 def form_action(form_class, service, done):
-    """An owner's POST of a small settings form: ``service(endpoint, user, **fields)``, then
+    """An owner's POST of a small settings form: ``service(endpoint=, user=, **fields)``, then
     ``done(fields)`` as the message."""
 
     @company_owner_required
@@ -111,7 +113,12 @@ def form_action(form_class, service, done):
             messages.error(request, problems(form))
             return back(endpoint)
         fields = form.cleaned_data
-        attempt(request, endpoint, lambda: service(endpoint, request.user, **fields), done(fields))
+        attempt(
+            request,
+            endpoint,
+            lambda: service(endpoint=endpoint, user=request.user, **fields),
+            done(fields),
+        )
         return back(endpoint)
 
     return view
@@ -119,14 +126,14 @@ def form_action(form_class, service, done):
 
 endpoint_scale = form_action(
     ScaleForm,
-    endpoints.scale,
+    lifecycle.endpoint_scale,
     lambda fields: (
         _("Replicas: %(min)s to %(max)s.")
         % {"min": fields["min_replicas"], "max": fields["max_replicas"]}
     ),
 )
 endpoint_configure = form_action(
-    ConfigureForm, endpoints.configure, lambda fields: _("Settings saved.")
+    ConfigureForm, lifecycle.endpoint_configure, lambda fields: _("Settings saved.")
 )
 
 
@@ -139,7 +146,9 @@ def endpoint_key_issue(request, pk):
         messages.error(request, problems(form))
         return back(endpoint)
     try:
-        key, raw = endpoints.key_issue(endpoint, request.user, form.cleaned_data["name"])
+        key, raw = keys.endpoint_key_issue(
+            endpoint=endpoint, user=request.user, name=form.cleaned_data["name"]
+        )
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
         return back(endpoint)
@@ -162,11 +171,11 @@ def endpoint_key_revoke(request, pk):
     key = get_object_or_404(
         # A deleted endpoint's keys were revoked with it, and its page is gone.
         EndpointKey.objects.filter(
-            endpoint__in=endpoints.live(request.current.company)
+            endpoint__in=endpoints_not_deleted(request.current.company)
         ).select_related("endpoint__company"),
         pk=pk,
     )
-    if endpoints.key_revoke(key, request.user):
+    if keys.endpoint_key_revoke(key=key, user=request.user):
         messages.success(
             request, _("Key %(key)s revoked. Requests with it now fail.") % {"key": key}
         )

@@ -6,8 +6,8 @@ import hmac
 from django.conf import settings
 from django.http import HttpResponse
 
-from deployment.services.metering import prometheus_text
-from onestop.admin import desk_role
+from deployment.services.endpoint_usage import prometheus_text
+from onestop.roles import is_officer
 
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
 
@@ -18,7 +18,7 @@ def may_read(request):
     sent = raw.strip().encode()  # bytes: any characters compare, none raise
     if token and scheme.lower() == "bearer" and hmac.compare_digest(sent, token.encode()):
         return True
-    return desk_role(request.user) == "officer"
+    return is_officer(request.user)
 
 
 def metrics(request):

@@ -1,5 +1,6 @@
 """“Try it” on the endpoint page: one row of numbers through the served model, from the
-portal session (no endpoint key), counted in the endpoint's usage like any client request."""
+portal session (no endpoint key). The run and its metering are serving's own
+(``handling.run_metered``), so it is batched, bounded and counted like any client request."""
 
 import math
 import time
@@ -12,8 +13,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from deployment.models import Endpoint
-from deployment.services.endpoints import live
-from deployment.serving import deadlines, metering
+from deployment.services.endpoints.queries import endpoints_not_deleted
+from deployment.serving import handling
 from deployment.serving.sessions import served
 from onestop.views.access import company_member_required
 
@@ -95,7 +96,7 @@ def read_row(post, spec):
 @require_POST
 def endpoint_try(request, pk):
     endpoint = get_object_or_404(
-        live(request.current.company).select_related("version__family"), pk=pk
+        endpoints_not_deleted(request.current.company).select_related("version__family"), pk=pk
     )
     if endpoint.state != Endpoint.State.READY:
         return error(
@@ -114,17 +115,9 @@ def endpoint_try(request, pk):
         model = served(endpoint.version)
     except Exception:  # ONNX Runtime raises its own types; the deploy step reported the cause
         return error(_("The model could not be loaded on this server."), 503)
-    names = [output.name for output in model.outputs]
     feeds = {spec.name: np.array([row], dtype=np.float32)}
-    ran = time.perf_counter()
-    results = deadlines.run(
-        model.session, feeds, names, endpoint.deadline_ms / 1000, endpoint.deadline_ms
-    )
-    compute_s = time.perf_counter() - ran
-    latency_s = time.perf_counter() - started
-    ok = not isinstance(results, str)
-    metering.record(endpoint.pk, ok=ok, latency_s=latency_s, compute_s=compute_s)
-    if not ok:
+    results, latency_s = handling.run_metered(endpoint, model, feeds, started)
+    if isinstance(results, str):  # a RunFailed: why, and the status it means
         return error(results, results.status)
     return JsonResponse(
         {

@@ -32,8 +32,8 @@ def run():
 
 
 def _measure():
-    from diagnosis.benchmark import peer_benchmark
     from diagnosis.models import CohortScore
+    from diagnosis.questionnaire.peers import peer_benchmark
 
     populated = _populate()
     code = "manufacturing-ai-readiness"
@@ -116,8 +116,8 @@ def _row(name, values):
 def _naive(company, code, scores):
     """The straightforward way: load the peers' overall scores with their cohort keys, pick
     the cohort in Python, then load that cohort's dimension scores and rank in Python."""
-    from diagnosis.benchmark import COHORT_LEVELS, COHORT_MIN
     from diagnosis.models import CohortScore
+    from diagnosis.questionnaire.peers import COHORT_LEVELS, COHORT_MIN
 
     peers = CohortScore.objects.filter(questionnaire_code=code).exclude(company=company)
     everyone = list(
@@ -148,9 +148,9 @@ def _naive(company, code, scores):
 def _populate():
     """100,000 companies with a submitted T0 each and its scores in the benchmark table.
     Scores come from scoring simulated answer sets with the real questionnaire."""
-    from diagnosis.answers import simulated_answers
     from diagnosis.models import Assessment, CohortScore, Questionnaire
-    from diagnosis.scoring import score
+    from diagnosis.questionnaire.scoring import score
+    from diagnosis.questionnaire.simulated import simulated_answers
     from diagnosis.services.questionnaires import questionnaire_publish_all
     from onestop.korea import EmployeeBand, Region, registration_number_with_check_digit
     from onestop.models import Company

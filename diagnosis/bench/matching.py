@@ -21,16 +21,6 @@ SAMPLES = 20
 TARGET_MS = 200
 MODEL_MB = 50
 BENCH_DATABASE = "onestop_bench_matching"
-USE_CASES = [
-    "predictive_maintenance",
-    "visual_inspection",
-    "quality_prediction",
-    "demand_forecasting",
-    "process_optimisation",
-    "energy_optimisation",
-    "anomaly_detection",
-]
-FLAVORS = ["nvidia-h200", "nvidia-a100", "rbln-atom", "furiosa-rngd", "cpu"]
 SENSORS = [
     "Torque",
     "Rotational speed",
@@ -126,7 +116,8 @@ def row(what, how, samples):
 
 @transaction.atomic
 def populate():
-    from deployment.models import ComputePool, ModelFamily, ModelVersion
+    from deployment.models import ComputePool, Flavor, ModelFamily, ModelVersion
+    from deployment.usecases import UseCase
     from diagnosis.models import DataCheck
     from onestop.korea import registration_number_with_check_digit
     from onestop.models import Company, Partner
@@ -178,7 +169,7 @@ def populate():
             vendor=vendors[i % len(vendors)],
             name=f"bench model {i}",
             task=rng.choice(["binary", "regression", "anomaly"]),
-            use_cases=rng.sample(USE_CASES, 2),
+            use_cases=rng.sample(UseCase.values, 2),
             industries=rng.choice([[], ["C"], ["C29"], ["C22", "C24"]]),
         )
         for i in range(VERSIONS // VERSIONS_PER_FAMILY)
@@ -199,7 +190,7 @@ def populate():
                 sha256="0" * 64,
                 size=1,
                 state="published",
-                flavors=rng.sample(FLAVORS, rng.randint(1, 5)),
+                flavors=rng.sample(Flavor.values, rng.randint(1, 5)),
                 latency_ms={"batch_1": round(rng.uniform(0.05, 40), 3)},
                 claimed_metrics={"roc_auc": round(rng.uniform(0.6, 0.98), 3)},
                 input_columns=rng.choice(signatures),
@@ -211,7 +202,7 @@ def populate():
         ComputePool(
             provider=providers[i % len(providers)],
             name=f"bench pool {i}",
-            flavor=FLAVORS[i % len(FLAVORS)],
+            flavor=Flavor.values[i % len(Flavor.values)],
             purpose="inference",
             capacity_units=8,
             price_per_unit_hour=rng.randint(100, 5000),

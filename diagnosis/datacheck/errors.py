@@ -13,6 +13,10 @@ class UnreadableFile(Exception):
         return str(self.message) % self.params if self.params else str(self.message)
 
 
+class StudyError(UnreadableFile):
+    """The data cannot support the requested study (too few rows, one class only, …)."""
+
+
 EMPTY = _("The file is empty. Export the table again and check that it has rows.")
 PICKLE = _(
     "This is a Python pickle (a program's saved memory), not a table. OneStop never opens "

@@ -2,7 +2,8 @@
 
 Scores for the whole catalog are computed at once with numpy over plain columns (flavor bits,
 latency, claimed score), so ranking ten thousand versions against twenty pools stays well
-under a fifth of a second; reasons in words are written only for the pairs shown."""
+under a fifth of a second; reasons in words are written only for the pairs shown. A company's
+choice is checked by scoring that one pair by the same rules (`match_for`)."""
 
 from dataclasses import dataclass, field
 
@@ -59,7 +60,7 @@ class Match:
 
 
 def context_for(company):
-    from diagnosis.roadmap import use_case_fits
+    from diagnosis.questionnaire.roadmap import use_case_fits
     from diagnosis.services.datachecks import latest_ready_check
 
     needs = MatchingNeeds.objects.filter(company=company).first() or MatchingNeeds(company=company)
@@ -72,7 +73,7 @@ def context_for(company):
     )
     use_cases = {}
     if assessment is not None:
-        from diagnosis.report import result_from_snapshot
+        from diagnosis.questionnaire.report import result_from_snapshot
 
         fits = use_case_fits(assessment.questionnaire.spec, result_from_snapshot(assessment.result))
         products = {f.use_case.code: f.feasibility * f.impact for f in fits}
@@ -99,22 +100,24 @@ def context_for(company):
     )
 
 
-def candidate_pools(context):
+def candidate_pools(context, **filters):
     pools = ComputePool.objects.reporting().exclude(purpose=ComputePool.Purpose.TRAINING)
     if context.needs.data_in_korea:
         pools = pools.exclude(region="overseas")
-    return list(pools.select_related("provider").order_by("pk"))
+    return list(pools.filter(**filters).select_related("provider").order_by("pk"))
 
 
-def family_fits(context):
+def family_fits(context, **filters):
     """Per visible family: (task, use-case fit, industry fit)."""
     company = context.company
     section = company.ksic_section or ""
     division = f"{section}{company.ksic_division}"
     fits = {}
-    for pk, task, use_cases, industries in ModelFamily.objects.visible_to_company(
-        company
-    ).values_list("pk", "task", "use_cases", "industries"):
+    for pk, task, use_cases, industries in (
+        ModelFamily.objects.visible_to_company(company)
+        .filter(**filters)
+        .values_list("pk", "task", "use_cases", "industries")
+    ):
         if context.has_diagnosis:
             use_case = max(
                 (context.use_cases.get(code, 0.0) for code in use_cases or []), default=0.0
@@ -129,6 +132,17 @@ def family_fits(context):
             industry = 0.0
         fits[pk] = (task, use_case, industry)
     return fits
+
+
+def version_rows(families, **filters):
+    """The published versions of these families, as plain columns for scoring."""
+    return list(
+        ModelVersion.objects.published()
+        .filter(family_id__in=families.keys(), **filters)
+        .values_list(
+            "pk", "family_id", "flavor_mask", "latency_b1_ms", "claimed_score", "inputs_key"
+        )
+    )
 
 
 def input_fits(context, rows):
@@ -158,19 +172,43 @@ def input_fits(context, rows):
     return fits
 
 
-def rank(company, limit=20, context=None):
-    context = context or context_for(company)
-    pools = candidate_pools(context)
-    families = family_fits(context)
-    rows = list(
-        ModelVersion.objects.published()
-        .filter(family_id__in=families.keys())
-        .values_list(
-            "pk", "family_id", "flavor_mask", "latency_b1_ms", "claimed_score", "inputs_key"
+@dataclass
+class Scores:
+    """Every (version row, pool) pair scored at once. A pair whose pool's flavor the version
+    does not run on has a total of minus infinity: it is never offered."""
+
+    ids: np.ndarray  # the version id of each row
+    pools: list
+    by_version: dict  # part → one value per version row
+    by_pool: dict  # part → one value per pool
+    by_pair: dict  # part → rows × pools
+    total: np.ndarray  # rows × pools, 0..1
+    latency: np.ndarray  # rows × pools, estimated milliseconds
+    units: np.ndarray
+    monthly: np.ndarray
+
+    def match(self, v, p, version):
+        parts = {
+            **{name: values[v] for name, values in self.by_version.items()},
+            **{name: values[p] for name, values in self.by_pool.items()},
+            **{name: values[v, p] for name, values in self.by_pair.items()},
+        }
+        return Match(
+            version=version,
+            pool=self.pools[p],
+            total=round(float(self.total[v, p]) * 100, 1),
+            parts={name: round(float(parts[name]) * 100) for name in PARTS},
+            latency_ms=float(self.latency[v, p]),
+            units=int(self.units[v, p]),
+            monthly_cost=round(self.monthly[v, p]),
         )
-    )
-    if not rows or not pools:
-        return []
+
+
+PARTS = ("use_case", "industry", "inputs", "accuracy", "accelerator", "policy", "cost")
+
+
+def score(context, families, rows, pools):
+    """The matching rules, for every pair of `rows` (from version_rows) and `pools`."""
     ids = np.array([r[0] for r in rows])
     use_case = np.array([families[r[1]][1] for r in rows])
     industry = np.array([families[r[1]][2] for r in rows])
@@ -217,8 +255,33 @@ def rank(company, limit=20, context=None):
         + w["policy"] * policy[None, :]
         + w["cost"] * cost
     ) / total_weight
-    total = np.where(fits, total, -np.inf)
-    flat = total.ravel()
+    return Scores(
+        ids=ids,
+        pools=pools,
+        by_version={
+            "use_case": use_case,
+            "industry": industry,
+            "inputs": inputs,
+            "accuracy": accuracy,
+        },
+        by_pool={"policy": policy},
+        by_pair={"accelerator": accelerator, "cost": cost},
+        total=np.where(fits, total, -np.inf),
+        latency=est_latency,
+        units=units,
+        monthly=monthly,
+    )
+
+
+def rank(company, limit=20, context=None):
+    context = context or context_for(company)
+    pools = candidate_pools(context)
+    families = family_fits(context)
+    rows = version_rows(families)
+    if not rows or not pools:
+        return []
+    scores = score(context, families, rows, pools)
+    flat = scores.total.ravel()
     count = min(limit, int(np.isfinite(flat).sum()))
     if count == 0:
         return []
@@ -226,32 +289,34 @@ def rank(company, limit=20, context=None):
     best = best[np.argsort(-flat[best], kind="stable")]
     chosen = [(int(i) // len(pools), int(i) % len(pools)) for i in best]
     versions = ModelVersion.objects.select_related("family", "family__vendor").in_bulk(
-        [int(ids[v]) for v, _p in chosen]
+        [int(scores.ids[v]) for v, _p in chosen]
     )
     matches = []
     for v, p in chosen:
-        version = versions[int(ids[v])]
-        parts = {
-            "use_case": use_case[v],
-            "industry": industry[v],
-            "inputs": inputs[v],
-            "accuracy": accuracy[v],
-            "accelerator": accelerator[v, p],
-            "policy": policy[p],
-            "cost": cost[v, p],
-        }
-        match = Match(
-            version=version,
-            pool=pools[p],
-            total=round(float(total[v, p]) * 100, 1),
-            parts={k: round(float(x) * 100) for k, x in parts.items()},
-            latency_ms=float(est_latency[v, p]),
-            units=int(units[v, p]),
-            monthly_cost=round(monthly[v, p]),
-        )
+        match = scores.match(v, p, versions[int(scores.ids[v])])
         explain(match, context)
         matches.append(match)
     return matches
+
+
+def match_for(company, *, version_id, pool_id, context=None):
+    """The one pair `rank` would score for this version on this pool, or None where ranking
+    never offers it: the version unpublished or not visible to the company, the pool silent,
+    for training or abroad when the data must stay in Korea, or its flavor not one the version
+    runs on."""
+    context = context or context_for(company)
+    pools = candidate_pools(context, pk=pool_id)
+    families = family_fits(context, versions__pk=version_id)
+    rows = version_rows(families, pk=version_id)
+    if not rows or not pools:
+        return None
+    scores = score(context, families, rows, pools)
+    if not np.isfinite(scores.total[0, 0]):
+        return None
+    version = ModelVersion.objects.select_related("family", "family__vendor").get(pk=version_id)
+    match = scores.match(0, 0, version)
+    explain(match, context)
+    return match
 
 
 def explain(match, context):

@@ -1,19 +1,9 @@
 """Why a match ranks where it does, one sentence per part, in the reader's language."""
 
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from deployment.models.compute import FLAVOR_SPECS
-
-USE_CASE_NAMES = {
-    "predictive_maintenance": gettext_lazy("predictive maintenance"),
-    "visual_inspection": gettext_lazy("visual inspection"),
-    "quality_prediction": gettext_lazy("quality prediction"),
-    "demand_forecasting": gettext_lazy("demand forecasting"),
-    "process_optimisation": gettext_lazy("process optimisation"),
-    "energy_optimisation": gettext_lazy("energy optimisation"),
-    "anomaly_detection": gettext_lazy("anomaly detection"),
-}
+from deployment.usecases import UseCase
 
 
 def won(amount):
@@ -41,7 +31,7 @@ def use_case_reason(family, context):
     )
     if best is None or context.use_cases.get(best, 0) == 0:
         return _("Not among your roadmap's use cases.")
-    name = USE_CASE_NAMES.get(best, best)
+    name = dict(UseCase.choices).get(best, best)
     if context.use_cases[best] >= 0.99:
         return _("Serves your roadmap's first use case: %(name)s.") % {"name": name}
     return _("Serves %(name)s from your roadmap.") % {"name": name}

@@ -6,8 +6,8 @@ from diagnosis.models.assessment import (
     Respondent,
     ReviewComment,
 )
-from diagnosis.models.benchmark import CohortScore
-from diagnosis.models.datacheck import DataCheck, FeasibilityStudy, JobStatus
+from diagnosis.models.datacheck import DataCheck, FeasibilityStudy
+from diagnosis.models.jobs import JobStatus
 from diagnosis.models.matching import (
     ColumnMapping,
     DataEvaluation,
@@ -15,6 +15,7 @@ from diagnosis.models.matching import (
     MatchingNeeds,
     MatchingPolicy,
 )
+from diagnosis.models.peers import CohortScore
 from diagnosis.models.questionnaire import Questionnaire
 
 __all__ = [

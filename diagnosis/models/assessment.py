@@ -11,9 +11,9 @@ class AssessmentQuerySet(models.QuerySet):
         return self.filter(status=Assessment.Status.SUBMITTED)
 
     def visible_to_staff(self, user):
-        from onestop.models import Company
+        from onestop.roles import companies_seen_by
 
-        return self.filter(company__in=Company.objects.visible_to_staff(user))
+        return self.filter(company__in=companies_seen_by(user))
 
 
 class Assessment(models.Model):

@@ -2,7 +2,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from diagnosis.models.datacheck import BackgroundJob
+from diagnosis.models.jobs import BackgroundJob
 
 
 class MatchingNeeds(models.Model):

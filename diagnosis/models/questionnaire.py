@@ -1,7 +1,7 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from diagnosis import spec as spec_module
+from diagnosis.questionnaire import spec as spec_module
 
 
 class QuestionnaireQuerySet(models.QuerySet):

@@ -5,7 +5,6 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from diagnosis import scoring
 from diagnosis.models import (
     Answer,
     Assessment,
@@ -15,6 +14,7 @@ from diagnosis.models import (
     Respondent,
     ReviewComment,
 )
+from diagnosis.questionnaire import scoring
 from onestop.models import Company, Membership
 from onestop.services.audit import audit_record, audit_snapshot
 

@@ -20,6 +20,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
+from deployment.usecases import TASK_USE_CASES
 from diagnosis.datacheck.errors import UnreadableFile
 from diagnosis.datacheck.jobs import JobBudget, run_isolated
 from diagnosis.datacheck.limits import TableLimits
@@ -100,7 +101,7 @@ def data_check_create(*, company, user, upload, sheet=""):
         except Exception:
             shutil.rmtree(check.folder, ignore_errors=True)
             raise
-        transaction.on_commit(lambda: profile_data_check.delay(check.pk))
+        profile_data_check.delay_on_commit(check.pk)
     return check
 
 
@@ -217,7 +218,7 @@ def data_check_retry(*, check):
     if check.status != JobStatus.FAILED:
         raise ValidationError(_("Only a failed check can be tried again."))
     DataCheck.objects.filter(pk=check.pk).update(status=JobStatus.QUEUED, progress=0, error="")
-    transaction.on_commit(lambda: profile_data_check.delay(check.pk))
+    profile_data_check.delay_on_commit(check.pk)
 
 
 @transaction.atomic
@@ -295,7 +296,7 @@ def study_request(*, check, user, target="", excluded=()):
             after=audit_snapshot(study),
             company=check.company,
         )
-        transaction.on_commit(lambda: run_feasibility_study.delay(study.pk))
+        run_feasibility_study.delay_on_commit(study.pk)
     return study
 
 
@@ -346,14 +347,6 @@ def study_run(study_id):
     return JobStatus.READY
 
 
-# The roadmap use cases a study's task serves, so the company's own model meets them in matching.
-TASK_USE_CASES = {
-    "binary": ["predictive_maintenance", "quality_prediction"],
-    "multiclass": ["quality_prediction", "visual_inspection"],
-    "regression": ["quality_prediction", "process_optimisation", "energy_optimisation"],
-    "forecasting": ["demand_forecasting", "energy_optimisation"],
-    "anomaly": ["anomaly_detection", "predictive_maintenance"],
-}
 ENCODING_TYPES = {"number": "number", "0/1": "boolean", "one-hot": "category"}
 
 

@@ -8,10 +8,11 @@ from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from deployment.models import ComputePool, ModelVersion
+from deployment.models import ModelVersion
 from diagnosis.datacheck.errors import UnreadableFile
 from diagnosis.datacheck.jobs import run_isolated
 from diagnosis.datacheck.profile import NORMALISED_NAME
+from diagnosis.matching.rank import match_for
 from diagnosis.models import ColumnMapping, DataEvaluation, JobStatus, MatchChoice, MatchingNeeds
 from diagnosis.services.datachecks import (
     UNEXPECTED,
@@ -86,7 +87,7 @@ def evaluation_request(*, company, user, version, target=""):
             requested_by=user,
             language=translation.get_language() or "ko",
         )
-        transaction.on_commit(lambda: evaluate_on_company_data.delay(evaluation.pk))
+        evaluate_on_company_data.delay_on_commit(evaluation.pk)
     return evaluation
 
 
@@ -148,7 +149,15 @@ def fail(evaluation_id, message):
 
 
 @transaction.atomic
-def choice_make(*, company, user, match):
+def choice_make(*, company, user, version_id, pool_id):
+    """Record the company's pick, scored as ranking scores it now. A pair ranking would not
+    offer (the model withdrawn, the pool silent, a flavor the model does not run on) is
+    refused."""
+    match = match_for(company, version_id=version_id, pool_id=pool_id)
+    if match is None:
+        raise ValidationError(
+            _("That match is no longer offered: the model or the pool changed. Pick again.")
+        )
     choice = MatchChoice.objects.create(
         company=company,
         version=match.version,
@@ -166,7 +175,3 @@ def choice_make(*, company, user, match):
         company=company,
     )
     return choice
-
-
-def pool_for(pk):
-    return ComputePool.objects.select_related("provider").get(pk=pk)

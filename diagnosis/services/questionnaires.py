@@ -2,8 +2,8 @@
 
 from django.db import transaction
 
-from diagnosis import spec as spec_module
 from diagnosis.models import Questionnaire
+from diagnosis.questionnaire import spec as spec_module
 
 
 class PublishedVersionChanged(Exception):

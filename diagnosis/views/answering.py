@@ -7,10 +7,10 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
-from diagnosis import scoring
 from diagnosis.forms import read_page, rule_json
-from diagnosis.labels import ADOPTION_LABELS, PRIORITY_LABELS, YNP_LABELS
 from diagnosis.models import Respondent
+from diagnosis.questionnaire import scoring
+from diagnosis.questionnaire.labels import ADOPTION_LABELS, PRIORITY_LABELS, YNP_LABELS
 from diagnosis.services.assessments import (
     answers_of,
     answers_save,

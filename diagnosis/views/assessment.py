@@ -4,8 +4,8 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from diagnosis import scoring
 from diagnosis.forms import RespondentForm
+from diagnosis.questionnaire import scoring
 from diagnosis.services.assessments import (
     answer_sets,
     assessment_submit,

@@ -6,7 +6,6 @@ import polars as pl
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -18,6 +17,7 @@ from diagnosis.datacheck.exports import profile_csv
 from diagnosis.datacheck.words import study_summary
 from diagnosis.models import DataCheck, FeasibilityStudy
 from diagnosis.services import datachecks
+from onestop.pagination import page_of
 from onestop.uploads import limit_uploads
 from onestop.views.access import company_member_required, staff_desk_required
 
@@ -42,7 +42,7 @@ def may_manage(request, check):
 @company_member_required
 def data_home(request):
     checks = DataCheck.objects.for_company(request.current.company).select_related("uploaded_by")
-    page = Paginator(checks, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = page_of(request, checks, PAGE_SIZE)
     return render(
         request,
         "diagnosis/data_home.html",

@@ -158,25 +158,17 @@ def match_choose(request):
         )
     except ValueError:
         raise Http404("No such match.") from None
-    chosen = next(
-        (
-            m
-            for m in rank(company, limit=500)
-            if m.version.pk == version_id and m.pool.pk == pool_id
-        ),
-        None,
-    )
-    if chosen is None:
-        messages.error(
-            request,
-            _("That match is no longer offered: the model or the pool changed. Pick again."),
+    try:
+        choice = matching.choice_make(
+            company=company, user=request.user, version_id=version_id, pool_id=pool_id
         )
+    except ValidationError as exc:
+        messages.error(request, exc.messages[0])
         return redirect("diagnosis:matching")
-    matching.choice_make(company=company, user=request.user, match=chosen)
     messages.success(
         request,
         _("You chose %(model)s on %(pool)s. Next: apply for accelerator quota with it.")
-        % {"model": chosen.version, "pool": chosen.pool},
+        % {"model": choice.version, "pool": choice.pool},
     )
     return redirect("diagnosis:matching")
 
@@ -185,9 +177,9 @@ def match_choose(request):
 def consultant_matching(request, pk):
     from django.shortcuts import get_object_or_404
 
-    from onestop.models import Company
+    from onestop.roles import companies_seen_by
 
-    company = get_object_or_404(Company.objects.visible_to_staff(request.user), pk=pk)
+    company = get_object_or_404(companies_seen_by(request.user), pk=pk)
     context = context_for(company)
     return render(
         request,

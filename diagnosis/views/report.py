@@ -6,10 +6,10 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from diagnosis.exports import answers_csv
 from diagnosis.forms import CommentForm
-from diagnosis.pdf import report_pdf
-from diagnosis.report import build_report
+from diagnosis.questionnaire.exports import answers_csv
+from diagnosis.questionnaire.pdf import report_pdf
+from diagnosis.questionnaire.report import build_report
 from diagnosis.services.assessments import comment_add
 from diagnosis.views.access import company_assessment, staff_assessment
 from onestop.views.access import company_member_required, staff_desk_required

@@ -4,7 +4,7 @@ from rest_framework import status
 from rest_framework.response import Response
 
 from onestop.api.base import ApiView
-from onestop.api.pagination import Pagination
+from onestop.api.pagination import paginated_response
 from onestop.api.permissions import ActsForPartner, ManagesPartner, ManagesPartnerOnWrite
 from onestop.api.serializers import (
     ApiKeyCreatedOutput,
@@ -15,6 +15,7 @@ from onestop.api.serializers import (
     PartnerOutput,
 )
 from onestop.models import ApiKey, Membership, PartnerMembership
+from onestop.roles import desk_role
 from onestop.services.api_keys import api_key_create, api_key_revoke
 from onestop.services.partners import partner_update
 
@@ -41,13 +42,12 @@ class MeApi(ApiView):
             data = {"kind": "api_key", "partner": request.auth.partner, "api_key": request.auth}
         else:
             user = request.user
-            profile = getattr(user, "staff_profile", None)
             data = {
                 "kind": "user",
                 "user": user,
                 "partner": getattr(PartnerMembership.objects.first_for(user), "partner", None),
                 "companies": Membership.objects.filter(user=user).select_related("company"),
-                "staff_role": profile.role if profile and user.is_staff else None,
+                "staff_role": desk_role(user),
             }
         return Response(MeOutput(data).data)
 
@@ -85,9 +85,7 @@ class PartnerKeyListApi(ApiView):
     @extend_schema(responses=ApiKeyOutput(many=True), summary="List the partner's API keys")
     def get(self, request):
         keys = request.partner.api_keys.order_by("-created_at", "-id")
-        paginator = Pagination()
-        page = paginator.paginate_queryset(keys, request, view=self)
-        return paginator.get_paginated_response(ApiKeyOutput(page, many=True).data)
+        return paginated_response(self, request, keys, ApiKeyOutput)
 
     @extend_schema(
         request=ApiKeyInput,

@@ -1,6 +1,6 @@
 """The cost of checking a partner's API key on every request.
 
-OneStop stores key secrets as HMAC-SHA256 (REFERENCE §6: enough for high-entropy keys). The
+OneStop stores key secrets as HMAC-SHA256, which is enough for random, high-entropy keys. The
 peer is what a key stored like a password would cost: Django's default password hasher
 (PBKDF2-SHA256), which is deliberately slow because passwords have little entropy.
 """

@@ -22,15 +22,6 @@ class CompanyQuerySet(models.QuerySet):
     def for_member(self, user):
         return self.filter(memberships__user=user)
 
-    def visible_to_staff(self, user):
-        """Programme officers see every company; consultants only their assignments."""
-        profile = getattr(user, "staff_profile", None)
-        if not user.is_active or not user.is_staff or profile is None:
-            return self.none()
-        if profile.is_officer:
-            return self
-        return self.filter(consultant_assignments__consultant=user)
-
 
 class Company(models.Model):
     """The tenant: a manufacturer that uses OneStop. Every tenant object hangs off one."""

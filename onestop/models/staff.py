@@ -5,7 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 class StaffProfile(models.Model):
     """What a staff user does at the desk: a consultant works on assigned companies; a
-    programme officer oversees every company."""
+    programme officer oversees every company (``onestop.roles`` says who is which)."""
 
     class Role(models.TextChoices):
         CONSULTANT = "consultant", _("Consultant")
@@ -23,10 +23,6 @@ class StaffProfile(models.Model):
 
     def __str__(self):
         return f"{self.user} ({self.get_role_display()})"
-
-    @property
-    def is_officer(self):
-        return self.role == self.Role.OFFICER
 
 
 class ConsultantAssignment(models.Model):

@@ -8,6 +8,7 @@ from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect
 
 from onestop.models import PartnerMembership
+from onestop.roles import is_desk_member
 from onestop.tenancy import current_membership
 
 
@@ -38,13 +39,12 @@ def company_owner_required(view):
 
 
 def staff_desk_required(view):
-    """Consultants and programme officers (staff users with a staff profile)."""
+    """Consultants and programme officers (see ``onestop.roles``)."""
 
     @login_required
     @wraps(view)
     def wrapper(request, *args, **kwargs):
-        user = request.user
-        if not (user.is_staff and hasattr(user, "staff_profile")):
+        if not is_desk_member(request.user):
             raise PermissionDenied("This page is for consultants and programme officers.")
         return view(request, *args, **kwargs)
 
@@ -68,7 +68,7 @@ def partner_member_required(view):
 
 def landing_for(user):
     """Where a signed-in person without a current company belongs."""
-    if user.is_staff and hasattr(user, "staff_profile"):
+    if is_desk_member(user):
         return "consultant_companies"
     if PartnerMembership.objects.filter(user=user).exists():
         return "partner_home"

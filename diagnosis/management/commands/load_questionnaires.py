@@ -1,7 +1,7 @@
 from django.core.management.base import BaseCommand, CommandError
 
+from diagnosis.questionnaire.spec import SpecError
 from diagnosis.services.questionnaires import PublishedVersionChanged, questionnaire_publish_all
-from diagnosis.spec import SpecError
 
 
 class Command(BaseCommand):

@@ -4,7 +4,6 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
-from django.utils.module_loading import import_string
 
 from onestop.korea import EmployeeBand, Region, registration_number_with_check_digit
 from onestop.models import (
@@ -15,6 +14,7 @@ from onestop.models import (
     PartnerMembership,
     StaffProfile,
 )
+from onestop.registry import demo_seeders
 
 # Printed by `make run`; demo accounts exist only in demo databases.
 DEMO_PASSWORD = "onestop-demo-2026"  # noqa: S105
@@ -84,9 +84,9 @@ class Command(BaseCommand):
             )
         with transaction.atomic():
             self.seed()
-            # The apps' own demo data (diagnoses, catalog, ...), wired in through settings.
-            for seeder in settings.ONESTOP_DEMO_SEEDERS:
-                import_string(seeder)()
+            # The apps' own demo data (catalog, diagnoses, ...), registered by each app.
+            for seeder in demo_seeders():
+                seeder()
         self.stdout.write(self.style.SUCCESS("Demo data is in place."))
         self.stdout.write(f"Demo logins (password for all: {DEMO_PASSWORD}):")
         for email, role in [

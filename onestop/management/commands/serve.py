@@ -6,10 +6,11 @@ The web server is uvicorn (uvloop, httptools) on ``onestop.asgi``, with
 `ONESTOP_WEB_THREADS` threads, the portal runs on Django's ASGI handler, and static files come
 from WhiteNoise. Each Celery queue (settings.ONESTOP_WORKER_CONCURRENCY) gets a worker of its
 own with its own processes, so a flood of one kind of job never delays another, and one
-``celery beat`` process sends the periodic jobs. SIGTERM or Ctrl-C stops everything within
-`STOP_SECONDS`: the web server finishes the requests in flight, the workers get a few seconds to
-finish theirs (late-acknowledged jobs that do not finish are delivered again), then whatever is
-left is killed. Production may run the same pieces separately with the same command lines.
+``celery beat`` process sends the periodic jobs. SIGTERM or Ctrl-C stops everything within ten
+seconds: the web server finishes the requests in flight (`WEB_GRACE_SECONDS`), the workers get
+`WORKER_GRACE_SECONDS` to finish theirs (late-acknowledged jobs that do not finish are
+delivered again), then whatever is left is killed. Production may run the same pieces
+separately with the same command lines.
 """
 
 import contextlib

@@ -1,7 +1,8 @@
-"""Metering on the hot path: each request adds to a per-process tally in memory (a lock and a
-few additions), and a background thread writes the tallies to ``EndpointUsage`` minute rows
-every ``ONESTOP_METERING_FLUSH_SECONDS``. Rows from several processes merge by adding, and the
-latency histogram has fixed buckets, so percentiles stay correct after the merge."""
+"""Request tallies, the hot path of metering: each request adds to a per-process tally in
+memory (a lock and a few additions), and a background thread writes the tallies to
+``EndpointUsage`` minute rows every ``ONESTOP_METERING_FLUSH_SECONDS``. Rows from several
+processes merge by adding, and the latency histogram has fixed buckets, so percentiles stay
+correct after the merge. Reading the rows back is ``deployment.services.endpoint_usage``."""
 
 import atexit
 import bisect

@@ -11,7 +11,9 @@ from pathlib import Path
 
 import yaml
 
-CONTENT_DIR = Path(__file__).resolve().parent / "content"
+from deployment import usecases
+
+CONTENT_DIR = Path(__file__).resolve().parent.parent / "content"
 
 KINDS = {"ordinal", "multi", "adoption", "ynp", "number", "text", "priority"}
 SCORED_KINDS = {"ordinal", "multi", "adoption", "ynp", "number"}
@@ -26,15 +28,6 @@ DMA_DIMENSIONS = (
     "data_management",
     "automation_and_ai",
     "green_digitalisation",
-)
-USE_CASES = (
-    "predictive_maintenance",
-    "visual_inspection",
-    "quality_prediction",
-    "demand_forecasting",
-    "process_optimisation",
-    "energy_optimisation",
-    "anomaly_detection",
 )
 LANGUAGES = ("ko", "en")
 
@@ -374,8 +367,8 @@ def _rule(rule, where, seen, dimension):
 
 def _use_case(u, index, seen, kpis):
     where = f"use_cases[{index}]"
-    if u.get("code") not in USE_CASES:
-        raise SpecError(f"{where}.code: one of {', '.join(USE_CASES)}")
+    if u.get("code") not in usecases.UseCase.values:
+        raise SpecError(f"{where}.code: one of {', '.join(usecases.UseCase.values)}")
     feasibility = tuple(
         (f["question"], float(f.get("weight", 1))) for f in _list(u, "feasibility", where)
     )

@@ -18,7 +18,7 @@ from reportlab.pdfbase.cidfonts import UnicodeCIDFont
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
-from diagnosis.labels import NEXT_STEP_LABELS
+from diagnosis.questionnaire.labels import NEXT_STEP_LABELS
 
 SERIES_COLOURS = {"company": "#1f5fbf", "target": "#a86500", "cohort": "#1d7a46"}
 

@@ -9,9 +9,9 @@ from django.db.models import Q
 from django.utils import timezone
 
 from deployment.models import Endpoint, EndpointUsage
-from deployment.services.endpoints import grant_for
-from deployment.services.usage import used_unit_hours
-from deployment.serving.metering import BUCKETS_MS, add_buckets, percentile
+from deployment.programmes.usage import used_unit_hours
+from deployment.services.endpoints.queries import grant_for
+from deployment.serving.tallies import BUCKETS_MS, add_buckets, percentile
 
 MINUTE, HOUR, TOTAL = (
     EndpointUsage.Period.MINUTE,

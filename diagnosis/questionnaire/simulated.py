@@ -3,8 +3,8 @@
 
 import random
 
-from diagnosis import scoring
-from diagnosis.spec import ADOPTION_STEPS, PRIORITY_STEPS
+from diagnosis.questionnaire import scoring
+from diagnosis.questionnaire.spec import ADOPTION_STEPS, PRIORITY_STEPS
 
 
 def simulated_answers(spec, *, maturity, seed):

@@ -31,9 +31,9 @@ class CohortScore(models.Model):
             ),
         ]
         indexes = [
-            # diagnosis.benchmark: cohort sizes and standings filter on these, narrowest last;
-            # with company_id included (peers exclude the company itself) PostgreSQL answers
-            # from the index alone.
+            # diagnosis.questionnaire.peers: cohort sizes and standings filter on these,
+            # narrowest last; with company_id included (peers exclude the company itself)
+            # PostgreSQL answers from the index alone.
             models.Index(
                 fields=[
                     "questionnaire_code",

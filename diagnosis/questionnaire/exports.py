@@ -4,8 +4,13 @@ import io
 
 from django.utils.translation import gettext as _
 
-from diagnosis.labels import ADOPTION_LABELS, NOT_APPLICABLE, PRIORITY_LABELS, YNP_LABELS
-from diagnosis.scoring import NA
+from diagnosis.questionnaire.labels import (
+    ADOPTION_LABELS,
+    NOT_APPLICABLE,
+    PRIORITY_LABELS,
+    YNP_LABELS,
+)
+from diagnosis.questionnaire.scoring import NA
 from diagnosis.services.assessments import answer_sets
 from onestop.csvsafe import csv_writer
 

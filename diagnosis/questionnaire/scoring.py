@@ -19,7 +19,7 @@ import math
 import statistics
 from dataclasses import dataclass, field
 
-from diagnosis.spec import ADOPTION_STEPS, PRIORITY_STEPS, YNP_CHOICES
+from diagnosis.questionnaire.spec import ADOPTION_STEPS, PRIORITY_STEPS, YNP_CHOICES
 
 
 class _NotApplicable:

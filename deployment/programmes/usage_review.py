@@ -1,8 +1,6 @@
-"""Metering and use it or lose it. Usage is read off the allocation events (each workload runs
-from an admission to its next preemption or finish); each quarter of a grant, after the
-programme's grace period, usage is compared with the company's own plan and the guarantee is
-cut by the programme's scale, unless an officer accepted an exemption. Units given back go to
-the waitlist at once."""
+"""Use it or lose it. Each quarter of a grant, after the programme's grace period, usage is
+compared with the company's own plan and the guarantee is cut by the programme's scale, unless
+an officer accepted an exemption. Units given back go to the waitlist at once."""
 
 import math
 from datetime import timedelta
@@ -11,43 +9,15 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from deployment.models import AllocationEvent, Exemption, Grant, UsageReview
+from deployment.models import Exemption, Grant, UsageReview
+from deployment.programmes.usage import used_unit_hours
+from deployment.programmes.waitlist import waitlist_advance
 from onestop.models import Programme
 from onestop.services.audit import audit_record
 from onestop.services.notices import notify_company
-from onestop.services.programmes import waitlist_advance
 
 QUARTER = timedelta(days=91)
 HOURS_PER_QUARTER = 91 * 24
-
-
-def running_intervals(company, pool, until):
-    """(start, end, units) for every stretch a workload of the company held units of the pool."""
-    open_since = {}
-    intervals = []
-    events = (
-        AllocationEvent.objects.filter(company=company, pool=pool, at__lte=until)
-        .select_related("workload")
-        .order_by("at", "pk")
-    )
-    for event in events:
-        key = event.workload_id
-        if event.action == "admit":
-            open_since[key] = (event.at, event.workload.units)
-        elif key in open_since:
-            start, units = open_since.pop(key)
-            intervals.append((start, event.at, units))
-    intervals += [(start, until, units) for start, units in open_since.values()]
-    return intervals
-
-
-def used_unit_hours(company, pool, start, end):
-    total = 0.0
-    for begin, finish, units in running_intervals(company, pool, end):
-        overlap = (min(finish, end) - max(begin, start)).total_seconds()
-        if overlap > 0:
-            total += units * overlap / 3600
-    return total
 
 
 def cut_for(scale, used_share):
@@ -55,6 +25,11 @@ def cut_for(scale, used_share):
         if used_share >= step["used_at_least"]:
             return step["cut"]
     return 0.0
+
+
+def quarter_of(grant, now):
+    """The grant's quarter ``now`` falls in, counting from 0."""
+    return max(0, int((now - grant.starts_at) / QUARTER))
 
 
 def review_usage(now=None):
@@ -141,32 +116,3 @@ def review_quarter(grant, quarter, programme, start, now):
             company=grant.company,
         )
     return review
-
-
-def pool_intervals(pool, until):
-    """(company id, start, end, units) for every stretch any workload held units of the pool."""
-    open_since, intervals = {}, []
-    events = (
-        AllocationEvent.objects.filter(pool=pool, at__lte=until)
-        .select_related("workload")
-        .order_by("at", "pk")
-    )
-    for event in events:
-        if event.action == "admit":
-            open_since[event.workload_id] = (event.company_id, event.at, event.workload.units)
-        elif event.workload_id in open_since:
-            company, start, units = open_since.pop(event.workload_id)
-            intervals.append((company, start, event.at, units))
-    intervals += [(company, start, until, units) for company, start, units in open_since.values()]
-    return intervals
-
-
-def unit_hours_between(intervals, start, end, company=None):
-    total = 0.0
-    for owner, begin, finish, units in intervals:
-        if company is not None and owner != company:
-            continue
-        overlap = (min(finish, end) - max(begin, start)).total_seconds()
-        if overlap > 0:
-            total += units * overlap / 3600
-    return total

@@ -4,12 +4,12 @@ from dataclasses import dataclass
 
 from django.utils.translation import gettext as _
 
-from diagnosis import radar as radar_module
-from diagnosis.benchmark import peer_benchmark
-from diagnosis.labels import COHORT_KEY_LABELS
 from diagnosis.models import Assessment, CohortScore
-from diagnosis.roadmap import gaps, use_case_fits
-from diagnosis.scoring import QuestionConsensus, Result
+from diagnosis.questionnaire import radar as radar_module
+from diagnosis.questionnaire.labels import COHORT_KEY_LABELS
+from diagnosis.questionnaire.peers import peer_benchmark
+from diagnosis.questionnaire.roadmap import gaps, use_case_fits
+from diagnosis.questionnaire.scoring import QuestionConsensus, Result
 
 
 @dataclass

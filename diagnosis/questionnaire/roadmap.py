@@ -3,8 +3,8 @@ AI use cases its answers make feasible. Pure functions over a spec and a scoring
 
 from dataclasses import dataclass
 
-from diagnosis.labels import YNP_LABELS
-from diagnosis.scoring import YNP_SCORES
+from diagnosis.questionnaire.labels import YNP_LABELS
+from diagnosis.questionnaire.scoring import YNP_SCORES
 
 
 @dataclass

@@ -1,0 +1,61 @@
+"""The extra year for top performers: ranked by their reports' scores, then by how much of
+their grant they use; extended by an officer if the pool can promise the guarantee that
+long."""
+
+from datetime import timedelta
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from deployment.models import Grant
+from deployment.programmes.grants import application_grant, units_promised_besides
+from deployment.programmes.usage import usage_share
+from deployment.services.allocation import locked
+from onestop.models import Application, ProgressReport
+from onestop.services.audit import audit_record
+
+
+def extension_candidates(applications):
+    """(mean score, usage share, application) for the approved applications not yet extended
+    that have an accepted, scored report: best first."""
+    ranked = []
+    for application in applications.filter(
+        state=Application.State.APPROVED, extended_at__isnull=True
+    ):
+        scores = [
+            r.score
+            for r in application.reports.all()
+            if r.state == ProgressReport.State.ACCEPTED and r.score is not None
+        ]
+        if not scores:
+            continue
+        ranked.append((sum(scores) / len(scores), usage_share(application), application))
+    ranked.sort(key=lambda item: (-item[0], -item[1], item[2].pk))
+    return ranked
+
+
+def extension_grant(*, application, officer):
+    if application.extended_at is not None:
+        raise ValidationError(_("This grant has already been extended."))
+    grant_extend(application)
+    Application.objects.filter(pk=application.pk).update(extended_at=timezone.now())
+    audit_record(
+        action="grant.extend", target=application, actor=officer, company=application.company
+    )
+
+
+def grant_extend(application):
+    """Move the end of the application's grant by the programme's extension, if the pool can
+    promise the guarantee that long."""
+    grant = application_grant(application)
+    if grant is None:
+        raise ValidationError(_("This application has no grant to extend."))
+    new_end = grant.ends_at + timedelta(days=365 * application.programme.extension_years)
+    with transaction.atomic():
+        pool = locked(grant.pool)
+        others = units_promised_besides(grant, pool, grant.ends_at, new_end)
+        if others + grant.guarantee_units > pool.capacity_units:
+            raise ValidationError(_("The pool cannot promise this guarantee for the extra year."))
+        Grant.objects.filter(pk=grant.pk).update(ends_at=new_end)

@@ -1,0 +1,24 @@
+"""Forms of the programme pages. They check shapes only; the services decide."""
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+
+class DecisionForm(forms.Form):
+    score = forms.IntegerField(label=_("Score (0–100)"), min_value=0, max_value=100)
+    comment = forms.CharField(
+        label=_("Comment"), widget=forms.Textarea(attrs={"rows": 3}), required=False
+    )
+    decision = forms.ChoiceField(choices=[("approve", _("Approve")), ("reject", _("Reject"))])
+
+
+class EvaluationForm(forms.Form):
+    score = forms.IntegerField(label=_("Score (0–100)"), min_value=0, max_value=100)
+    evaluation = forms.CharField(label=_("Evaluation"), widget=forms.Textarea(attrs={"rows": 2}))
+    decision = forms.ChoiceField(
+        choices=[("accept", _("Accept")), ("return", _("Return for changes"))]
+    )
+
+
+class ExemptionForm(forms.Form):
+    reason = forms.CharField(max_length=2000)
