@@ -10,13 +10,17 @@ what the portal's security settings promise: ALLOWED_HOSTS (400), the HTTPS redi
 nosniff. Everything else under /v2 (health, metadata) and the whole portal go to Django."""
 
 import asyncio
+import functools
 import gc
 import logging
 import re
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 
 from django.conf import settings
+from django.core.signals import setting_changed
 from django.db import close_old_connections
+from django.dispatch import receiver
 from django.http.request import split_domain_port, validate_host
 
 from deployment.serving import handling, protocol
@@ -50,17 +54,18 @@ class ServingLane:
     async def infer(self, scope, receive, send, name, version):
         headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
         host = headers.get("host", "")
-        secure = is_secure(scope, headers)
-        refused = refusal(host, secure, scope)
+        rules = security()
+        secure = is_secure(scope, headers, rules)
+        refused = refusal(host, secure, scope, rules)
         if refused is not None:
-            await respond(send, refused, secure)
+            await respond(send, refused, secure, rules)
             return
-        body = await read_body(receive, settings.DATA_UPLOAD_MAX_MEMORY_SIZE)
+        body = await read_body(receive, rules.body_limit)
         if body is GONE:
             return  # the caller hung up: nothing to answer, nothing to meter
         if body is None:
-            limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
-            await respond(send, handling.failure(f"the body is over {limit} bytes", 413), secure)
+            too_big = handling.failure(f"the body is over {rules.body_limit} bytes", 413)
+            await respond(send, too_big, secure, rules)
             return
         args = (headers.get("authorization"), name, version, body, headers.get(BINARY))
         try:
@@ -81,7 +86,7 @@ class ServingLane:
         except Exception:  # a bug or the database away: the caller gets the protocol's shape
             logger.exception("inference request failed")
             reply = handling.failure("the server could not answer; try again", 500)
-        await respond(send, reply, secure)
+        await respond(send, reply, secure, rules)
 
 
 def in_thread(*args):
@@ -104,26 +109,77 @@ def warm_start():
         close_old_connections()
 
 
-def is_secure(scope, headers):
-    if scope.get("scheme") == "https":
-        return True
+@dataclass(frozen=True)
+class Security:
+    """The portal's security settings as the lane applies them, read once rather than on every
+    request (the hot path); read again whenever a setting changes."""
+
+    allowed_hosts: tuple
+    ssl_redirect: bool
+    ssl_host: str | None
+    proxy_header: tuple | None  # (lower-case header name, value meaning HTTPS)
+    headers: tuple  # added to every answer: nosniff
+    secure_headers: tuple  # added to answers over HTTPS: HSTS
+    body_limit: int | None
+
+
+@functools.lru_cache(maxsize=256)  # the hosts a server sees are few; any others are evicted
+def host_allowed(host, allowed_hosts):
+    domain, _port = split_domain_port(host)
+    return bool(domain) and validate_host(domain, allowed_hosts)
+
+
+@functools.cache
+def security():
+    allowed = settings.ALLOWED_HOSTS
+    if settings.DEBUG and not allowed:
+        allowed = [".localhost", "127.0.0.1", "[::1]"]
+    proxy = None
     if settings.SECURE_PROXY_SSL_HEADER:
         header, value = settings.SECURE_PROXY_SSL_HEADER
-        name = header.removeprefix("HTTP_").replace("_", "-").lower()
+        proxy = (header.removeprefix("HTTP_").replace("_", "-").lower(), value)
+    headers, secure_headers = [], []
+    if settings.SECURE_CONTENT_TYPE_NOSNIFF:
+        headers.append((b"x-content-type-options", b"nosniff"))
+    if settings.SECURE_HSTS_SECONDS:
+        hsts = f"max-age={settings.SECURE_HSTS_SECONDS}"
+        if settings.SECURE_HSTS_INCLUDE_SUBDOMAINS:
+            hsts += "; includeSubDomains"
+        if settings.SECURE_HSTS_PRELOAD:
+            hsts += "; preload"
+        secure_headers.append((b"strict-transport-security", hsts.encode()))
+    return Security(
+        allowed_hosts=tuple(allowed),
+        ssl_redirect=settings.SECURE_SSL_REDIRECT,
+        ssl_host=settings.SECURE_SSL_HOST,
+        proxy_header=proxy,
+        headers=tuple(headers),
+        secure_headers=tuple(secure_headers),
+        body_limit=settings.DATA_UPLOAD_MAX_MEMORY_SIZE,
+    )
+
+
+@receiver(setting_changed)
+def forget_security(**_kwargs):
+    security.cache_clear()
+    host_allowed.cache_clear()
+
+
+def is_secure(scope, headers, rules):
+    if scope.get("scheme") == "https":
+        return True
+    if rules.proxy_header:
+        name, value = rules.proxy_header
         return headers.get(name, "").split(",")[0].strip() == value
     return False
 
 
-def refusal(host, secure, scope):
+def refusal(host, secure, scope, rules):
     """A reply for a request the portal would refuse or redirect, else None."""
-    domain, _port = split_domain_port(host)
-    allowed = settings.ALLOWED_HOSTS
-    if settings.DEBUG and not allowed:
-        allowed = [".localhost", "127.0.0.1", "[::1]"]
-    if not domain or not validate_host(domain, allowed):
+    if not host_allowed(host, rules.allowed_hosts):
         return handling.failure(f"invalid host header: {host!r}", 400)
-    if settings.SECURE_SSL_REDIRECT and not secure:
-        target = f"https://{settings.SECURE_SSL_HOST or host}{scope['path']}"
+    if rules.ssl_redirect and not secure:
+        target = f"https://{rules.ssl_host or host}{scope['path']}"
         return handling.Reply(301, b"", headers={"Location": target})
     return None
 
@@ -148,20 +204,14 @@ async def read_body(receive, limit):
             return b"".join(chunks)
 
 
-async def respond(send, reply, secure):
+async def respond(send, reply, secure, rules):
     headers = [
         (b"content-type", reply.content_type.encode()),
         (b"content-length", str(len(reply.payload)).encode()),
+        *rules.headers,
     ]
-    if settings.SECURE_CONTENT_TYPE_NOSNIFF:
-        headers.append((b"x-content-type-options", b"nosniff"))
-    if secure and settings.SECURE_HSTS_SECONDS:
-        hsts = f"max-age={settings.SECURE_HSTS_SECONDS}"
-        if settings.SECURE_HSTS_INCLUDE_SUBDOMAINS:
-            hsts += "; includeSubDomains"
-        if settings.SECURE_HSTS_PRELOAD:
-            hsts += "; preload"
-        headers.append((b"strict-transport-security", hsts.encode()))
+    if secure:
+        headers += rules.secure_headers
     headers += [(k.lower().encode(), str(v).encode()) for k, v in reply.headers.items()]
     await send({"type": "http.response.start", "status": reply.status, "headers": headers})
     await send({"type": "http.response.body", "body": reply.payload})

@@ -45,6 +45,8 @@ ONNX_TO_V2 = {
 # a zero elsewhere, and numpy and ONNX Runtime cannot describe it (a 400, not a crash).
 MAX_DIMENSION = 2**31 - 1
 FLOATS = ("FP16", "FP32", "FP64")
+# One encoder for every answer: json.dumps builds a new one per call when given separators.
+COMPACT_JSON = json.JSONEncoder(separators=(",", ":"))
 
 
 class ProtocolError(ValueError):
@@ -181,8 +183,10 @@ def from_json(name, data, datatype, count):
             array = np.array(flatten(data), dtype=np.object_)
         else:
             # Numbers only: numpy would read the string "1" as 1.0, an answer the caller never
-            # asked for. A float beyond FP32 becomes inf, refused below.
-            array = np.asarray(flatten(data))
+            # asked for; strings, nulls, objects and ragged or over-deep nesting give a
+            # non-numeric array or a ValueError here. A float beyond FP32 becomes inf, refused
+            # below. Nested lists are read by numpy itself, much faster than flattened first.
+            array = np.asarray(data)
             if array.dtype.kind not in "biuf":
                 raise ValueError
             with np.errstate(over="ignore", invalid="ignore"):
@@ -198,7 +202,7 @@ def from_json(name, data, datatype, count):
 def check_finite(name, array, datatype):
     """NaN and infinities are refused in JSON and binary alike: JSON cannot carry them, and a
     model fed one answers NaN, never an error, which a client would take for a prediction."""
-    if datatype in FLOATS and not np.all(np.isfinite(array)):
+    if datatype in FLOATS and not np.isfinite(array).all():
         raise ProtocolError(f"input '{name}' contains NaN or infinite values")
 
 
@@ -283,15 +287,17 @@ def response(model_name, version, request_id, results, outputs, signature):
             raw = bytes_of(array, types[name])
             entry["parameters"] = {"binary_data_size": len(raw)}
             tail.append(raw)
-        else:
+        elif array.dtype.kind == "O":  # BYTES: strings go out as text
             entry["data"] = [
                 v.decode() if isinstance(v, bytes) else v for v in array.ravel().tolist()
             ]
+        else:
+            entry["data"] = array.ravel().tolist()
         tensors.append(entry)
     body = {"model_name": model_name, "model_version": version, "outputs": tensors}
     if request_id is not None:
         body["id"] = request_id
-    header = json.dumps(body, separators=(",", ":")).encode()
+    header = COMPACT_JSON.encode(body).encode()
     if not tail:
         return header, None
     return header + b"".join(tail), len(header)
