@@ -147,11 +147,14 @@ class ComputePoolAdmin(DeskAdmin):
         "price_per_unit_hour",
         "region",
         "available",
+        "unavailable_reason",
     ]
     list_filter = ["flavor", "purpose", "region"]
     search_fields = ["name", "provider__name"]
     list_select_related = ["provider"]
-    readonly_fields = ["last_heartbeat", "heartbeat"]
+    readonly_fields = ["last_heartbeat", "heartbeat", "unavailable_reason"]
+    # The provider sets the cluster's token through the API; the desk never reads it.
+    exclude = ["cluster_token"]
 
     @admin.display(boolean=True, description=_("available"))
     def available(self, obj):

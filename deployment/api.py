@@ -246,5 +246,5 @@ class PoolHeartbeatApi(ApiView):
         data = HeartbeatInput(data=request.data)
         data.is_valid(raise_exception=True)
         pool = get_object_or_404(ComputePool.objects.filter(provider=request.partner), pk=pk)
-        pool = pools.pool_heartbeat(pool=pool, report=data.validated_data)
+        pool = pools.pool_reported_heartbeat(pool=pool, report=data.validated_data)
         return Response(PoolOutput(pool).data)

@@ -125,6 +125,8 @@ class PoolOutput(serializers.ModelSerializer):
     domestic = serializers.BooleanField(read_only=True)
     available = serializers.BooleanField(source="is_available", read_only=True)
     emulated = serializers.BooleanField(read_only=True)
+    # The token is never sent back: only whether one is set.
+    cluster_token_set = serializers.SerializerMethodField()
 
     class Meta:
         model = ComputePool
@@ -141,11 +143,18 @@ class PoolOutput(serializers.ModelSerializer):
             "region",
             "runtime",
             "available",
+            "unavailable_reason",
             "emulated",
+            "cluster_dashboard_url",
+            "cluster_serve_url",
+            "cluster_token_set",
             "last_heartbeat",
             "heartbeat",
             "created_at",
         ]
+
+    def get_cluster_token_set(self, pool) -> bool:
+        return bool(pool.cluster_token)
 
 
 class PoolInput(serializers.ModelSerializer):
@@ -162,8 +171,12 @@ class PoolInput(serializers.ModelSerializer):
             "price_per_unit_hour",
             "region",
             "runtime",
+            "cluster_dashboard_url",
+            "cluster_serve_url",
+            "cluster_token",
         ]
         extra_kwargs = {
+            "cluster_token": {"write_only": True},
             "capacity_units": {"min_value": 1},
             "h100_factor": {"min_value": 0},
             "price_per_unit_hour": {"min_value": 0},

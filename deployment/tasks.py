@@ -16,6 +16,12 @@ def local_pools_heartbeat():
     return pools.local_heartbeat()
 
 
+@shared_task(acks_late=True, reject_on_worker_lost=True, soft_time_limit=240, time_limit=270)
+def cluster_pools_heartbeat():
+    """Pools backed by a Ray cluster: their state is read from the cluster itself."""
+    return pools.clusters_heartbeat()
+
+
 @shared_task(acks_late=True, reject_on_worker_lost=True)
 def review_grant_usage():
     """Use it or lose it: safe to run twice, each quarter of a grant is reviewed once."""

@@ -29,6 +29,10 @@ app.conf.update(
             "task": "deployment.tasks.local_pools_heartbeat",
             "schedule": 60.0,
         },
+        "cluster-pools-heartbeat": {
+            "task": "deployment.tasks.cluster_pools_heartbeat",
+            "schedule": 60.0,
+        },
         "review-grant-usage": {
             "task": "deployment.tasks.review_grant_usage",
             "schedule": 6 * 3600.0,

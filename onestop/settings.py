@@ -358,6 +358,7 @@ CELERY_TASK_ROUTES = {
     "onestop.tasks.send_company_notice": {"queue": "mail"},
     # Pools report and abandoned deploy steps are found on time, whatever else is queued.
     "deployment.tasks.local_pools_heartbeat": {"queue": "heartbeats"},
+    "deployment.tasks.cluster_pools_heartbeat": {"queue": "heartbeats"},
     "deployment.tasks.sweep_endpoints": {"queue": "heartbeats"},
 }
 

@@ -15,11 +15,11 @@ from pathlib import Path
 
 import pytest
 
-from onestop.models import Membership, PartnerMembership, StaffProfile
+from onestop.models import Membership, Partner, PartnerMembership, StaffProfile
 from tests import factories
 from tests.browser import CHROMIUM, SCREENSHOTS
 
-REQUIRED_IN_CI = {"browser", "broker", "postgres"}
+REQUIRED_IN_CI = {"browser", "broker", "postgres", "ray"}
 
 
 @pytest.fixture(autouse=True)
@@ -177,6 +177,18 @@ def partner_owner_api(world):
 
 
 @pytest.fixture
+def provider(db):
+    """A compute provider's API client (its key), with ``.partner``."""
+    from rest_framework.test import APIClient
+
+    partner = factories.make_partner(name="Cloud K", kind=Partner.Kind.COMPUTE_PROVIDER)
+    _key, raw = factories.make_api_key(partner, "ops")
+    client = APIClient(HTTP_AUTHORIZATION=f"Bearer {raw}")
+    client.partner = partner
+    return client
+
+
+@pytest.fixture
 def api_client(world):
     from rest_framework.test import APIClient
 
@@ -251,3 +263,16 @@ def _no_tallies_from_earlier_tests():
     from deployment.serving import tallies
 
     tallies.discard()
+
+
+# --- a real local Ray cluster ------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def ray_cluster(tmp_path_factory):
+    """One local Ray head for the session's ``ray`` tests, with 2 RBLN units."""
+    from tests.ray_cluster import start_cluster, stop_cluster
+
+    cluster = start_cluster(tmp_path_factory.mktemp("ray"), units=2)
+    yield cluster
+    stop_cluster(cluster)

@@ -20,15 +20,6 @@ def vendor(world):
     return APIClient(HTTP_AUTHORIZATION=f"Bearer {world.raw_key_p}")
 
 
-@pytest.fixture
-def provider(db):
-    partner = factories.make_partner(name="Cloud K", kind=Partner.Kind.COMPUTE_PROVIDER)
-    _key, raw = factories.make_api_key(partner, "ops")
-    client = APIClient(HTTP_AUTHORIZATION=f"Bearer {raw}")
-    client.partner = partner
-    return client
-
-
 def create_family(client, **extra):
     body = {
         "name": "Spindle failure predictor",

@@ -327,3 +327,21 @@ def test_a_stopped_endpoint_takes_no_replicas_from_a_late_worker(world, ready_to
     # A worker that claimed provisioning before the stop now asks for its replicas.
     assert replicas_hold(endpoint=created, count=2) == []
     assert live_replicas(created) == []
+
+
+def test_a_pool_that_cannot_take_work_is_named_with_its_reason_before_deploying(
+    world, ready_to_deploy
+):
+    version, grant = ready_to_deploy
+    reason = "The Ray dashboard refused the connection: is the cluster running?"
+    type(grant.pool).objects.filter(pk=grant.pool_id).update(unavailable_reason=reason)
+    grant.pool.refresh_from_db()
+    with override("en"), pytest.raises(ValidationError) as refused:
+        pipeline.endpoint_create(
+            company=world.company_a, version=version, grant=grant, name="line", user=world.owner_a
+        )
+    assert refused.value.message_dict["grant"] == [
+        f"The pool {grant.pool.name} cannot take work now: {reason} Deploy when it is back, or "
+        "on another grant."
+    ]
+    assert not Endpoint.objects.filter(name="line").exists()

@@ -22,20 +22,35 @@ FLAVOR_SPECS = {
         "domestic": False,
         "runtime": "CUDAExecutionProvider",
         "speedup": 8.0,
+        "ray_resource": "GPU",
     },
     Flavor.NVIDIA_A100: {
         "kind": "gpu",
         "domestic": False,
         "runtime": "CUDAExecutionProvider",
         "speedup": 5.0,
+        "ray_resource": "GPU",
     },
-    Flavor.RBLN_ATOM: {"kind": "npu", "domestic": True, "runtime": "rebel", "speedup": 4.0},
-    Flavor.FURIOSA_RNGD: {"kind": "npu", "domestic": True, "runtime": "furiosa", "speedup": 4.0},
+    Flavor.RBLN_ATOM: {
+        "kind": "npu",
+        "domestic": True,
+        "runtime": "rebel",
+        "speedup": 4.0,
+        "ray_resource": "RBLN",
+    },
+    Flavor.FURIOSA_RNGD: {
+        "kind": "npu",
+        "domestic": True,
+        "runtime": "furiosa",
+        "speedup": 4.0,
+        "ray_resource": "FURIOSA",
+    },
     Flavor.CPU: {
         "kind": "cpu",
         "domestic": False,
         "runtime": "CPUExecutionProvider",
         "speedup": 1.0,
+        "ray_resource": "CPU",
     },
 }
 
@@ -66,7 +81,7 @@ class ComputePoolQuerySet(models.QuerySet):
         cutoff = (now or timezone.now()) - timedelta(
             seconds=settings.ONESTOP_POOL_HEARTBEAT_SECONDS
         )
-        return self.filter(last_heartbeat__gte=cutoff)
+        return self.filter(last_heartbeat__gte=cutoff, unavailable_reason="")
 
 
 class ComputePool(models.Model):
@@ -99,8 +114,28 @@ class ComputePool(models.Model):
         default=False,
         help_text=_("This server runs the pool's models itself and reports its heartbeat."),
     )
+    # A pool backed by a Ray cluster its provider runs: OneStop reads the cluster's state from
+    # its dashboard (with the token when the cluster requires one) and serves through it.
+    cluster_dashboard_url = models.URLField(
+        _("Ray dashboard address"),
+        blank=True,
+        help_text=_("For example http://ray-head.example:8265. Leave empty for a local pool."),
+    )
+    cluster_serve_url = models.URLField(
+        _("Ray Serve address"),
+        blank=True,
+        help_text=_("The cluster's Serve HTTP ingress, for example http://ray-head.example:8000."),
+    )
+    cluster_token = models.CharField(
+        _("Ray cluster token"),
+        max_length=200,
+        blank=True,
+        help_text=_("The cluster's authentication token, when it requires one."),
+    )
     last_heartbeat = models.DateTimeField(null=True, blank=True)
     heartbeat = models.JSONField(default=dict, blank=True)
+    # Why the pool cannot take work now (its cluster did not answer, ...); empty when it can.
+    unavailable_reason = models.CharField(_("why unavailable"), max_length=300, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     objects = ComputePoolQuerySet.as_manager()
@@ -113,6 +148,10 @@ class ComputePool(models.Model):
             models.UniqueConstraint(fields=["provider", "name"], name="pool_unique_per_provider"),
             models.CheckConstraint(
                 condition=models.Q(price_per_unit_hour__gte=0), name="pool_price_not_negative"
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(local=True) | models.Q(cluster_dashboard_url=""),
+                name="pool_local_or_cluster",
             ),
         ]
 
@@ -132,8 +171,17 @@ class ComputePool(models.Model):
         return self.region != "overseas"
 
     @property
+    def on_cluster(self):
+        """Backed by a Ray cluster (else local, or a provider that reports by API)."""
+        return bool(self.cluster_dashboard_url)
+
+    @property
+    def ray_resource(self):
+        return FLAVOR_SPECS[self.flavor]["ray_resource"]
+
+    @property
     def is_available(self):
-        if self.last_heartbeat is None:
+        if self.last_heartbeat is None or self.unavailable_reason:
             return False
         age = timezone.now() - self.last_heartbeat
         return age.total_seconds() <= settings.ONESTOP_POOL_HEARTBEAT_SECONDS

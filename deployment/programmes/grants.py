@@ -17,13 +17,15 @@ class CapacityShort(Exception):
 
 
 def grant_issue(*, application):
-    """The grant, or CapacityShort when every pool of the flavor is fully promised."""
+    """The grant, or CapacityShort when every pool of the flavor is fully promised or cannot
+    take work now (its cluster does not answer): the application waits for either to change."""
     programme = application.programme
     share = float(programme.staged_release_share)
     guarantee = max(1, math.ceil(application.units * share))
     starts = timezone.now()
     ends = starts + timedelta(days=365 * programme.term_years)
-    for pool in ComputePool.objects.filter(flavor=application.flavor).order_by("pk"):
+    pools = ComputePool.objects.filter(flavor=application.flavor, unavailable_reason="")
+    for pool in pools.order_by("pk"):
         try:
             return grant_create(
                 company=application.company,

@@ -10,7 +10,7 @@ from onestop.services.audit import audit_record
 
 def waitlist_advance(flavor=None):
     """Grant waitlisted applications in order while capacity allows: called whenever units
-    are given back (a grant ends, is reduced or reclaimed)."""
+    are given back (a grant ends, is reduced or reclaimed) or a pool's cluster answers again."""
     waiting = Application.objects.filter(state=Application.State.WAITLISTED).order_by(
         "decided_at", "pk"
     )

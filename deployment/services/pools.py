@@ -1,6 +1,8 @@
 """Compute pools: registered and changed by their provider, and kept known to be up by a
-heartbeat (the provider's, or this server's own for the pools it serves itself)."""
+heartbeat: read from the pool's Ray cluster, sent by the provider, or this server's own for
+the pools it serves itself."""
 
+import logging
 import os
 
 from django.core.exceptions import ValidationError
@@ -8,7 +10,9 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from deployment.compute import ray_cluster
 from deployment.models import ComputePool
+from deployment.programmes.waitlist import waitlist_advance
 from onestop.constraints import constraint_refuses
 from onestop.services.audit import audit_record, audit_snapshot, audited_update
 
@@ -21,12 +25,17 @@ POOL_FIELDS = (
     "price_per_unit_hour",
     "region",
     "runtime",
+    "cluster_dashboard_url",
+    "cluster_serve_url",
+    "cluster_token",
 )
+logger = logging.getLogger(__name__)
 
 
 @transaction.atomic
 def pool_create(*, provider, user=None, api_key=None, **fields):
     pool = ComputePool(provider=provider, **fields)
+    check_cluster_address(pool)
     if constraint_refuses(pool, "pool_unique_per_provider"):
         raise ValidationError({"name": [_("You already have a pool with this name.")]})
     pool.full_clean()
@@ -43,6 +52,9 @@ def pool_create(*, provider, user=None, api_key=None, **fields):
 
 
 def pool_update(*, pool, fields, user=None, api_key=None):
+    for name in ("cluster_dashboard_url", "cluster_serve_url"):
+        if name in fields:
+            check_cluster_address(ComputePool(**{name: fields[name]}))
     return audited_update(
         instance=pool,
         allowed=POOL_FIELDS,
@@ -64,8 +76,49 @@ def pool_heartbeat(*, pool, report):
             raise ValidationError({"free_units": [_("More free units than the pool's capacity.")]})
         pool.last_heartbeat = timezone.now()
         pool.heartbeat = report
-        pool.save(update_fields=["last_heartbeat", "heartbeat"])
+        pool.unavailable_reason = ""
+        pool.save(update_fields=["last_heartbeat", "heartbeat", "unavailable_reason"])
     return pool
+
+
+def pool_reported_heartbeat(*, pool, report):
+    """A heartbeat the provider sends by API: refused for a pool whose state OneStop reads
+    from its Ray cluster, so that the cluster stays the one source of truth."""
+    if pool.on_cluster:
+        raise ValidationError(
+            _("This pool's heartbeat is read from its Ray cluster; there is nothing to send.")
+        )
+    return pool_heartbeat(pool=pool, report=report)
+
+
+def cluster_heartbeat(*, pool):
+    """Read ``pool``'s Ray cluster and record what it says; a cluster that does not answer
+    makes the pool unavailable, with the reason, until it answers again."""
+    try:
+        state = ray_cluster.read_state(
+            pool.cluster_dashboard_url, pool.cluster_token, pool.ray_resource
+        )
+    except ray_cluster.ClusterUnreachable as exc:
+        ComputePool.objects.filter(pk=pool.pk).update(unavailable_reason=str(exc)[:300])
+        pool.unavailable_reason = str(exc)[:300]
+        return pool
+    was_unavailable = bool(pool.unavailable_reason)
+    pool = pool_heartbeat(pool=pool, report=state.report(pool.capacity_units))
+    if was_unavailable:
+        # Applications that waited while the cluster was away may be granted now.
+        waitlist_advance(pool.flavor)
+    return pool
+
+
+def clusters_heartbeat():
+    """Every Ray-backed pool's heartbeat, read from its cluster. Returns how many answered."""
+    answered = 0
+    for pool in ComputePool.objects.exclude(cluster_dashboard_url=""):
+        try:
+            answered += cluster_heartbeat(pool=pool).is_available
+        except Exception:  # one pool's fault must not keep the others from reporting
+            logger.exception("heartbeat of pool %s failed", pool.pk)
+    return answered
 
 
 def local_heartbeat():
@@ -82,3 +135,16 @@ def local_heartbeat():
         pool_heartbeat(pool=pool, report=report)
         count += 1
     return count
+
+
+def check_cluster_address(pool):
+    """The cluster's addresses are read by OneStop's workers: http(s) only, no credentials
+    inside (the token has its own field)."""
+    errors = {}
+    for name in ("cluster_dashboard_url", "cluster_serve_url"):
+        address = getattr(pool, name)
+        problem = address and ray_cluster.check_address(address)
+        if problem:
+            errors[name] = [problem]
+    if errors:
+        raise ValidationError(errors)

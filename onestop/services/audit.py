@@ -7,7 +7,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from onestop.models import AuditEntry
 
 # Never copy these into the log, whatever model they appear on.
-REDACTED_FIELDS = {"password", "secret_hash", "token_hash"}
+REDACTED_FIELDS = {"password", "secret_hash", "token_hash", "cluster_token"}
 
 
 def audit_snapshot(instance):

@@ -58,6 +58,11 @@ def endpoint_create(
         errors["version"] = _("This model version is not published or not available to you.")
     if grant.company_id != company.pk or not active_grants(company).filter(pk=grant.pk).exists():
         errors["grant"] = _("Deploy on a grant your company holds that is in force today.")
+    elif grant.pool.unavailable_reason:
+        errors["grant"] = _(
+            "The pool %(pool)s cannot take work now: %(reason)s Deploy when it is back, or on "
+            "another grant."
+        ) % {"pool": grant.pool.name, "reason": grant.pool.unavailable_reason}
     elif version.pk and grant.pool.flavor not in (version.flavors or []):
         errors["grant"] = _(
             "%(flavor)s cannot run this model: %(why)s Pick another grant or another model."

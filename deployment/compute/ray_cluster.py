@@ -1,0 +1,150 @@
+"""What a provider's Ray cluster says about itself, read from its dashboard's HTTP API.
+
+OneStop asks two things: the nodes (alive or not, each with its total resources and
+accelerator type) and the cluster's resource use (``/api/cluster_status``, where each resource
+maps to [used, total]). Reading over HTTP, rather than joining the cluster as a Ray driver,
+keeps the web and worker processes free of Ray's runtime and of the cluster's version.
+
+The address comes from a provider, so the request is bounded like any input from outside:
+http or https only, no redirects followed, a short timeout and a cap on the answer's size; the
+reason given when it fails names what went wrong without echoing what the far side said."""
+
+import json
+import socket
+import urllib.error
+import urllib.request
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+from django.utils.translation import gettext as _
+
+TIMEOUT_SECONDS = 5
+MAX_ANSWER_BYTES = 4 * 1024 * 1024
+NODES_PATH = "/api/v0/nodes?limit=10000"
+STATUS_PATH = "/api/cluster_status"
+ACCELERATOR_PREFIX = "accelerator_type:"
+
+
+class ClusterUnreachable(Exception):
+    """The cluster did not answer, or not as a Ray dashboard: the message says which, for the
+    provider and the officer."""
+
+
+@dataclass(frozen=True)
+class ClusterState:
+    nodes_alive: int
+    nodes_dead: int
+    units_total: float  # of the flavor's resource, on live nodes
+    units_free: float
+    accelerator_types: tuple
+
+    def report(self, capacity_units):
+        """The pool's heartbeat: free units as OneStop may use them (at most the capacity the
+        provider registered), and what the cluster holds."""
+        used = self.units_total - self.units_free
+        return {
+            "free_units": int(min(self.units_free, capacity_units)),
+            "utilisation": round(used / self.units_total, 3) if self.units_total else 0.0,
+            "cluster_units": self.units_total,
+            "nodes_alive": self.nodes_alive,
+            "nodes_dead": self.nodes_dead,
+            "accelerator_types": list(self.accelerator_types),
+            "source": "ray",
+        }
+
+
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args, **kwargs):
+        return None  # a redirect is answered as the status it is
+
+
+_opener = urllib.request.build_opener(_NoRedirect)
+
+
+def read_state(dashboard_url, token, resource):
+    """The cluster's state for ``resource`` ("RBLN", "FURIOSA", "GPU", "CPU"), or
+    ``ClusterUnreachable``."""
+    nodes = _get(dashboard_url, NODES_PATH, token)
+    status = _get(dashboard_url, STATUS_PATH, token)
+    try:
+        listed = nodes["data"]["result"]["result"]
+        usage = status["data"]["clusterStatus"]["loadMetricsReport"]["usage"]
+        alive = [node for node in listed if node["state"] == "ALIVE"]
+        total = sum(float(node["resources_total"].get(resource, 0)) for node in alive)
+        used, _reported_total = usage.get(resource, [0.0, 0.0])
+        types = sorted(
+            {
+                name.removeprefix(ACCELERATOR_PREFIX)
+                for node in alive
+                for name in node["resources_total"]
+                if name.startswith(ACCELERATOR_PREFIX)
+            }
+        )
+        state = ClusterState(
+            nodes_alive=len(alive),
+            nodes_dead=len(listed) - len(alive),
+            units_total=total,
+            units_free=max(0.0, total - float(used)),
+            accelerator_types=tuple(types),
+        )
+    except (KeyError, TypeError, ValueError, AttributeError):
+        raise ClusterUnreachable(_("The address answered, but not as a Ray dashboard.")) from None
+    if not state.nodes_alive:
+        raise ClusterUnreachable(_("The Ray cluster has no live node."))
+    if not state.units_total:
+        raise ClusterUnreachable(
+            _("No live node of the Ray cluster offers %(resource)s units.") % {"resource": resource}
+        )
+    return state
+
+
+def check_address(url):
+    """A reason the address cannot be a dashboard OneStop reads, or None."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        return _("Give an http:// or https:// address.")
+    if parts.username or parts.password:
+        return _("Give the token separately, not inside the address.")
+    return None
+
+
+def _get(base_url, path, token):
+    problem = check_address(base_url)
+    if problem:
+        raise ClusterUnreachable(problem)
+    request = urllib.request.Request(base_url.rstrip("/") + path)  # noqa: S310 - scheme checked above
+    if token:
+        request.add_header("Authorization", f"Bearer {token}")
+    try:
+        with _opener.open(request, timeout=TIMEOUT_SECONDS) as answer:
+            raw = answer.read(MAX_ANSWER_BYTES + 1)
+    except urllib.error.HTTPError as exc:
+        if exc.code in (401, 403):
+            message = _("The Ray cluster refused OneStop's token (HTTP %(status)s).")
+        else:
+            message = _("The Ray dashboard answered HTTP %(status)s.")
+        raise ClusterUnreachable(message % {"status": exc.code}) from None
+    except TimeoutError:
+        raise ClusterUnreachable(
+            _("The Ray dashboard did not answer within %(seconds)s seconds.")
+            % {"seconds": TIMEOUT_SECONDS}
+        ) from None
+    except (urllib.error.URLError, OSError) as exc:
+        reason = getattr(exc, "reason", exc)
+        if isinstance(reason, ConnectionRefusedError):
+            message = _("The Ray dashboard refused the connection: is the cluster running?")
+        elif isinstance(reason, TimeoutError):
+            message = _("The Ray dashboard did not answer within %(seconds)s seconds.") % {
+                "seconds": TIMEOUT_SECONDS
+            }
+        elif isinstance(reason, socket.gaierror):
+            message = _("The Ray dashboard's host name is not known.")
+        else:
+            message = _("The Ray dashboard could not be reached.")
+        raise ClusterUnreachable(message) from None
+    if len(raw) > MAX_ANSWER_BYTES:
+        raise ClusterUnreachable(_("The Ray dashboard's answer is too large."))
+    try:
+        return json.loads(raw)
+    except (UnicodeDecodeError, ValueError, RecursionError):
+        raise ClusterUnreachable(_("The address answered, but not as a Ray dashboard.")) from None
