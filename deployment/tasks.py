@@ -16,7 +16,8 @@ def local_pools_heartbeat():
     return pools.local_heartbeat()
 
 
-@shared_task(acks_late=True, reject_on_worker_lost=True, soft_time_limit=240, time_limit=270)
+# Not acks_late: a run cut short is not worth repeating, the next minute's run reads afresh.
+@shared_task(soft_time_limit=50, time_limit=55)
 def cluster_pools_heartbeat():
     """Pools backed by a Ray cluster: their state is read from the cluster itself."""
     return pools.clusters_heartbeat()

@@ -32,6 +32,8 @@ app.conf.update(
         "cluster-pools-heartbeat": {
             "task": "deployment.tasks.cluster_pools_heartbeat",
             "schedule": 60.0,
+            # A run that could not start within the minute is replaced by the next one.
+            "options": {"expires": 55},
         },
         "review-grant-usage": {
             "task": "deployment.tasks.review_grant_usage",

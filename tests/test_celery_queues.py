@@ -17,6 +17,7 @@ EXPECTED = {
     "onestop.tasks.send_invitation_email": "mail",
     "onestop.tasks.send_company_notice": "mail",
     "deployment.tasks.local_pools_heartbeat": "heartbeats",
+    "deployment.tasks.cluster_pools_heartbeat": "heartbeats",
     "deployment.tasks.sweep_endpoints": "heartbeats",
     # Housekeeping shares the default queue.
     "onestop.tasks.ping": "default",

@@ -4,6 +4,7 @@ answer makes its pool unavailable with the reason. The ``ray`` tests run on a re
 cluster started for the session (tests/ray_cluster.py)."""
 
 import json
+import socket
 import subprocess
 import sys
 import threading
@@ -11,6 +12,7 @@ import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
+from django.db import IntegrityError
 from django.urls import reverse
 
 from deployment import tasks
@@ -106,8 +108,12 @@ def test_a_cluster_that_refuses_the_token_or_is_gone_makes_the_pool_unavailable_
     wrong = register(
         provider, cluster_dashboard_url=ray_cluster.dashboard_url, cluster_token="not-the-token"
     ).json()
-    gone = register(provider, cluster_dashboard_url=f"http://127.0.0.1:{free_port()}").json()
-    tasks.cluster_pools_heartbeat()
+    # A port held bound but not listening: nothing else can take it while the test runs.
+    with socket.socket() as held:
+        held.bind(("127.0.0.1", 0))
+        address = f"http://127.0.0.1:{held.getsockname()[1]}"
+        gone = register(provider, cluster_dashboard_url=address).json()
+        tasks.cluster_pools_heartbeat()
 
     wrong, gone = shown(provider, wrong["id"]), shown(provider, gone["id"])
     assert wrong["available"] is False
@@ -174,6 +180,16 @@ HTTP_ONLY = "http:// 또는 https:// 주소를 입력하세요."
             "토큰은 주소 안에 넣지 말고 따로 입력하세요.",
         ),
         ("ftp://ray.example:8000", "cluster_serve_url", HTTP_ONLY),
+        (
+            "http://ray.example:8265/api/jobs/?x=1",
+            "cluster_dashboard_url",
+            "주소에는 스킴, 호스트, 포트만 입력하세요. 예: http://ray-head.example:8265.",
+        ),
+        (
+            "bad token\r\nX-Evil: 1",
+            "cluster_token",
+            "토큰은 공백 없이 보이는 ASCII 문자 1~200자입니다.",
+        ),
     ],
 )
 def test_cluster_addresses_must_be_plain_http_or_https(provider, address, field, message):
@@ -198,7 +214,7 @@ def test_a_cluster_pool_takes_no_heartbeat_by_api_and_a_local_pool_cannot_have_a
     ]
     assert shown(provider, pool["id"])["last_heartbeat"] is None
 
-    with pytest.raises(Exception, match="pool_local_or_cluster"):
+    with pytest.raises(IntegrityError, match="pool_local_or_cluster"):
         ComputePool.objects.filter(pk=pool["id"]).update(local=True)
 
 
@@ -230,3 +246,21 @@ def test_an_application_waits_while_the_cluster_is_away_and_is_granted_when_it_a
     tasks.cluster_pools_heartbeat()
     assert Application.objects.get(pk=application.pk).state == Application.State.APPROVED
     assert Grant.objects.get(application=application).pool_id == pool["id"]
+
+
+def test_a_token_never_follows_the_pool_to_a_new_address_unless_given_again(provider):
+    pool = register(
+        provider, cluster_dashboard_url="http://ray-a.example:8265", cluster_token="token-a"
+    ).json()
+    url = reverse("deployment_api:pool", args=[pool["id"]])
+    same_host = provider.patch(url, {"cluster_dashboard_url": "http://ray-a.example:8265/"})
+    assert same_host.json()["cluster_token_set"] is True
+    moved = provider.patch(url, {"cluster_dashboard_url": "http://ray-b.example:8265"})
+    assert moved.status_code == 200
+    assert moved.json()["cluster_token_set"] is False
+    assert ComputePool.objects.get(pk=pool["id"]).cluster_token == ""
+    both = provider.patch(
+        url, {"cluster_dashboard_url": "http://ray-c.example:8265", "cluster_token": "token-c"}
+    )
+    assert both.json()["cluster_token_set"] is True
+    assert ComputePool.objects.get(pk=pool["id"]).cluster_token == "token-c"

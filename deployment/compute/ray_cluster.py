@@ -9,8 +9,12 @@ The address comes from a provider, so the request is bounded like any input from
 http or https only, no redirects followed, a short timeout and a cap on the answer's size; the
 reason given when it fails names what went wrong without echoing what the far side said."""
 
+import http.client
 import json
+import math
+import re
 import socket
+import time
 import urllib.error
 import urllib.request
 from dataclasses import dataclass
@@ -18,8 +22,11 @@ from urllib.parse import urlsplit
 
 from django.utils.translation import gettext as _
 
-TIMEOUT_SECONDS = 5
+TIMEOUT_SECONDS = 5  # for each whole answer, not only each socket operation
 MAX_ANSWER_BYTES = 4 * 1024 * 1024
+CHUNK_BYTES = 64 * 1024
+# A token goes into an HTTP header: visible ASCII only, so it can never split the header.
+TOKEN = re.compile(r"[\x21-\x7e]{1,200}")
 NODES_PATH = "/api/v0/nodes?limit=10000"
 STATUS_PATH = "/api/cluster_status"
 ACCELERATOR_PREFIX = "accelerator_type:"
@@ -70,8 +77,8 @@ def read_state(dashboard_url, token, resource):
         listed = nodes["data"]["result"]["result"]
         usage = status["data"]["clusterStatus"]["loadMetricsReport"]["usage"]
         alive = [node for node in listed if node["state"] == "ALIVE"]
-        total = sum(float(node["resources_total"].get(resource, 0)) for node in alive)
-        used, _reported_total = usage.get(resource, [0.0, 0.0])
+        total = sum(finite(node["resources_total"].get(resource, 0)) for node in alive)
+        used = min(max(finite(usage.get(resource, [0.0, 0.0])[0]), 0.0), total)
         types = sorted(
             {
                 name.removeprefix(ACCELERATOR_PREFIX)
@@ -84,7 +91,7 @@ def read_state(dashboard_url, token, resource):
             nodes_alive=len(alive),
             nodes_dead=len(listed) - len(alive),
             units_total=total,
-            units_free=max(0.0, total - float(used)),
+            units_free=total - used,
             accelerator_types=tuple(types),
         )
     except (KeyError, TypeError, ValueError, AttributeError):
@@ -98,13 +105,30 @@ def read_state(dashboard_url, token, resource):
     return state
 
 
+def finite(value):
+    number = float(value)
+    if not math.isfinite(number):
+        raise ValueError(number)
+    return number
+
+
 def check_address(url):
-    """A reason the address cannot be a dashboard OneStop reads, or None."""
+    """A reason the address cannot be a dashboard OneStop reads, or None. Only a scheme, a
+    host and a port: OneStop chooses the paths it asks for."""
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
         return _("Give an http:// or https:// address.")
     if parts.username or parts.password:
         return _("Give the token separately, not inside the address.")
+    if parts.path not in ("", "/") or parts.query or parts.fragment:
+        return _("Give only the scheme, host and port, for example http://ray-head.example:8265.")
+    return None
+
+
+def check_token(token):
+    """A reason the token cannot be sent, or None."""
+    if token and not TOKEN.fullmatch(token):
+        return _("A token is 1 to 200 visible ASCII characters, without spaces.")
     return None
 
 
@@ -112,12 +136,14 @@ def _get(base_url, path, token):
     problem = check_address(base_url)
     if problem:
         raise ClusterUnreachable(problem)
+    if check_token(token):
+        raise ClusterUnreachable(check_token(token))
     request = urllib.request.Request(base_url.rstrip("/") + path)  # noqa: S310 - scheme checked above
     if token:
         request.add_header("Authorization", f"Bearer {token}")
     try:
         with _opener.open(request, timeout=TIMEOUT_SECONDS) as answer:
-            raw = answer.read(MAX_ANSWER_BYTES + 1)
+            raw = _read_within(answer, time.monotonic() + TIMEOUT_SECONDS)
     except urllib.error.HTTPError as exc:
         if exc.code in (401, 403):
             message = _("The Ray cluster refused OneStop's token (HTTP %(status)s).")
@@ -142,9 +168,27 @@ def _get(base_url, path, token):
         else:
             message = _("The Ray dashboard could not be reached.")
         raise ClusterUnreachable(message) from None
+    except (http.client.HTTPException, ValueError):  # a broken answer, never echoed
+        raise ClusterUnreachable(_("The address answered, but not as a Ray dashboard.")) from None
     if len(raw) > MAX_ANSWER_BYTES:
         raise ClusterUnreachable(_("The Ray dashboard's answer is too large."))
     try:
         return json.loads(raw)
     except (UnicodeDecodeError, ValueError, RecursionError):
         raise ClusterUnreachable(_("The address answered, but not as a Ray dashboard.")) from None
+
+
+def _read_within(answer, deadline):
+    """The body, read in chunks until ``deadline``: a server that trickles bytes is cut off
+    like one that is silent."""
+    chunks, size = [], 0
+    while True:
+        if time.monotonic() > deadline:
+            raise TimeoutError
+        chunk = answer.read1(CHUNK_BYTES) if hasattr(answer, "read1") else answer.read(CHUNK_BYTES)
+        if not chunk:
+            return b"".join(chunks)
+        size += len(chunk)
+        if size > MAX_ANSWER_BYTES:
+            return b"".join(chunks) + chunk  # over the cap: refused by the caller
+        chunks.append(chunk)

@@ -152,6 +152,9 @@ class ComputePool(models.Model):
             models.CheckConstraint(
                 condition=~models.Q(local=True) | models.Q(cluster_dashboard_url=""),
                 name="pool_local_or_cluster",
+                violation_error_message=_(
+                    "A pool served by this server cannot also be on a Ray cluster."
+                ),
             ),
         ]
 

@@ -4,7 +4,9 @@ the pools it serves itself."""
 
 import logging
 import os
+from urllib.parse import urlsplit
 
+from celery.exceptions import SoftTimeLimitExceeded
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -52,9 +54,13 @@ def pool_create(*, provider, user=None, api_key=None, **fields):
 
 
 def pool_update(*, pool, fields, user=None, api_key=None):
-    for name in ("cluster_dashboard_url", "cluster_serve_url"):
-        if name in fields:
-            check_cluster_address(ComputePool(**{name: fields[name]}))
+    check_cluster_address(ComputePool(**{k: v for k, v in fields.items() if k in CLUSTER_FIELDS}))
+    moved = "cluster_dashboard_url" in fields and origin(fields["cluster_dashboard_url"]) != origin(
+        pool.cluster_dashboard_url
+    )
+    if moved and "cluster_token" not in fields:
+        # The token was given for the old address: it never goes to a new one unasked.
+        fields = {**fields, "cluster_token": ""}
     return audited_update(
         instance=pool,
         allowed=POOL_FIELDS,
@@ -94,16 +100,22 @@ def pool_reported_heartbeat(*, pool, report):
 def cluster_heartbeat(*, pool):
     """Read ``pool``'s Ray cluster and record what it says; a cluster that does not answer
     makes the pool unavailable, with the reason, until it answers again."""
+    address, token = pool.cluster_dashboard_url, pool.cluster_token
     try:
-        state = ray_cluster.read_state(
-            pool.cluster_dashboard_url, pool.cluster_token, pool.ray_resource
-        )
+        state = ray_cluster.read_state(address, token, pool.ray_resource)
     except ray_cluster.ClusterUnreachable as exc:
-        ComputePool.objects.filter(pk=pool.pk).update(unavailable_reason=str(exc)[:300])
+        # Only for the address and token that were read: the provider may have mended them.
+        ComputePool.objects.filter(
+            pk=pool.pk, cluster_dashboard_url=address, cluster_token=token
+        ).update(unavailable_reason=str(exc)[:300])
         pool.unavailable_reason = str(exc)[:300]
         return pool
     was_unavailable = bool(pool.unavailable_reason)
-    pool = pool_heartbeat(pool=pool, report=state.report(pool.capacity_units))
+    try:
+        pool = pool_heartbeat(pool=pool, report=state.report(pool.capacity_units))
+    except ValidationError:  # the capacity was cut meanwhile: report against the new one
+        pool.refresh_from_db()
+        pool = pool_heartbeat(pool=pool, report=state.report(pool.capacity_units))
     if was_unavailable:
         # Applications that waited while the cluster was away may be granted now.
         waitlist_advance(pool.flavor)
@@ -116,8 +128,10 @@ def clusters_heartbeat():
     for pool in ComputePool.objects.exclude(cluster_dashboard_url=""):
         try:
             answered += cluster_heartbeat(pool=pool).is_available
-        except Exception:  # one pool's fault must not keep the others from reporting
-            logger.exception("heartbeat of pool %s failed", pool.pk)
+        except SoftTimeLimitExceeded:
+            raise
+        except Exception as exc:  # one pool's fault must not keep the others from reporting
+            logger.error("heartbeat of pool %s failed: %s", pool.pk, type(exc).__name__)
     return answered
 
 
@@ -137,14 +151,25 @@ def local_heartbeat():
     return count
 
 
+CLUSTER_FIELDS = ("cluster_dashboard_url", "cluster_serve_url", "cluster_token")
+
+
+def origin(address):
+    parts = urlsplit(address or "")
+    return (parts.scheme, parts.hostname, parts.port)
+
+
 def check_cluster_address(pool):
-    """The cluster's addresses are read by OneStop's workers: http(s) only, no credentials
-    inside (the token has its own field)."""
+    """The cluster's addresses are read by OneStop's workers: http(s) to a host and port only,
+    no credentials inside; the token has its own field and goes into a header."""
     errors = {}
     for name in ("cluster_dashboard_url", "cluster_serve_url"):
         address = getattr(pool, name)
         problem = address and ray_cluster.check_address(address)
         if problem:
             errors[name] = [problem]
+    problem = ray_cluster.check_token(pool.cluster_token)
+    if problem:
+        errors["cluster_token"] = [problem]
     if errors:
         raise ValidationError(errors)
