@@ -20,6 +20,8 @@ from deployment.models import ComputePool
 from onestop.models import AuditEntry
 from tests.ray_cluster import free_port
 
+HTTP_ONLY = "http:// 또는 https:// 주소를 입력하세요."
+NOT_READ = "아직 Ray 클러스터에서 상태를 읽지 않았습니다. 1분 안에 다음 상태 확인에서 읽습니다."
 HOLD_ONE_UNIT = """
 import sys, ray
 ray.init(address=sys.argv[1], log_to_driver=False)
@@ -76,6 +78,7 @@ def test_the_heartbeat_is_read_from_the_ray_cluster_and_follows_the_work_on_it(
     assert "cluster_token" not in pool
     assert pool["cluster_token_set"] is True
     assert pool["available"] is False  # nothing read from the cluster yet
+    assert pool["unavailable_reason"] == NOT_READ
 
     pool = beat_until(provider, pool["id"], lambda p: p["available"])
     assert pool["available"] is True
@@ -167,9 +170,6 @@ def test_an_address_that_is_not_a_ray_dashboard_is_named_as_such(provider):
     assert pool["unavailable_reason"] == "주소가 응답했지만 Ray 대시보드의 응답이 아닙니다."
 
 
-HTTP_ONLY = "http:// 또는 https:// 주소를 입력하세요."
-
-
 @pytest.mark.parametrize(
     ("address", "field", "message"),
     [
@@ -258,6 +258,7 @@ def test_a_token_never_follows_the_pool_to_a_new_address_unless_given_again(prov
     moved = provider.patch(url, {"cluster_dashboard_url": "http://ray-b.example:8265"})
     assert moved.status_code == 200
     assert moved.json()["cluster_token_set"] is False
+    assert moved.json()["unavailable_reason"] == NOT_READ
     assert ComputePool.objects.get(pk=pool["id"]).cluster_token == ""
     both = provider.patch(
         url, {"cluster_dashboard_url": "http://ray-c.example:8265", "cluster_token": "token-c"}

@@ -19,6 +19,11 @@ def waitlist_advance(flavor=None):
     granted = []
     for application in waiting:
         with transaction.atomic():
+            # Locked and read again: the worker's heartbeat and a person's action may both
+            # advance the waitlist, and an application is granted once.
+            application = Application.objects.select_for_update().get(pk=application.pk)
+            if application.state != Application.State.WAITLISTED:
+                continue
             try:
                 grant_issue(application=application)
             except CapacityShort:

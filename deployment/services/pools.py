@@ -38,6 +38,8 @@ logger = logging.getLogger(__name__)
 def pool_create(*, provider, user=None, api_key=None, **fields):
     pool = ComputePool(provider=provider, **fields)
     check_cluster_address(pool)
+    if pool.on_cluster:
+        pool.unavailable_reason = not_read_yet()
     if constraint_refuses(pool, "pool_unique_per_provider"):
         raise ValidationError({"name": [_("You already have a pool with this name.")]})
     pool.full_clean()
@@ -61,7 +63,7 @@ def pool_update(*, pool, fields, user=None, api_key=None):
     if moved and "cluster_token" not in fields:
         # The token was given for the old address: it never goes to a new one unasked.
         fields = {**fields, "cluster_token": ""}
-    return audited_update(
+    pool = audited_update(
         instance=pool,
         allowed=POOL_FIELDS,
         fields=fields,
@@ -70,6 +72,11 @@ def pool_update(*, pool, fields, user=None, api_key=None):
         api_key=api_key,
         partner=pool.provider,
     )
+    if moved:
+        # Whatever was read from the old address says nothing of the new one.
+        pool.unavailable_reason = not_read_yet() if pool.on_cluster else ""
+        ComputePool.objects.filter(pk=pool.pk).update(unavailable_reason=pool.unavailable_reason)
+    return pool
 
 
 def pool_heartbeat(*, pool, report):
@@ -152,6 +159,10 @@ def local_heartbeat():
 
 
 CLUSTER_FIELDS = ("cluster_dashboard_url", "cluster_serve_url", "cluster_token")
+
+
+def not_read_yet():
+    return _("Not read from its Ray cluster yet: the next heartbeat, within a minute, reads it.")
 
 
 def origin(address):
