@@ -4,6 +4,7 @@ the pools it serves itself."""
 
 import logging
 import os
+from concurrent.futures import ThreadPoolExecutor
 from urllib.parse import urlsplit
 
 from celery.exceptions import SoftTimeLimitExceeded
@@ -32,6 +33,8 @@ POOL_FIELDS = (
     "cluster_token",
 )
 logger = logging.getLogger(__name__)
+# Clusters read at once by a heartbeat run: each read waits on the network, not the CPU.
+CLUSTERS_READ_AT_ONCE = 16
 
 
 @transaction.atomic
@@ -107,39 +110,60 @@ def pool_reported_heartbeat(*, pool, report):
 def cluster_heartbeat(*, pool):
     """Read ``pool``'s Ray cluster and record what it says; a cluster that does not answer
     makes the pool unavailable, with the reason, until it answers again."""
-    address, token = pool.cluster_dashboard_url, pool.cluster_token
+    return record_reading(pool, read_cluster(pool))
+
+
+def clusters_heartbeat():
+    """Every Ray-backed pool's heartbeat, read from its cluster. Returns how many answered.
+    The clusters are read at the same time (HTTP only, no database), so a few silent ones
+    cost one timeout, not one each, and cannot keep the others from being read in the run."""
+    pools = list(ComputePool.objects.exclude(cluster_dashboard_url=""))
+    if not pools:
+        return 0
+    answered = 0
+    with ThreadPoolExecutor(min(CLUSTERS_READ_AT_ONCE, len(pools)), "cluster-reads") as reads:
+        for pool, reading in zip(pools, reads.map(read_cluster, pools), strict=True):
+            try:
+                answered += record_reading(pool, reading).is_available
+            except SoftTimeLimitExceeded:
+                raise
+            except Exception as exc:  # one pool's fault must not keep the others from reporting
+                logger.error("heartbeat of pool %s failed: %s", pool.pk, type(exc).__name__)
+    return answered
+
+
+def read_cluster(pool):
+    """What the pool's cluster says: a ``ClusterState``, or the ``ClusterUnreachable`` that
+    says why not. Touches no database, so it may run in any thread."""
     try:
-        state = ray_cluster.read_state(address, token, pool.ray_resource)
+        return ray_cluster.read_state(
+            pool.cluster_dashboard_url, pool.cluster_token, pool.ray_resource
+        )
     except ray_cluster.ClusterUnreachable as exc:
+        return exc
+
+
+def record_reading(pool, reading):
+    if isinstance(reading, ray_cluster.ClusterUnreachable):
         # Only for the address and token that were read: the provider may have mended them.
+        reason = str(reading)[:300]
         ComputePool.objects.filter(
-            pk=pool.pk, cluster_dashboard_url=address, cluster_token=token
-        ).update(unavailable_reason=str(exc)[:300])
-        pool.unavailable_reason = str(exc)[:300]
+            pk=pool.pk,
+            cluster_dashboard_url=pool.cluster_dashboard_url,
+            cluster_token=pool.cluster_token,
+        ).update(unavailable_reason=reason)
+        pool.unavailable_reason = reason
         return pool
     was_unavailable = bool(pool.unavailable_reason)
     try:
-        pool = pool_heartbeat(pool=pool, report=state.report(pool.capacity_units))
+        pool = pool_heartbeat(pool=pool, report=reading.report(pool.capacity_units))
     except ValidationError:  # the capacity was cut meanwhile: report against the new one
         pool.refresh_from_db()
-        pool = pool_heartbeat(pool=pool, report=state.report(pool.capacity_units))
+        pool = pool_heartbeat(pool=pool, report=reading.report(pool.capacity_units))
     if was_unavailable:
         # Applications that waited while the cluster was away may be granted now.
         waitlist_advance(pool.flavor)
     return pool
-
-
-def clusters_heartbeat():
-    """Every Ray-backed pool's heartbeat, read from its cluster. Returns how many answered."""
-    answered = 0
-    for pool in ComputePool.objects.exclude(cluster_dashboard_url=""):
-        try:
-            answered += cluster_heartbeat(pool=pool).is_available
-        except SoftTimeLimitExceeded:
-            raise
-        except Exception as exc:  # one pool's fault must not keep the others from reporting
-            logger.error("heartbeat of pool %s failed: %s", pool.pk, type(exc).__name__)
-    return answered
 
 
 def local_heartbeat():
