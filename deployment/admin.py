@@ -12,6 +12,7 @@ from deployment.models import (
     ComputePool,
     Endpoint,
     EndpointEvent,
+    EndpointReplica,
     Exemption,
     Grant,
     ModelFamily,
@@ -152,8 +153,15 @@ class ComputePoolAdmin(DeskAdmin):
     list_filter = ["flavor", "purpose", "region"]
     search_fields = ["name", "provider__name"]
     list_select_related = ["provider"]
-    readonly_fields = ["last_heartbeat", "heartbeat", "unavailable_reason"]
-    # The provider sets the cluster's token through the API; the desk never reads it.
+    # The provider sets its cluster's addresses and token through the API, where they are
+    # checked (and a token never follows the pool to a new host); the desk sees the addresses.
+    readonly_fields = [
+        "last_heartbeat",
+        "heartbeat",
+        "unavailable_reason",
+        "cluster_dashboard_url",
+        "cluster_serve_url",
+    ]
     exclude = ["cluster_token"]
 
     @admin.display(boolean=True, description=_("available"))
@@ -265,13 +273,40 @@ class EndpointEventInline(admin.TabularInline):
     max_num = 0
 
 
+class EndpointReplicaInline(admin.TabularInline):
+    """Where each replica on the pool's Ray cluster answers and what it runs on."""
+
+    model = EndpointReplica
+    fields = ["ray_replica", "address", "provider", "emulated", "started_at", "lost_at"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+    max_num = 0
+
+
 @admin.register(Endpoint)
 class EndpointAdmin(ReadOnly, CompanyScopedAdmin):
     """Endpoints are changed by their owners in the portal (audited there); the desk reads
     their state, history and replicas here."""
 
-    list_display = ["name", "company", "version", "pool", "state", "min_replicas", "max_replicas"]
+    list_display = [
+        "name",
+        "company",
+        "version",
+        "pool",
+        "emulated",
+        "state",
+        "min_replicas",
+        "max_replicas",
+    ]
     list_select_related = ["company", "version__family", "pool"]
     list_filter = ["state", "pool__flavor"]
     search_fields = ["name", "company__name"]
-    inlines = [EndpointEventInline]
+    inlines = [EndpointReplicaInline, EndpointEventInline]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related("cluster_replicas")
+
+    @admin.display(boolean=True, description=_("emulated on CPU"))
+    def emulated(self, obj):
+        return obj.emulated

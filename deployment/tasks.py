@@ -46,6 +46,17 @@ def roll_endpoint(endpoint_id):
     return endpoint_roll_finish(endpoint_id=endpoint_id)
 
 
+@shared_task(acks_late=True, reject_on_worker_lost=True, soft_time_limit=60, time_limit=70)
+def update_cluster_apps(pool_id):
+    """Send a cluster pool's Serve applications after an endpoint stopped, went or scaled; if
+    the cluster does not take them, the pool's next heartbeat sends them again."""
+    from deployment.compute.serve_apps import push_quietly
+    from deployment.models import ComputePool
+
+    pool = ComputePool.objects.filter(pk=pool_id).first()
+    return bool(pool) and push_quietly(pool)
+
+
 @shared_task(acks_late=True, reject_on_worker_lost=True)
 def sweep_endpoints():
     """Deployments whose worker died are retried or failed; replicas follow the load."""

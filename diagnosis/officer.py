@@ -9,7 +9,7 @@ from django.db.models import Min, Sum
 from django.utils import timezone
 
 from deployment.models import AllocationEvent, ComputePool, Grant, UsageReview, Workload
-from deployment.programmes.usage import pool_intervals, unit_hours_between
+from deployment.programmes.usage import pool_work_intervals, unit_hours_between
 from diagnosis.models import Assessment
 from onestop.models import Application
 from onestop.roles import companies_seen_by
@@ -67,7 +67,7 @@ def officer_overview(user, now=None):
     for pool in (
         ComputePool.objects.filter(grants__company__in=companies).distinct().order_by("name")
     ):
-        intervals = pool_intervals(pool, now)
+        intervals = pool_work_intervals(pool, now)
         capacity_hours = pool.capacity_units * WINDOW_DAYS * 24
         active = [g for g in grants if g.pool_id == pool.pk and g.starts_at <= now < g.ends_at]
         weekly = []

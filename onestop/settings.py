@@ -234,6 +234,9 @@ ONESTOP_METERING_FLUSH_SECONDS = env_int("ONESTOP_METERING_FLUSH_SECONDS", 10)
 # never taken for an abandoned one.
 ONESTOP_DEPLOY_STEP_SECONDS = env_int("ONESTOP_DEPLOY_STEP_SECONDS", 900)
 ONESTOP_DEPLOY_ATTEMPTS = env_int("ONESTOP_DEPLOY_ATTEMPTS", 3)
+# How long the warming step waits for a Ray cluster to start an endpoint's replicas and for
+# them to answer a probe through the gateway.
+ONESTOP_CLUSTER_START_SECONDS = env_int("ONESTOP_CLUSTER_START_SECONDS", 300)
 # Operators' Prometheus scraper: `Authorization: Bearer <token>` at /metrics (staff may also
 # read it signed in). Empty: staff only.
 ONESTOP_METRICS_TOKEN = os.environ.get("ONESTOP_METRICS_TOKEN", "")
@@ -354,6 +357,7 @@ CELERY_TASK_ROUTES = {
     "diagnosis.tasks.evaluate_on_company_data": {"queue": "profiling"},
     "deployment.tasks.deploy_endpoint": {"queue": "deployment"},
     "deployment.tasks.roll_endpoint": {"queue": "deployment"},
+    "deployment.tasks.update_cluster_apps": {"queue": "deployment"},
     "onestop.tasks.send_invitation_email": {"queue": "mail"},
     "onestop.tasks.send_company_notice": {"queue": "mail"},
     # Pools report and abandoned deploy steps are found on time, whatever else is queued.

@@ -81,6 +81,7 @@ urlpatterns = [
     path("", include("diagnosis.urls")),
     path("", include("deployment.urls")),
     path("", include("deployment.serving.urls")),
+    path("", include("deployment.compute.urls")),
     path("", include("deployment.metrics_urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include(("onestop.api.urls", "api"))),

@@ -1,109 +1,17 @@
-"""A real local Ray cluster for the tests marked ``ray``: one head node started with
-``ray start --head --block`` in its own process group, with token authentication on and
-``RBLN`` units declared, and stopped by that group's id (never ``ray stop``, which would stop
-every Ray cluster on the machine)."""
-
-import contextlib
-import json
-import os
-import secrets
-import shutil
-import signal
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
-from dataclasses import dataclass
-from pathlib import Path
+"""The local Ray cluster of the tests marked ``ray`` (deployment/compute/local_cluster.py);
+a test that needs it is skipped, with the reason, where Ray is not installed (never in CI,
+where the ``ray`` marker may not skip)."""
 
 import pytest
 
-START_SECONDS = 120
+from deployment.compute import local_cluster
+from deployment.compute.local_cluster import LocalCluster, free_port, stop_cluster
 
-
-@dataclass
-class LocalCluster:
-    dashboard_url: str
-    gcs_address: str
-    token: str
-    process: subprocess.Popen
-
-    def driver_env(self):
-        """The environment a Ray driver needs to join this cluster."""
-        return {**os.environ, "RAY_AUTH_MODE": "token", "RAY_AUTH_TOKEN": self.token}
-
-
-def free_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def ray_command():
-    found = shutil.which("ray", path=str(Path(sys.executable).parent))
-    if found is None:
-        pytest.skip("Ray is not installed in this environment (pip install 'ray[serve]')")
-    return found
+__all__ = ["LocalCluster", "free_port", "start_cluster", "stop_cluster"]
 
 
 def start_cluster(tmp_dir, units):
-    token = secrets.token_hex(16)
-    gcs_port, dashboard_port = free_port(), free_port()
-    env = {
-        **os.environ,
-        "RAY_AUTH_MODE": "token",
-        "RAY_AUTH_TOKEN": token,
-        "RAY_USAGE_STATS_ENABLED": "0",
-    }
-    log = (tmp_dir / "ray-head.log").open("w")
-    process = subprocess.Popen(
-        [
-            ray_command(), "start", "--head", "--block",
-            "--port", str(gcs_port),
-            "--dashboard-host", "127.0.0.1",
-            "--dashboard-port", str(dashboard_port),
-            "--num-cpus", "2",
-            "--object-store-memory", str(200 * 1024 * 1024),
-            "--resources", json.dumps({"RBLN": units}),
-            "--temp-dir", str(tmp_dir / "ray"),
-            "--disable-usage-stats",
-        ],
-        env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
-    )  # fmt: skip
-    cluster = LocalCluster(
-        dashboard_url=f"http://127.0.0.1:{dashboard_port}",
-        gcs_address=f"127.0.0.1:{gcs_port}",
-        token=token,
-        process=process,
-    )
-    deadline = time.monotonic() + START_SECONDS
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            break
-        request = urllib.request.Request(cluster.dashboard_url + "/api/v0/nodes")  # noqa: S310
-        request.add_header("Authorization", f"Bearer {token}")
-        try:
-            with urllib.request.urlopen(request, timeout=2) as answer:  # noqa: S310
-                if json.load(answer)["data"]["result"]["total"] >= 1:
-                    return cluster
-        except (OSError, ValueError, KeyError):
-            pass
-        time.sleep(0.5)
-    stop_cluster(cluster)
-    raise RuntimeError(
-        f"the local Ray head did not start:\n{(tmp_dir / 'ray-head.log').read_text()[-3000:]}"
-    )
-
-
-def stop_cluster(cluster):
-    """Stop the head and every process it started: they share its process group."""
-    with contextlib.suppress(ProcessLookupError):
-        os.killpg(cluster.process.pid, signal.SIGTERM)
-    with contextlib.suppress(subprocess.TimeoutExpired):
-        cluster.process.wait(timeout=10)
-    # Whatever of the group outlived the polite stop (Ray's workers take their time).
-    with contextlib.suppress(ProcessLookupError):
-        os.killpg(cluster.process.pid, signal.SIGKILL)
-    with contextlib.suppress(subprocess.TimeoutExpired):
-        cluster.process.wait(timeout=10)
+    try:
+        return local_cluster.start_cluster(tmp_dir, units)
+    except local_cluster.RayMissing as exc:
+        pytest.skip(str(exc))

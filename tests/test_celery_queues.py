@@ -14,6 +14,7 @@ EXPECTED = {
     "diagnosis.tasks.evaluate_on_company_data": "profiling",
     "deployment.tasks.deploy_endpoint": "deployment",
     "deployment.tasks.roll_endpoint": "deployment",
+    "deployment.tasks.update_cluster_apps": "deployment",
     "onestop.tasks.send_invitation_email": "mail",
     "onestop.tasks.send_company_notice": "mail",
     "deployment.tasks.local_pools_heartbeat": "heartbeats",

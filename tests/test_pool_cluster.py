@@ -265,3 +265,18 @@ def test_a_token_never_follows_the_pool_to_a_new_address_unless_given_again(prov
     )
     assert both.json()["cluster_token_set"] is True
     assert ComputePool.objects.get(pk=pool["id"]).cluster_token == "token-c"
+
+
+def test_the_desk_sees_a_clusters_addresses_in_the_admin_but_cannot_change_them(client, world):
+    from tests import deployment_factories as make
+
+    pool = make.pool(cluster_dashboard_url="http://ray-head.example:8265", cluster_token="t0k")
+    client.force_login(world.officer)
+    url = reverse("admin:deployment_computepool_change", args=[pool.pk])
+    page = client.get(url).content.decode()
+    assert "http://ray-head.example:8265" in page
+    assert 'name="cluster_dashboard_url"' not in page  # shown, not a field
+    assert "t0k" not in page
+    client.post(url, {"cluster_dashboard_url": "http://10.0.0.1:5432", "name": pool.name})
+    pool.refresh_from_db()
+    assert pool.cluster_dashboard_url == "http://ray-head.example:8265"

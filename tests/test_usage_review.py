@@ -126,3 +126,53 @@ def test_a_cut_is_mailed_to_the_owners_and_shown_as_events(
     page = owner_client.get(reverse("programmes")).content.decode()
     assert 'data-testid="allocation-events"' in page
     assert "야간 배치" in page
+
+
+def held_by_endpoint(world, grant, days):
+    """A ready endpoint on the grant's pool holding 2 units for the last ``days`` days."""
+    from deployment.models import Endpoint
+    from deployment.services.allocation import replicas_hold
+
+    endpoint = Endpoint.objects.create(
+        company=world.company_a,
+        name="press-line-1",
+        version=make.version(make.family(world.partner_p, name="P model")),
+        pool=grant.pool,
+        state=Endpoint.State.READY,
+        units_per_replica=2,
+    )
+    (replica,) = replicas_hold(endpoint=endpoint, count=1)
+    assert replica.state == "running"
+    AllocationEvent.objects.filter(workload=replica).update(
+        at=timezone.now() - timedelta(days=days)
+    )
+    return endpoint
+
+
+def test_a_ready_endpoint_with_no_traffic_is_idle_in_the_review(world, granted):
+    _pool, grant = granted
+    held_by_endpoint(world, grant, days=100)
+    backdate(grant, 100)
+    (review,) = review_usage()
+    # The units were held all quarter, but no request ran: nothing was used.
+    assert review.used_share == 0.0
+    assert review.cut_share == 0.8
+
+
+def test_the_review_counts_the_time_an_endpoints_replicas_were_busy(world, granted):
+    from deployment.models import EndpointUsage
+
+    _pool, grant = granted
+    endpoint = held_by_endpoint(world, grant, days=100)
+    backdate(grant, 100)
+    # 300 hours of compute in the first quarter, on replicas of 2 units: 600 unit-hours.
+    EndpointUsage.objects.create(
+        endpoint=endpoint,
+        period=EndpointUsage.Period.HOUR,
+        start=grant.starts_at + timedelta(days=30),
+        requests=1_000_000,
+        compute_ms=300 * 3_600_000,
+    )
+    (review,) = review_usage()
+    assert review.used_unit_hours == pytest.approx(600, abs=0.01)
+    assert review.used_share == pytest.approx(600 / 1000, abs=0.001)

@@ -105,6 +105,16 @@ def read_state(dashboard_url, token, resource):
     return state
 
 
+def node_addresses(dashboard_url, token):
+    """The IP addresses of the cluster's live nodes: the only hosts a replica may answer on."""
+    nodes = _get(dashboard_url, NODES_PATH, token)
+    try:
+        listed = nodes["data"]["result"]["result"]
+        return {str(node["node_ip"]) for node in listed if node["state"] == "ALIVE"}
+    except (KeyError, TypeError):
+        raise ClusterUnreachable(_("The address answered, but not as a Ray dashboard.")) from None
+
+
 def finite(value):
     number = float(value)
     if not math.isfinite(number):
@@ -133,12 +143,21 @@ def check_token(token):
 
 
 def _get(base_url, path, token):
+    return request_json(base_url, path, token)
+
+
+def request_json(base_url, path, token, method="GET", payload=None):
+    """The dashboard's JSON answer to one request (None for an empty one), or
+    ``ClusterUnreachable``."""
     problem = check_address(base_url)
     if problem:
         raise ClusterUnreachable(problem)
     if check_token(token):
         raise ClusterUnreachable(check_token(token))
-    request = urllib.request.Request(base_url.rstrip("/") + path)  # noqa: S310 - scheme checked above
+    data = None if payload is None else json.dumps(payload).encode()
+    request = urllib.request.Request(base_url.rstrip("/") + path, data=data, method=method)  # noqa: S310 - scheme checked above
+    if data is not None:
+        request.add_header("Content-Type", "application/json")
     if token:
         request.add_header("Authorization", f"Bearer {token}")
     try:
@@ -172,6 +191,8 @@ def _get(base_url, path, token):
         raise ClusterUnreachable(_("The address answered, but not as a Ray dashboard.")) from None
     if len(raw) > MAX_ANSWER_BYTES:
         raise ClusterUnreachable(_("The Ray dashboard's answer is too large."))
+    if not raw.strip():
+        return None
     try:
         return json.loads(raw)
     except (UnicodeDecodeError, ValueError, RecursionError):

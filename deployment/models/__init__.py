@@ -1,7 +1,13 @@
 from deployment.models.allocation import AllocationEvent, Exemption, Grant, UsageReview, Workload
 from deployment.models.catalog import ModelFamily, ModelVersion, Task
 from deployment.models.compute import ComputePool, Flavor
-from deployment.models.serving import Endpoint, EndpointEvent, EndpointKey, EndpointUsage
+from deployment.models.serving import (
+    Endpoint,
+    EndpointEvent,
+    EndpointKey,
+    EndpointReplica,
+    EndpointUsage,
+)
 
 __all__ = [
     "AllocationEvent",
@@ -9,6 +15,7 @@ __all__ = [
     "Endpoint",
     "EndpointEvent",
     "EndpointKey",
+    "EndpointReplica",
     "EndpointUsage",
     "Exemption",
     "Flavor",

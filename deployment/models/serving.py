@@ -21,6 +21,8 @@ class Endpoint(models.Model):
         PROVISIONING = "provisioning", _("Provisioning")
         WARMING = "warming", _("Warming up")
         READY = "ready", pgettext_lazy("endpoint state", "Ready")
+        # On a Ray cluster that stopped answering: back to ready by itself when it returns.
+        DEGRADED = "degraded", _("Degraded")
         STOPPED = "stopped", _("Stopped")
         FAILED = "failed", _("Failed")
         DELETED = "deleted", _("Deleted")
@@ -80,6 +82,27 @@ class Endpoint(models.Model):
         return self.name
 
     @property
+    def on_cluster(self):
+        """Whether its replicas run on a provider's Ray cluster (else in OneStop's process)."""
+        return self.pool_id is not None and bool(self.pool.cluster_dashboard_url)
+
+    @property
+    def emulated(self):
+        """Whether a CPU stands in for the pool's accelerator: replicas on nodes without the
+        flavor's execution provider, or OneStop's own process without the flavor's runtime."""
+        from deployment.models.compute import FLAVOR_SPECS
+
+        if self.pool_id is None:
+            return False
+        if not self.on_cluster:
+            return self.pool.emulated
+        live = [r for r in self.cluster_replicas.all() if r.lost_at is None]
+        if live:
+            return any(r.emulated for r in live)
+        # ONNX Runtime has no execution provider for the NPUs: their replicas run on CPU.
+        return FLAVOR_SPECS[self.pool.flavor]["ray_resource"] not in ("CPU", "GPU")
+
+    @property
     def progress(self):
         """How far along the deploy pipeline the endpoint is, 0–100."""
         if self.state in self.PIPELINE:
@@ -101,6 +124,38 @@ class EndpointEvent(models.Model):
 
     def __str__(self):
         return f"{self.endpoint_id}: {self.state}"
+
+
+class EndpointReplica(models.Model):
+    """A replica of an endpoint running on its pool's Ray cluster, as the replica reported
+    itself when it started: where the gateway reaches it and what it runs on. A replica that
+    stopped answering is kept, marked lost, so the endpoint's history can say what happened."""
+
+    endpoint = models.ForeignKey(
+        Endpoint, on_delete=models.CASCADE, related_name="cluster_replicas"
+    )
+    ray_replica = models.CharField(_("Ray replica"), max_length=64)
+    address = models.CharField(_("address"), max_length=200)
+    pid = models.PositiveIntegerField(null=True, blank=True)
+    # ONNX Runtime's execution provider, and whether the flavor's accelerator is only emulated
+    # (the model runs on the node's CPU).
+    provider = models.CharField(_("execution provider"), max_length=40)
+    emulated = models.BooleanField(_("emulated"), default=False)
+    started_at = models.DateTimeField(default=timezone.now)
+    lost_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("endpoint replica")
+        verbose_name_plural = _("endpoint replicas")
+        ordering = ["started_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["endpoint", "ray_replica"], name="endpoint_replica_unique"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.endpoint_id}: {self.ray_replica}"
 
 
 class EndpointKey(models.Model):
@@ -138,7 +193,7 @@ class EndpointKey(models.Model):
             return None
         key = (
             cls.objects.filter(public_id=public_id, revoked_at__isnull=True)
-            .select_related("endpoint__version")
+            .select_related("endpoint__version", "endpoint__pool")
             .first()
         )
         if key is None or not hmac.compare_digest(key.secret_hash, cls.hash_secret(secret)):

@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from deployment.models import Exemption, Grant, UsageReview
-from deployment.programmes.usage import used_unit_hours
+from deployment.programmes.usage import worked_unit_hours
 from deployment.programmes.waitlist import waitlist_advance
 from onestop.models import Programme
 from onestop.services.audit import audit_record
@@ -58,7 +58,7 @@ def review_usage(now=None):
 def review_quarter(grant, quarter, programme, start, now):
     plan = grant.application.quarterly_plan if grant.application_id else []
     planned = plan[quarter] if quarter < len(plan) else grant.guarantee_units * HOURS_PER_QUARTER
-    used = used_unit_hours(grant.company, grant.pool, start, start + QUARTER)
+    used = worked_unit_hours(grant.company, grant.pool, start, start + QUARTER)
     share = used / planned if planned else 1.0
     scale = (
         programme.reduction_scale

@@ -144,6 +144,8 @@ def read_cluster(pool):
 
 
 def record_reading(pool, reading):
+    from deployment.services.endpoints.cluster import cluster_answered, cluster_away
+
     if isinstance(reading, ray_cluster.ClusterUnreachable):
         # Only for the address and token that were read: the provider may have mended them.
         reason = str(reading)[:300]
@@ -153,6 +155,7 @@ def record_reading(pool, reading):
             cluster_token=pool.cluster_token,
         ).update(unavailable_reason=reason)
         pool.unavailable_reason = reason
+        cluster_away(pool=pool, reason=reason)
         return pool
     was_unavailable = bool(pool.unavailable_reason)
     try:
@@ -163,6 +166,7 @@ def record_reading(pool, reading):
     if was_unavailable:
         # Applications that waited while the cluster was away may be granted now.
         waitlist_advance(pool.flavor)
+    cluster_answered(pool=pool)
     return pool
 
 

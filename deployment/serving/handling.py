@@ -9,7 +9,7 @@ import time
 from dataclasses import dataclass, field
 
 from deployment.models import Endpoint
-from deployment.serving import batching, deadlines, keys, protocol, tallies
+from deployment.serving import batching, deadlines, forwarding, keys, protocol, tallies
 from deployment.serving.sessions import peek, served
 
 logger = logging.getLogger(__name__)
@@ -68,7 +68,7 @@ def inline_known(authorization, body):
     if len(body) > INLINE_BODY_BYTES:
         return None
     endpoint = keys.peek(raw_key(authorization))
-    if endpoint is None or endpoint.batch_max_size > 1:
+    if endpoint is None or endpoint.batch_max_size > 1 or endpoint.on_cluster:
         return None
     latency = endpoint.version.latency_b1_ms
     if latency is None or latency > INLINE_LATENCY_MS:
@@ -140,6 +140,8 @@ def count(endpoint, started, *, ok, compute_s):
 def prepare(endpoint, name, body, binary_header, model=None):
     if endpoint.state != Endpoint.State.READY:
         return failure(f"model '{name}' is not ready ({endpoint.get_state_display()})", 503)
+    if endpoint.on_cluster:
+        return forwarded(endpoint, body, binary_header)
     if model is None:
         try:
             model = served(endpoint.version)
@@ -147,13 +149,31 @@ def prepare(endpoint, name, body, binary_header, model=None):
             logger.exception("model of endpoint %s could not be loaded", endpoint.name)
             return failure(f"model '{name}' could not be loaded on this server", 503)
     try:
-        request, tail = protocol.split_body(body, binary_header)
-        feeds = protocol.read_inputs(request, tail, model.inputs)
-        outputs = protocol.requested_outputs(request, model.outputs)
-        protocol.check_id(request)
+        request, feeds, outputs = protocol.read_request(
+            body, binary_header, model.inputs, model.outputs
+        )
     except protocol.ProtocolError as exc:
         return failure(str(exc), 400)
     return Call(endpoint, model, request, feeds, outputs)
+
+
+def forwarded(endpoint, body, binary_header):
+    """The answer of one of the endpoint's replicas on its pool's cluster."""
+    try:
+        answer = forwarding.forward(endpoint, body, binary_header)
+    except forwarding.NoReplica as exc:
+        return failure(f"{exc}; try again shortly", 503)
+    if isinstance(answer, deadlines.RunFailed):
+        return failure(answer, answer.status)
+    if answer.status in (401, 403, 404):  # the replica refused the gateway: not the caller's doing
+        logger.error(
+            "a replica of endpoint %s refused the gateway (%s)", endpoint.pk, answer.status
+        )
+        return failure(f"model '{endpoint.name}' could not be reached on its pool", 502)
+    reply = Reply(answer.status, answer.payload, answer.content_type, compute_s=answer.compute_s)
+    if answer.binary_length is not None:
+        reply.headers[protocol.BINARY_HEADER] = answer.binary_length
+    return reply
 
 
 def run_model(endpoint, model, feeds, names):

@@ -61,6 +61,16 @@ def tensor_metadata(arg):
     }
 
 
+def read_request(body, header_length, inputs, outputs):
+    """(request, feeds, requested outputs) of an inference request's body, checked against
+    the model's signature (``inputs``, ``outputs``: ONNX Runtime's), or ``ProtocolError``."""
+    request, tail = split_body(body, header_length)
+    feeds = read_inputs(request, tail, inputs)
+    wanted = requested_outputs(request, outputs)
+    check_id(request)
+    return request, feeds, wanted
+
+
 def split_body(body, header_length):
     """(JSON header, binary tail). The body is binary exactly when the header says so."""
     if header_length is None:

@@ -50,7 +50,11 @@ def in_flight(endpoint):
 
 @company_member_required
 def endpoint_list(request):
-    rows = endpoints_not_deleted(request.current.company).select_related("version__family", "pool")
+    rows = (
+        endpoints_not_deleted(request.current.company)
+        .select_related("version__family", "pool")
+        .prefetch_related("cluster_replicas")
+    )
     page = page_of(request, rows.order_by("name"), PER_PAGE)
     return render(request, "deployment/endpoint_list.html", {"page": page})
 

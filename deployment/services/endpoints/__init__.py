@@ -14,4 +14,6 @@ portal shows.
 - ``pipeline``: deploying (create, the steps, the sweeper) and finishing a roll.
 - ``lifecycle``: what an owner asks of a running endpoint (stop, resume, delete, roll, scale,
   configure), and replicas following the load.
+- ``cluster``: the steps for an endpoint whose replicas run on its pool's Ray cluster, and
+  what its endpoints do when the cluster goes away and comes back.
 - ``keys``: the endpoint's inference keys."""

@@ -17,13 +17,26 @@ from deployment.services.endpoints.pipeline import enqueue_deploy, enqueue_roll
 from deployment.services.endpoints.queries import deployable_versions, grant_for
 from deployment.services.endpoints.rules import replica_errors
 from deployment.services.endpoints.transitions import endpoint_audit, endpoint_transition
+from deployment.services.replicas import replicas_forget
 
 State = Endpoint.State
 
 
+def follow_on_cluster(endpoint, *, gone=False):
+    """An endpoint on a cluster pool changed: once committed, the cluster's Serve applications
+    follow (``gone``: it stopped serving, so its replicas leave the gateway's list now)."""
+    if not endpoint.on_cluster:
+        return
+    from deployment.tasks import update_cluster_apps
+
+    if gone:
+        replicas_forget(endpoint=endpoint)
+    update_cluster_apps.delay_on_commit(endpoint.pool_id)
+
+
 def endpoint_stop(*, endpoint, user):
     """Stop serving and give the units back; the keys and settings stay for a resume."""
-    sources = [State.READY, State.FAILED, *Endpoint.IN_FLIGHT]
+    sources = [State.READY, State.DEGRADED, State.FAILED, *Endpoint.IN_FLIGHT]
     with transaction.atomic():
         if endpoint.pool_id:
             replicas_release(endpoint=endpoint)
@@ -36,6 +49,7 @@ def endpoint_stop(*, endpoint, user):
         ):
             raise ValidationError(_("Only a running or failed endpoint can be stopped."))
         endpoint_audit(endpoint=endpoint, action="endpoint.stop", user=user)
+        follow_on_cluster(endpoint, gone=True)
     return endpoint
 
 
@@ -74,6 +88,7 @@ def endpoint_delete(*, endpoint, user):
             raise ValidationError(_("This endpoint is already deleted."))
         endpoint.keys.filter(revoked_at__isnull=True).update(revoked_at=timezone.now())
         endpoint_audit(endpoint=endpoint, action="endpoint.delete", user=user)
+        follow_on_cluster(endpoint, gone=True)
     return endpoint
 
 
@@ -153,6 +168,7 @@ def endpoint_scale(*, endpoint, user, min_replicas, max_replicas):
             before=before,
             after={"min_replicas": min_replicas, "max_replicas": max_replicas},
         )
+        follow_on_cluster(endpoint)
     return endpoint
 
 
@@ -220,5 +236,6 @@ def endpoints_autoscale(*, now=None, window_minutes=5, busy_share=0.6):
                 message=_("Scaled from %(have)s to %(held)s replica(s) for the load.")
                 % {"have": have, "held": held},
             )
+            follow_on_cluster(endpoint)
             changed.append(endpoint)
     return changed

@@ -14,8 +14,10 @@ from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from deployment.compute import serve_apps
 from deployment.models import Endpoint, EndpointEvent, ModelVersion, Workload
 from deployment.services.allocation import replicas_hold, replicas_release
+from deployment.services.endpoints.cluster import cluster_provision, cluster_warm
 from deployment.services.endpoints.queries import active_grants, deployable_versions, grant_for
 from deployment.services.endpoints.rules import flavor_note, replica_errors
 from deployment.services.endpoints.transitions import (
@@ -145,6 +147,8 @@ def endpoint_deploy(*, endpoint_id):
             return endpoint.state
     if endpoint.state == State.PROVISIONING:
         problem = provision_replicas(endpoint)
+        if problem is None and endpoint.on_cluster:
+            problem = cluster_provision(endpoint)
         deploy_drill("provisioning")  # replicas held, the step not yet recorded as done
         if problem:
             fail_step(endpoint, State.PROVISIONING, problem)
@@ -158,7 +162,7 @@ def endpoint_deploy(*, endpoint_id):
             return endpoint.state
     if endpoint.state == State.WARMING:
         deploy_drill("warming")
-        problem = warm_model(endpoint.version)
+        problem = cluster_warm(endpoint) if endpoint.on_cluster else warm_model(endpoint.version)
         if problem:
             fail_step(endpoint, State.WARMING, problem)
             return endpoint.state
@@ -183,6 +187,8 @@ def endpoint_deploy(*, endpoint_id):
 def fail_step(endpoint, step, problem):
     reason, next_step = problem
     endpoint_fail(endpoint=endpoint, sources=[step], reason=reason, next_step=next_step)
+    if endpoint.on_cluster:  # its Serve application goes with its units
+        serve_apps.push_quietly(endpoint.pool)
 
 
 def version_problem(endpoint, version):

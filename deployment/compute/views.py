@@ -1,0 +1,120 @@
+"""What an endpoint's replicas on a cluster ask of OneStop, with the endpoint's replica token:
+the model to run (by its SHA-256) and a place on the gateway's list (the replica's address).
+
+Both answer in the Open Inference Protocol's error shape, {"error": "..."}: the caller is a
+program whose logs a provider's operator reads."""
+
+import json
+import re
+from urllib.parse import urlsplit
+
+from django.http import FileResponse, JsonResponse
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_GET, require_POST
+
+from deployment.compute import ray_cluster
+from deployment.compute.serve_apps import SERVING
+from deployment.compute.tokens import endpoint_id_for
+from deployment.models import Endpoint
+from deployment.services.replicas import replica_register
+
+MAX_REGISTRATION_BYTES = 4096
+REPLICA_ID = re.compile(r"[A-Za-z0-9_.-]{1,64}")
+PROVIDER = re.compile(r"[A-Za-z]{1,40}")
+
+
+def failure(message, status):
+    return JsonResponse({"error": message}, status=status)
+
+
+def replica_endpoint(request):
+    """The endpoint the request's replica token opens, on a cluster pool, or None."""
+    scheme, _sep, raw = request.headers.get("Authorization", "").partition(" ")
+    endpoint_id = endpoint_id_for(raw.strip()) if scheme.lower() == "bearer" else None
+    if endpoint_id is None:
+        return None
+    return (
+        Endpoint.objects.select_related("version", "next_version", "pool")
+        .filter(pk=endpoint_id, pool__isnull=False)
+        .exclude(pool__cluster_dashboard_url="")
+        .first()
+    )
+
+
+@require_GET
+def artifact(request, sha256):
+    endpoint = replica_endpoint(request)
+    if endpoint is None:
+        return failure("send the endpoint's replica token: Authorization: Bearer rp_…", 401)
+    versions = [v for v in (endpoint.version, endpoint.next_version) if v is not None]
+    version = next((v for v in versions if v.sha256 == sha256), None)
+    if version is None or endpoint.state not in SERVING:
+        return failure("this endpoint does not serve a model with that SHA-256", 404)
+    try:
+        handle = open(version.artifact_path, "rb")  # noqa: SIM115 - FileResponse closes it
+    except OSError:
+        return failure("the model's file is missing on OneStop; the officer is told", 503)
+    return FileResponse(handle, content_type="application/octet-stream")
+
+
+@csrf_exempt  # a replica with a bearer token, never a browser session
+@require_POST
+def replicas(request):
+    endpoint = replica_endpoint(request)
+    if endpoint is None:
+        return failure("send the endpoint's replica token: Authorization: Bearer rp_…", 401)
+    if len(request.body) > MAX_REGISTRATION_BYTES:
+        return failure(f"a registration is at most {MAX_REGISTRATION_BYTES} bytes", 413)
+    try:
+        fields = registration(json.loads(request.body))
+    except (ValueError, TypeError, KeyError) as exc:
+        return failure(f"the registration is not valid: {exc}", 400)
+    if endpoint.state not in SERVING:
+        return failure("the endpoint is not serving; the replica will be removed", 409)
+    host = urlsplit(fields["address"]).hostname
+    try:
+        nodes = ray_cluster.node_addresses(
+            endpoint.pool.cluster_dashboard_url, endpoint.pool.cluster_token
+        )
+    except ray_cluster.ClusterUnreachable as exc:
+        return failure(f"OneStop could not read the cluster to check the address: {exc}", 503)
+    if host not in nodes:
+        return failure("the address is not on a live node of the pool's cluster", 400)
+    replica = replica_register(endpoint=endpoint, **fields)
+    return JsonResponse({"replica": replica.ray_replica, "endpoint": endpoint.name})
+
+
+def registration(data):
+    """The registration's fields, checked; ValueError says which one is wrong."""
+    replica, address, provider = data["replica"], data["address"], data["provider"]
+    if not isinstance(replica, str) or not REPLICA_ID.fullmatch(replica):
+        raise ValueError("replica is 1 to 64 letters, digits, '.', '_' or '-'")
+    parts = urlsplit(address) if isinstance(address, str) else None
+    if (
+        parts is None
+        or parts.scheme != "http"
+        or not parts.hostname
+        or not parts.port
+        or parts.path
+        or parts.query
+        or parts.username
+        or len(address) > 200
+    ):
+        raise ValueError("address is http://<node address>:<port>, nothing more")
+    if not isinstance(provider, str) or not PROVIDER.fullmatch(provider):
+        raise ValueError("provider is ONNX Runtime's execution provider name")
+    pid = data.get("pid")
+    if pid is not None and (
+        not isinstance(pid, int) or isinstance(pid, bool) or not 0 < pid < 2**31
+    ):
+        raise ValueError("pid is a process id")
+    emulated = data.get("emulated", False)
+    if not isinstance(emulated, bool):
+        raise ValueError("emulated is true or false")
+    return {
+        "ray_replica": replica,
+        "address": address,
+        "pid": pid,
+        "provider": provider,
+        "emulated": emulated,
+    }

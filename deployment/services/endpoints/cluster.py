@@ -1,0 +1,148 @@
+"""The deploy pipeline's steps for an endpoint on a pool backed by a Ray cluster: provisioning
+sends the pool's Serve applications to the cluster (this endpoint's included); warming waits
+until Ray reports the application running, its replicas have told OneStop where they answer,
+and a probe inference through OneStop's gateway is answered. And what the heartbeat does with
+the endpoints when their cluster goes away or comes back."""
+
+import json
+import math
+import time
+
+from django.conf import settings
+from django.utils.translation import gettext as _
+
+from deployment.compute import ray_cluster, serve_apps
+from deployment.models import Endpoint, EndpointReplica
+from deployment.services.endpoints.transitions import endpoint_transition
+from deployment.services.replicas import replicas_reconcile
+from deployment.serving import deadlines, forwarding, protocol
+
+State = Endpoint.State
+POLL_SECONDS = 1.0
+MISSING = serve_apps.AppStatus("", "", frozenset())
+
+
+def cluster_provision(endpoint):
+    """(reason, next step) when the cluster would not take the application, else None."""
+    try:
+        serve_apps.push(endpoint.pool)
+    except ray_cluster.ClusterUnreachable as exc:
+        return (
+            _("The pool's Ray cluster did not take the deployment: %(why)s") % {"why": exc},
+            _("Resume when the provider's cluster answers again, or deploy on another pool."),
+        )
+    return None
+
+
+def cluster_warm(endpoint):
+    """Wait for the replicas and probe them; (reason, next step) if they do not come up in
+    ``ONESTOP_CLUSTER_START_SECONDS``."""
+    limit = settings.ONESTOP_CLUSTER_START_SECONDS
+    deadline = time.monotonic() + limit
+    said = _("nothing yet")
+    while time.monotonic() < deadline:
+        try:
+            app = serve_apps.statuses(endpoint.pool).get(endpoint.pk, MISSING)
+        except ray_cluster.ClusterUnreachable as exc:
+            app = serve_apps.AppStatus("", str(exc), frozenset())
+        status, message = app.status, app.message
+        if status == "DEPLOY_FAILED":
+            return (
+                _("Ray could not start the model's replica: %(why)s")
+                % {"why": first_line(message)},
+                _("Check the model with validate_onnx, or ask the provider to check the cluster."),
+            )
+        said = status or message or said
+        if status == "RUNNING" and live_replicas(endpoint) and probe_answers(endpoint):
+            return None
+        time.sleep(POLL_SECONDS)
+    return (
+        _("The cluster did not bring the replica up within %(seconds)s s (Ray says: %(said)s).")
+        % {"seconds": limit, "said": first_line(said)},
+        _("Resume to try again; if it happens again, ask the provider to look at the cluster."),
+    )
+
+
+def live_replicas(endpoint):
+    return EndpointReplica.objects.filter(endpoint=endpoint, lost_at__isnull=True).count()
+
+
+def probe_answers(endpoint):
+    """Whether one inference on zeros, sent the way the gateway sends a client's, is answered
+    by a replica (an answer that the zeros are not valid input counts: the model ran)."""
+    forwarding.forget()
+    try:
+        answer = forwarding.forward(endpoint, probe_body(endpoint.version), None)
+    except forwarding.NoReplica:
+        return False
+    return not isinstance(answer, deadlines.RunFailed) and answer.status < 500
+
+
+def probe_body(version):
+    inputs = []
+    for arg in (version.signature or {}).get("inputs", []):
+        shape = [d if isinstance(d, int) and d > 0 else 1 for d in arg["shape"]]
+        datatype = protocol.ONNX_TO_V2.get(arg["type"], "FP32")
+        inputs.append(
+            {
+                "name": arg["name"],
+                "shape": shape,
+                "datatype": datatype,
+                "data": [0] * math.prod(shape)
+                if datatype != "BOOL"
+                else [False] * math.prod(shape),
+            }
+        )
+    return json.dumps({"id": "onestop-probe", "inputs": inputs}).encode()
+
+
+def first_line(text):
+    lines = str(text).strip().splitlines()
+    return lines[0][:300] if lines else ""
+
+
+def cluster_away(*, pool, reason):
+    """The pool's cluster stopped answering: its ready endpoints are degraded, with the reason.
+    Returns how many."""
+    degraded = 0
+    for endpoint in Endpoint.objects.filter(pool=pool, state=State.READY):
+        degraded += endpoint_transition(
+            endpoint=endpoint,
+            sources=[State.READY],
+            target=State.DEGRADED,
+            message=_("The pool's cluster is not answering: %(why)s") % {"why": reason},
+            reason=reason,
+            next_step=_("Nothing to do: the endpoint comes back by itself with its cluster."),
+        )
+    return degraded
+
+
+def cluster_answered(*, pool):
+    """The pool's cluster answered its heartbeat: the applications are sent again (what the
+    cluster lost or missed comes back), replicas Ray no longer runs are recorded as lost, and
+    each degraded endpoint whose replicas answer a probe is ready again. Returns how many
+    endpoints came back."""
+    serve_apps.push_quietly(pool)
+    try:
+        apps = serve_apps.statuses(pool)
+    except ray_cluster.ClusterUnreachable:
+        return 0
+    restored = 0
+    serving = Endpoint.objects.filter(pool=pool, state__in=serve_apps.SERVING)
+    for endpoint in serving.select_related("version", "pool"):
+        app = apps.get(endpoint.pk, MISSING)
+        if endpoint.state in (State.PROVISIONING, State.WARMING):
+            continue  # the deploy step is watching it
+        replicas_reconcile(endpoint=endpoint, running=app.replicas)
+        if endpoint.state != State.DEGRADED or app.status != "RUNNING":
+            continue
+        if live_replicas(endpoint) and probe_answers(endpoint):
+            restored += endpoint_transition(
+                endpoint=endpoint,
+                sources=[State.DEGRADED],
+                target=State.READY,
+                message=_("The pool's cluster answers again: ready."),
+                reason="",
+                next_step="",
+            )
+    return restored

@@ -1,0 +1,165 @@
+"""The gateway's second half, for endpoints on a pool backed by a Ray cluster: a request that
+passed the key, the body limit and the endpoint's state is sent on to one of the endpoint's
+replicas (``deployment.compute.replica``), and the replica's answer comes back as it is.
+
+Connections are kept alive and reused, one per replica per serving thread (http.client: the
+standard library's client, the leanest per request; the thread that forwards is the thread
+that waits, so no pool needs locking). The replicas are taken in turn. A replica that refuses
+or drops the connection before answering is marked lost (an endpoint event; Ray restarts it)
+and the request is tried once more, on another replica. The wait is the endpoint's deadline
+plus a second for the network; a replica that outlives it is answered 504, like a model run
+in the portal's own process."""
+
+import http.client
+import itertools
+import threading
+import time
+from urllib.parse import urlsplit
+
+from deployment.compute.replica import BINARY_HEADER, COMPUTE_HEADER
+from deployment.compute.tokens import replica_token
+from deployment.serving import deadlines
+
+REFRESH_SECONDS = 2.0
+NETWORK_GRACE_SECONDS = 1.0
+# Connection failures that mean the replica is not there (its process died, its node is gone),
+# as opposed to a model that is slow.
+GONE = (
+    ConnectionRefusedError,
+    ConnectionResetError,
+    BrokenPipeError,
+    http.client.RemoteDisconnected,
+)
+
+_addresses = {}  # endpoint id -> (monotonic expiry, [address])
+_tokens = {}  # endpoint id -> replica token
+_turn = itertools.count()
+_local = threading.local()
+
+
+class Forwarded:
+    """A replica's answer: status, body, content type, protocol header, compute seconds."""
+
+    __slots__ = ("binary_length", "compute_s", "content_type", "payload", "status")
+
+    def __init__(self, status, payload, content_type, binary_length, compute_s):
+        self.status = status
+        self.payload = payload
+        self.content_type = content_type
+        self.binary_length = binary_length
+        self.compute_s = compute_s
+
+
+class NoReplica(Exception):
+    """No replica took the request: the message says why, for the caller."""
+
+
+def forward(endpoint, body, binary_header):
+    """The answer of one of the endpoint's replicas; ``NoReplica`` when none is there, or
+    ``deadlines.Expired`` (returned) when the replica did not answer in time."""
+    live = addresses(endpoint.pk)
+    if not live:
+        raise NoReplica(f"model '{endpoint.name}' has no replica running on its pool yet")
+    address = live[next(_turn) % len(live)]
+    token = _tokens.get(endpoint.pk) or _tokens.setdefault(endpoint.pk, replica_token(endpoint.pk))
+    timeout = endpoint.deadline_ms / 1000 + NETWORK_GRACE_SECONDS
+    for attempt in range(2):  # one retry, on another replica
+        try:
+            return send(address, token, body, binary_header, timeout)
+        except TimeoutError:
+            drop(address)
+            return deadlines.expired_message(endpoint.deadline_ms)
+        except (OSError, http.client.HTTPException) as exc:
+            drop(address)
+            replica_lost(endpoint, address, exc)
+        # The list read afresh: a replica that registered since is a candidate too.
+        others = [a for a in addresses(endpoint.pk) if a != address]
+        if not others or attempt:
+            break
+        address = others[next(_turn) % len(others)]
+    raise NoReplica(f"no replica of model '{endpoint.name}' answered; the cluster restarts it")
+
+
+def send(address, token, body, binary_header, timeout):
+    headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/octet-stream"}
+    if binary_header is not None:
+        headers[BINARY_HEADER] = binary_header
+    connection, reused = connection_to(address, timeout)
+    try:
+        answer = exchange(connection, body, headers)
+    except GONE:
+        if not reused:
+            raise
+        # A kept-alive connection the replica closed meanwhile: once more on a new one.
+        drop(address)
+        connection, _reused = connection_to(address, timeout)
+        answer = exchange(connection, body, headers)
+    compute_us = answer.getheader(COMPUTE_HEADER)
+    return Forwarded(
+        answer.status,
+        answer.payload,
+        answer.getheader("Content-Type") or "application/json",
+        answer.getheader(BINARY_HEADER),
+        int(compute_us) / 1e6 if compute_us and compute_us.isdigit() else 0.0,
+    )
+
+
+def exchange(connection, body, headers):
+    connection.request("POST", "/infer", body=body, headers=headers)
+    answer = connection.getresponse()
+    answer.payload = answer.read()
+    return answer
+
+
+def connection_to(address, timeout):
+    """(connection, whether it was used before) for this thread."""
+    pool = getattr(_local, "connections", None)
+    if pool is None:
+        pool = _local.connections = {}
+    connection = pool.get(address)
+    if connection is not None:
+        connection.timeout = timeout
+        if connection.sock is not None:
+            connection.sock.settimeout(timeout)
+        return connection, True
+    parts = urlsplit(address)
+    connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=timeout)
+    pool[address] = connection
+    return connection, False
+
+
+def drop(address):
+    pool = getattr(_local, "connections", {})
+    connection = pool.pop(address, None)
+    if connection is not None:
+        connection.close()
+
+
+def addresses(endpoint_id):
+    """The endpoint's live replicas, as this process last read them (at most REFRESH_SECONDS
+    ago; at once after one is lost here)."""
+    now = time.monotonic()
+    hit = _addresses.get(endpoint_id)
+    if hit is not None and hit[0] > now:
+        return hit[1]
+    from deployment.models import EndpointReplica
+
+    live = list(
+        EndpointReplica.objects.filter(endpoint_id=endpoint_id, lost_at__isnull=True)
+        .order_by("pk")
+        .values_list("address", flat=True)
+    )
+    _addresses[endpoint_id] = (now + REFRESH_SECONDS, live)
+    return live
+
+
+def replica_lost(endpoint, address, exc):
+    from deployment.services.replicas import replica_unreachable
+
+    _addresses.pop(endpoint.pk, None)
+    replica_unreachable(endpoint=endpoint, address=address, why=type(exc).__name__)
+
+
+def forget():
+    _addresses.clear()
+    _tokens.clear()

@@ -1,0 +1,184 @@
+"""Endpoints whose replicas run on a provider's Ray cluster: a Ray Serve application per
+endpoint, replicas that fetch the model from OneStop and answer OneStop's gateway, restarts
+recorded, the units given back on stop. On a real local Ray head (tests/ray_cluster.py) and
+a live OneStop server the replicas call back."""
+
+import os
+import signal
+import time
+
+import numpy as np
+import pytest
+import tritonclient.http as triton
+from django.conf import settings
+from django.urls import reverse
+
+from deployment import tasks
+from deployment.compute import ray_cluster as ray_cluster_api
+from deployment.compute import serve_apps
+from deployment.models import Endpoint, EndpointEvent, EndpointKey, EndpointReplica
+from deployment.services.endpoints.lifecycle import endpoint_scale, endpoint_stop
+from deployment.services.endpoints.pipeline import endpoint_create
+from tests import onnx_files as files
+from tests.ray_cluster import free_port
+from tests.serving_factories import granted, published
+
+pytestmark = [pytest.mark.ray, pytest.mark.usefixtures("fresh_serving_caches")]
+
+
+def wait_until(predicate, seconds=90, step=0.5):
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(step)
+    return predicate()
+
+
+@pytest.fixture
+def on_cluster(transactional_db, world, live_server, ray_cluster, tmp_path, settings):
+    """A company with a grant of 2 units on an ATOM pool backed by the local Ray cluster, and a
+    published model; OneStop's address is the live server, which the replicas call."""
+    settings.SITE_URL = live_server.url
+    settings.ONESTOP_CLUSTER_START_SECONDS = 120
+    grant = granted(
+        world.company_a,
+        units=2,
+        flavor="rbln-atom",
+        cluster_dashboard_url=ray_cluster.dashboard_url,
+        cluster_serve_url=f"http://127.0.0.1:{free_port()}",
+        cluster_token=ray_cluster.token,
+    )
+    tasks.cluster_pools_heartbeat()
+    grant.pool.refresh_from_db()
+    assert grant.pool.unavailable_reason == "", grant.pool.unavailable_reason
+    version = published(world.company_a, files.good(tmp_path / "m.onnx"))
+    yield world, grant, version
+    # Serve goes with whatever the test left running: the next test starts from a bare cluster.
+    ray_cluster_api.request_json(
+        ray_cluster.dashboard_url, serve_apps.APPLICATIONS_PATH, ray_cluster.token, "DELETE"
+    )
+
+
+def infer(client, key, binary):
+    data = np.arange(8, dtype=np.float32).reshape(2, 4)
+    tensor = triton.InferInput("x", [2, 4], "FP32")
+    tensor.set_data_from_numpy(data, binary_data=binary)
+    wanted = [triton.InferRequestedOutput("y", binary_data=binary)]
+    result = client.infer(
+        "press-line-1", [tensor], outputs=wanted, headers={"Authorization": f"Bearer {key}"}
+    )
+    np.testing.assert_allclose(result.as_numpy("y"), data @ np.ones((4, 2), np.float32))
+
+
+def free_units(pool):
+    tasks.cluster_pools_heartbeat()
+    pool.refresh_from_db()
+    return pool.heartbeat.get("free_units")
+
+
+def test_an_endpoint_runs_on_the_cluster_scales_survives_a_lost_replica_and_stops(
+    on_cluster, owner_client
+):
+    world, grant, version = on_cluster
+    endpoint = endpoint_create(
+        company=world.company_a,
+        version=version,
+        grant=grant,
+        name="press-line-1",
+        user=world.owner_a,
+        max_replicas=2,
+    )
+    endpoint.refresh_from_db()
+    assert endpoint.state == Endpoint.State.READY, (endpoint.reason, endpoint.next_step)
+    replica = EndpointReplica.objects.get(endpoint=endpoint)
+    assert replica.provider == "CPUExecutionProvider"
+    assert replica.emulated  # no ONNX Runtime provider for ATOM: its CPU stands in
+    apps = serve_apps.statuses(grant.pool)
+    assert apps[endpoint.pk].status == "RUNNING"
+    assert replica.ray_replica in apps[endpoint.pk].replicas
+    assert wait_until(lambda: free_units(grant.pool) == 1, 30)
+    page = owner_client.get(reverse("endpoint_detail", args=[endpoint.pk])).content.decode()
+    assert 'data-testid="emulated"' in page  # the owner sees the NPU is stood in for
+    assert replica.ray_replica in page
+
+    _key, raw = EndpointKey.issue(endpoint)
+    client = triton.InferenceServerClient(url=settings.SITE_URL.removeprefix("http://"))
+    infer(client, raw, binary=False)
+    infer(client, raw, binary=True)
+
+    endpoint_scale(endpoint=endpoint, user=world.owner_a, min_replicas=2, max_replicas=2)
+    assert wait_until(lambda: len(serve_apps.statuses(grant.pool)[endpoint.pk].replicas) == 2)
+    live = wait_until(
+        lambda: (
+            list(EndpointReplica.objects.filter(endpoint=endpoint, lost_at__isnull=True))
+            if EndpointReplica.objects.filter(endpoint=endpoint, lost_at__isnull=True).count() == 2
+            else None
+        )
+    )
+    assert live, "the second replica did not register"
+
+    os.kill(live[0].pid, signal.SIGKILL)
+    for _ in range(6):  # the requests keep being answered, by the other replica
+        infer(client, raw, binary=True)
+
+    def restarted():
+        """A new replica in the killed one's place, and an event naming both."""
+        tasks.cluster_pools_heartbeat()
+        running = EndpointReplica.objects.filter(endpoint=endpoint, lost_at__isnull=True)
+        new = set(running.values_list("ray_replica", flat=True)) - {r.ray_replica for r in live}
+        events = EndpointEvent.objects.filter(endpoint=endpoint)
+        return any(
+            events.filter(message__contains=live[0].ray_replica)
+            .filter(message__contains=n)
+            .exists()
+            for n in new
+        )
+
+    restarted = wait_until(restarted, seconds=120, step=2)
+    assert restarted, list(endpoint.events.values_list("message", flat=True))
+
+    endpoint_stop(endpoint=endpoint, user=world.owner_a)
+    assert wait_until(lambda: endpoint.pk not in serve_apps.statuses(grant.pool), 60)
+    assert not EndpointReplica.objects.filter(endpoint=endpoint).exists()
+    assert wait_until(lambda: free_units(grant.pool) == 2, 60)
+    print(*endpoint.events.order_by("at", "pk").values_list("message", flat=True), sep="\n")
+
+
+def heartbeat_until(endpoint, state, seconds=150):
+    def reached():
+        tasks.cluster_pools_heartbeat()
+        endpoint.refresh_from_db()
+        return endpoint.state == state
+
+    return wait_until(reached, seconds, step=1)
+
+
+def test_an_endpoint_is_degraded_while_its_cluster_is_away_and_comes_back_by_itself(
+    on_cluster, ray_cluster
+):
+    world, grant, version = on_cluster
+    endpoint = endpoint_create(
+        company=world.company_a, version=version, grant=grant, name="press-line-1", user=None
+    )
+    endpoint.refresh_from_db()
+    assert endpoint.state == Endpoint.State.READY, endpoint.reason
+    _key, raw = EndpointKey.issue(endpoint)
+    client = triton.InferenceServerClient(url=settings.SITE_URL.removeprefix("http://"))
+
+    os.killpg(ray_cluster.process.pid, signal.SIGSTOP)  # the whole cluster stops answering
+    try:
+        tasks.cluster_pools_heartbeat()
+        endpoint.refresh_from_db()
+        assert endpoint.state == Endpoint.State.DEGRADED
+        assert "did not answer" in endpoint.reason or "응답하지" in endpoint.reason
+        with pytest.raises(triton.InferenceServerException, match="503"):
+            infer(client, raw, binary=False)
+    finally:
+        os.killpg(ray_cluster.process.pid, signal.SIGCONT)
+
+    assert heartbeat_until(endpoint, Endpoint.State.READY), endpoint.reason
+    infer(client, raw, binary=True)
+    messages = list(endpoint.events.values_list("message", flat=True))
+    assert any("ready" in m.lower() or "준비" in m for m in messages[:2]), messages
