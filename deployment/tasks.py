@@ -57,6 +57,18 @@ def update_cluster_apps(pool_id):
     return bool(pool) and push_quietly(pool)
 
 
+# Not acks_late: the next heartbeat sends another.
+@shared_task(soft_time_limit=50, time_limit=55, expires=55)
+def sync_cluster_endpoints(pool_id):
+    """After a cluster answered its heartbeat: its Serve list sent again, lost replicas
+    recorded, degraded endpoints back to ready when their replicas answer."""
+    from deployment.models import ComputePool
+    from deployment.services.endpoints.cluster import cluster_answered
+
+    pool = ComputePool.objects.filter(pk=pool_id).exclude(cluster_dashboard_url="").first()
+    return pool is not None and cluster_answered(pool=pool)
+
+
 @shared_task(acks_late=True, reject_on_worker_lost=True)
 def sweep_endpoints():
     """Deployments whose worker died are retried or failed; replicas follow the load."""

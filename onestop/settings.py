@@ -363,6 +363,7 @@ CELERY_TASK_ROUTES = {
     # Pools report and abandoned deploy steps are found on time, whatever else is queued.
     "deployment.tasks.local_pools_heartbeat": {"queue": "heartbeats"},
     "deployment.tasks.cluster_pools_heartbeat": {"queue": "heartbeats"},
+    "deployment.tasks.sync_cluster_endpoints": {"queue": "heartbeats"},
     "deployment.tasks.sweep_endpoints": {"queue": "heartbeats"},
 }
 

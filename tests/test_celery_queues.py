@@ -15,6 +15,7 @@ EXPECTED = {
     "deployment.tasks.deploy_endpoint": "deployment",
     "deployment.tasks.roll_endpoint": "deployment",
     "deployment.tasks.update_cluster_apps": "deployment",
+    "deployment.tasks.sync_cluster_endpoints": "heartbeats",
     "onestop.tasks.send_invitation_email": "mail",
     "onestop.tasks.send_company_notice": "mail",
     "deployment.tasks.local_pools_heartbeat": "heartbeats",

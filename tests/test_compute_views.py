@@ -141,3 +141,21 @@ def test_a_replica_may_answer_only_on_a_node_of_the_pools_cluster(on_cluster, ra
     assert answer.status_code == 400
     assert "not on a live node" in answer.json()["error"]
     assert not on_cluster.cluster_replicas.exists()
+
+
+@pytest.mark.parametrize(
+    ("host", "dashboard", "refused"),
+    [
+        ("10.0.3.7", "10.0.3.1", False),
+        ("169.254.169.254", "10.0.3.1", True),  # a cloud's metadata service
+        ("node-7.internal", "10.0.3.1", True),  # a name could be pointed elsewhere later
+        ("127.0.0.1", "ray-head.example", True),
+        ("127.0.0.1", "127.0.0.1", False),  # a cluster on this machine
+        ("0.0.0.0", "10.0.3.1", True),  # noqa: S104 - the address refused
+        ("224.0.0.1", "10.0.3.1", True),
+    ],
+)
+def test_the_gateway_is_never_sent_where_no_node_answers(host, dashboard, refused):
+    from deployment.compute.views import address_problem
+
+    assert (address_problem(host, dashboard) is not None) is refused

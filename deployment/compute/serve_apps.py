@@ -101,8 +101,11 @@ def http_options(pool):
 
 
 def desired(pool):
+    """The applications of every pool on the same cluster (one Serve list per cluster)."""
     serving = (
-        Endpoint.objects.filter(pool=pool, state__in=SERVING)
+        Endpoint.objects.filter(
+            pool__cluster_dashboard_url=pool.cluster_dashboard_url, state__in=SERVING
+        )
         .select_related("version", "pool")
         .order_by("pk")
     )
@@ -125,6 +128,12 @@ def push(pool):
         ray_cluster.request_json(
             locked.cluster_dashboard_url, APPLICATIONS_PATH, locked.cluster_token, "PUT", config
         )
+
+
+def ever_used(pool):
+    """Whether OneStop ever deployed on the pool's cluster: until then the heartbeat leaves the
+    cluster's Serve as it is."""
+    return Endpoint.objects.filter(pool__cluster_dashboard_url=pool.cluster_dashboard_url).exists()
 
 
 def push_quietly(pool):

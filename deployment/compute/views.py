@@ -4,6 +4,7 @@ the model to run (by its SHA-256) and a place on the gateway's list (the replica
 Both answer in the Open Inference Protocol's error shape, {"error": "..."}: the caller is a
 program whose logs a provider's operator reads."""
 
+import ipaddress
 import json
 import re
 from urllib.parse import urlsplit
@@ -67,11 +68,14 @@ def replicas(request):
         return failure(f"a registration is at most {MAX_REGISTRATION_BYTES} bytes", 413)
     try:
         fields = registration(json.loads(request.body))
-    except (ValueError, TypeError, KeyError) as exc:
+    except (ValueError, TypeError, KeyError, RecursionError) as exc:
         return failure(f"the registration is not valid: {exc}", 400)
     if endpoint.state not in SERVING:
         return failure("the endpoint is not serving; the replica will be removed", 409)
     host = urlsplit(fields["address"]).hostname
+    problem = address_problem(host, urlsplit(endpoint.pool.cluster_dashboard_url).hostname)
+    if problem:
+        return failure(problem, 400)
     try:
         nodes = ray_cluster.node_addresses(
             endpoint.pool.cluster_dashboard_url, endpoint.pool.cluster_token
@@ -82,6 +86,29 @@ def replicas(request):
         return failure("the address is not on a live node of the pool's cluster", 400)
     replica = replica_register(endpoint=endpoint, **fields)
     return JsonResponse({"replica": replica.ray_replica, "endpoint": endpoint.name})
+
+
+def address_problem(host, dashboard_host):
+    """Why the gateway must not send callers' requests to ``host``, or None. An IP address
+    only (a name could be pointed elsewhere after the check); never a link-local address (a
+    cloud's metadata service), multicast, unspecified or reserved; loopback only for a cluster
+    whose dashboard is on loopback too (one machine, as in development)."""
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return "the address is an IP address of a node, not a name"
+    if address.is_link_local or address.is_multicast or address.is_unspecified:
+        return "the address is not one a node answers on"
+    if address.is_reserved:
+        return "the address is not one a node answers on"
+    if address.is_loopback:
+        try:
+            local_cluster = ipaddress.ip_address(dashboard_host or "").is_loopback
+        except ValueError:
+            local_cluster = dashboard_host == "localhost"
+        if not local_cluster:
+            return "a loopback address is refused for a cluster on another machine"
+    return None
 
 
 def registration(data):

@@ -13,7 +13,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from deployment.compute import ray_cluster
+from deployment.compute import ray_cluster, serve_apps
 from deployment.models import ComputePool
 from deployment.programmes.waitlist import waitlist_advance
 from onestop.constraints import constraint_refuses
@@ -144,7 +144,7 @@ def read_cluster(pool):
 
 
 def record_reading(pool, reading):
-    from deployment.services.endpoints.cluster import cluster_answered, cluster_away
+    from deployment.services.endpoints.cluster import cluster_away
 
     if isinstance(reading, ray_cluster.ClusterUnreachable):
         # Only for the address and token that were read: the provider may have mended them.
@@ -166,7 +166,12 @@ def record_reading(pool, reading):
     if was_unavailable:
         # Applications that waited while the cluster was away may be granted now.
         waitlist_advance(pool.flavor)
-    cluster_answered(pool=pool)
+    if serve_apps.ever_used(pool):
+        # Network work per cluster (the Serve list, probes) in a task of its own, so one slow
+        # cluster does not hold up the other pools' heartbeats.
+        from deployment.tasks import sync_cluster_endpoints
+
+        sync_cluster_endpoints.delay(pool.pk)
     return pool
 
 

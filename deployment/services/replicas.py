@@ -4,7 +4,10 @@ answers when it starts (``replica_register``); the gateway says when one stopped
 Each change the owner would want to know of is an endpoint event: a replica up, one lost, one
 restarted by the cluster in its place."""
 
-from django.db import transaction
+import socket
+from urllib.parse import urlsplit
+
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -20,6 +23,13 @@ def describe(replica, resource):
 def replica_register(*, endpoint, ray_replica, address, pid, provider, emulated):
     """Record a replica that started; returns it. A replica of the same id that registers again
     (its server restarted in place) updates its row."""
+    try:
+        return _register(endpoint, ray_replica, address, pid, provider, emulated)
+    except IntegrityError:  # the same replica registering twice at once: the first one stands
+        return EndpointReplica.objects.get(endpoint=endpoint, ray_replica=ray_replica)
+
+
+def _register(endpoint, ray_replica, address, pid, provider, emulated):
     with transaction.atomic():
         replica, created = EndpointReplica.objects.update_or_create(
             endpoint=endpoint,
@@ -74,7 +84,12 @@ def replica_unreachable(*, endpoint, address, why):
 
 def replicas_reconcile(*, endpoint, running):
     """Mark lost the endpoint's replicas Ray no longer reports running (``running``: Ray's
-    replica ids). Returns how many were marked."""
+    replica ids), and put back on the gateway's list the ones the gateway could not reach but
+    Ray still runs (a network fault that passed; if it has not, the gateway marks them again).
+    Returns how many were marked lost."""
+    lost = endpoint.cluster_replicas.filter(lost_at__isnull=False, ray_replica__in=running)
+    back = [replica.pk for replica in lost if reachable(replica.address)]
+    endpoint.cluster_replicas.filter(pk__in=back).update(lost_at=None)
     gone = endpoint.cluster_replicas.filter(lost_at__isnull=True).exclude(ray_replica__in=running)
     names = list(gone.values_list("ray_replica", flat=True))
     if not names:
@@ -87,6 +102,17 @@ def replicas_reconcile(*, endpoint, running):
         % {"names": ", ".join(names)},
     )
     return len(names)
+
+
+def reachable(address):
+    """Whether the replica's port takes a connection now (a process that died refuses it,
+    even while Ray has not yet noticed)."""
+    parts = urlsplit(address)
+    try:
+        with socket.create_connection((parts.hostname, parts.port), timeout=1):
+            return True
+    except OSError:
+        return False
 
 
 def replicas_forget(*, endpoint):

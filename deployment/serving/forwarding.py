@@ -6,9 +6,12 @@ Connections are kept alive and reused, one per replica per serving thread (http.
 standard library's client, the leanest per request; the thread that forwards is the thread
 that waits, so no pool needs locking). The replicas are taken in turn. A replica that refuses
 or drops the connection before answering is marked lost (an endpoint event; Ray restarts it)
-and the request is tried once more, on another replica. The wait is the endpoint's deadline
-plus a second for the network; a replica that outlives it is answered 504, like a model run
-in the portal's own process."""
+and the request is tried once more, on another replica (Ray restarts a replica whose process
+died; one that was only out of reach comes back on the list when Ray still reports it running).
+The whole exchange, retry included, has the endpoint's deadline plus a second for the network:
+a replica that outlives it, even one that trickles its answer, is answered 504, like a model
+run in the portal's own process. An answer over 64 MiB, or with headers that are not the
+protocol's, is refused rather than passed on."""
 
 import http.client
 import itertools
@@ -22,6 +25,11 @@ from deployment.serving import deadlines
 
 REFRESH_SECONDS = 2.0
 NETWORK_GRACE_SECONDS = 1.0
+CONNECT_SECONDS = 2.0
+MAX_ANSWER_BYTES = 64 * 1024 * 1024
+CHUNK_BYTES = 256 * 1024
+MAX_CONNECTIONS = 64  # per serving thread
+CONTENT_TYPES = {"application/json", "application/octet-stream"}
 # Connection failures that mean the replica is not there (its process died, its node is gone),
 # as opposed to a model that is slow.
 GONE = (
@@ -56,19 +64,23 @@ class NoReplica(Exception):
 
 def forward(endpoint, body, binary_header):
     """The answer of one of the endpoint's replicas; ``NoReplica`` when none is there, or
-    ``deadlines.Expired`` (returned) when the replica did not answer in time."""
+    ``deadlines.Expired`` (returned) when no answer came within the deadline, retries
+    included."""
     live = addresses(endpoint.pk)
     if not live:
         raise NoReplica(f"model '{endpoint.name}' has no replica running on its pool yet")
     address = live[next(_turn) % len(live)]
     token = _tokens.get(endpoint.pk) or _tokens.setdefault(endpoint.pk, replica_token(endpoint.pk))
-    timeout = endpoint.deadline_ms / 1000 + NETWORK_GRACE_SECONDS
+    ends = time.monotonic() + endpoint.deadline_ms / 1000 + NETWORK_GRACE_SECONDS
     for attempt in range(2):  # one retry, on another replica
         try:
-            return send(address, token, body, binary_header, timeout)
+            return send(address, token, body, binary_header, ends)
         except TimeoutError:
             drop(address)
             return deadlines.expired_message(endpoint.deadline_ms)
+        except Misbehaved as exc:
+            drop(address)
+            raise NoReplica(f"a replica of model '{endpoint.name}' gave a broken answer") from exc
         except (OSError, http.client.HTTPException) as exc:
             drop(address)
             replica_lost(endpoint, address, exc)
@@ -80,49 +92,95 @@ def forward(endpoint, body, binary_header):
     raise NoReplica(f"no replica of model '{endpoint.name}' answered; the cluster restarts it")
 
 
-def send(address, token, body, binary_header, timeout):
+class Misbehaved(Exception):
+    """A replica's answer that is not one: too large, or headers OneStop will not pass on."""
+
+
+def send(address, token, body, binary_header, ends):
     headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/octet-stream"}
     if binary_header is not None:
         headers[BINARY_HEADER] = binary_header
-    connection, reused = connection_to(address, timeout)
+    connection, reused = connection_to(address, ends)
     try:
-        answer = exchange(connection, body, headers)
+        answer = exchange(connection, body, headers, ends)
     except GONE:
         if not reused:
             raise
         # A kept-alive connection the replica closed meanwhile: once more on a new one.
         drop(address)
-        connection, _reused = connection_to(address, timeout)
-        answer = exchange(connection, body, headers)
-    compute_us = answer.getheader(COMPUTE_HEADER)
+        connection, _reused = connection_to(address, ends)
+        answer = exchange(connection, body, headers, ends)
+    return checked(answer)
+
+
+def checked(answer):
+    """The replica's answer as the gateway passes it on: a status, a body within the cap, one
+    of the protocol's two content types, a binary length and a compute time that are numbers."""
+    content_type = (answer.getheader("Content-Type") or "application/json").split(";")[0]
+    binary_length = answer.getheader(BINARY_HEADER)
+    compute_us = answer.getheader(COMPUTE_HEADER) or "0"
+    if (
+        not 200 <= answer.status <= 599
+        or content_type not in CONTENT_TYPES
+        or (binary_length is not None and not binary_length.isdigit())
+        or not compute_us.isdigit()
+    ):
+        raise Misbehaved(answer.status)
     return Forwarded(
-        answer.status,
-        answer.payload,
-        answer.getheader("Content-Type") or "application/json",
-        answer.getheader(BINARY_HEADER),
-        int(compute_us) / 1e6 if compute_us and compute_us.isdigit() else 0.0,
+        answer.status, answer.payload, content_type, binary_length, int(compute_us) / 1e6
     )
 
 
-def exchange(connection, body, headers):
+def exchange(connection, body, headers, ends):
+    """The replica's answer, read whole before ``ends`` (a replica that trickles its answer is
+    cut off like one that is silent) and within MAX_ANSWER_BYTES."""
+    remaining(connection, ends)
     connection.request("POST", "/infer", body=body, headers=headers)
+    remaining(connection, ends)
     answer = connection.getresponse()
-    answer.payload = answer.read()
+    length = answer.getheader("Content-Length")
+    if length is not None and (not length.isdigit() or int(length) > MAX_ANSWER_BYTES):
+        raise Misbehaved("the answer is too large")
+    chunks, size = [], 0
+    while True:
+        remaining(connection, ends)
+        chunk = answer.read1(CHUNK_BYTES)
+        if not chunk:
+            break
+        size += len(chunk)
+        if size > MAX_ANSWER_BYTES:
+            raise Misbehaved("the answer is too large")
+        chunks.append(chunk)
+    # Read to the end: marked finished, so the kept-alive connection takes the next request.
+    answer.close()
+    answer.payload = b"".join(chunks)
     return answer
 
 
-def connection_to(address, timeout):
-    """(connection, whether it was used before) for this thread."""
+def remaining(connection, ends):
+    """Give the connection's next socket operation only the time left; TimeoutError if none."""
+    left = ends - time.monotonic()
+    if left <= 0:
+        raise TimeoutError
+    connection.timeout = left
+    if connection.sock is not None:
+        connection.sock.settimeout(left)
+
+
+def connection_to(address, ends):
+    """(connection, whether it was used before) for this thread. A thread keeps connections
+    to the replicas it used last; the oldest is closed past MAX_CONNECTIONS, so replicas that
+    come and go do not pile up open sockets."""
     pool = getattr(_local, "connections", None)
     if pool is None:
         pool = _local.connections = {}
     connection = pool.get(address)
     if connection is not None:
-        connection.timeout = timeout
-        if connection.sock is not None:
-            connection.sock.settimeout(timeout)
         return connection, True
+    while len(pool) >= MAX_CONNECTIONS:
+        pool.pop(next(iter(pool))).close()
     parts = urlsplit(address)
+    timeout = max(0.001, min(CONNECT_SECONDS, ends - time.monotonic()))
     connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=timeout)
     pool[address] = connection
     return connection, False

@@ -138,7 +138,10 @@ def count(endpoint, started, *, ok, compute_s):
 
 
 def prepare(endpoint, name, body, binary_header, model=None):
-    if endpoint.state != Endpoint.State.READY:
+    if endpoint.state != Endpoint.State.READY and not (
+        # Degraded: the dashboard is not answering, but the replicas may be; they are tried.
+        endpoint.state == Endpoint.State.DEGRADED and endpoint.on_cluster
+    ):
         return failure(f"model '{name}' is not ready ({endpoint.get_state_display()})", 503)
     if endpoint.on_cluster:
         return forwarded(endpoint, body, binary_header)

@@ -74,9 +74,15 @@ def preload():
     """Load and warm the models of the ready endpoints (the newest first, as many as the cache
     holds), so a serving process that starts or restarts answers its first calls warm.
     Returns how many it loaded; one that fails to load is left for its first request."""
+    from django.db.models import Q
+
     from deployment.models import Endpoint
 
-    ready = Endpoint.objects.filter(state=Endpoint.State.READY).select_related("version")
+    ready = (
+        Endpoint.objects.filter(state=Endpoint.State.READY)
+        .filter(Q(pool__isnull=True) | Q(pool__cluster_dashboard_url=""))  # not on a cluster
+        .select_related("version")
+    )
     count = 0
     for endpoint in ready.order_by("-state_changed_at")[: settings.ONESTOP_SERVING_SESSIONS]:
         try:

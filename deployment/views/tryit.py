@@ -2,6 +2,7 @@
 portal session (no endpoint key). The run and its metering are serving's own
 (``handling.run_metered``), so it is batched, bounded and counted like any client request."""
 
+import json
 import math
 import time
 from dataclasses import dataclass
@@ -92,6 +93,22 @@ def read_row(post, spec):
     return row
 
 
+def tried_on_cluster(endpoint, spec, row, started):
+    """The row sent to one of the endpoint's replicas as a client's request is, and metered."""
+    body = {"inputs": [{"name": spec.name, "shape": [1, len(row)], "datatype": "FP32"}]}
+    body["inputs"][0]["data"] = row
+    reply = handling.forwarded(endpoint, json.dumps(body).encode(), None)
+    latency_s = handling.count(endpoint, started, ok=reply.status < 400, compute_s=reply.compute_s)
+    answer = json.loads(reply.payload)
+    if reply.status != 200:
+        return error(answer.get("error", ""), reply.status)
+    outputs = {
+        output["name"]: jsonable(np.asarray(output["data"]).reshape(output["shape"]))
+        for output in answer["outputs"]
+    }
+    return JsonResponse({"outputs": outputs, "latency_ms": round(latency_s * 1000, 2)})
+
+
 @company_member_required
 @require_POST
 def endpoint_try(request, pk):
@@ -111,6 +128,8 @@ def endpoint_try(request, pk):
     if isinstance(row, str):
         return error(row)
     started = time.perf_counter()
+    if endpoint.on_cluster:
+        return tried_on_cluster(endpoint, spec, row, started)
     try:
         model = served(endpoint.version)
     except Exception:  # ONNX Runtime raises its own types; the deploy step reported the cause

@@ -8,6 +8,7 @@ This module loads the rows and decides what to study; `features` encodes them, `
 
 import hashlib
 import time
+from pathlib import Path
 
 import polars as pl
 from django.utils.translation import gettext as _
@@ -25,9 +26,20 @@ MIN_ROWS = 30
 
 
 def run_study(
-    normalised, profile, *, target=None, exclude=(), max_rows=100_000, seed=0, progress=no_progress
+    normalised,
+    profile,
+    *,
+    target=None,
+    exclude=(),
+    max_rows=100_000,
+    seed=0,
+    progress=no_progress,
+    model_family=None,
+    npu_model_out=None,
 ):
-    """Returns (result, onnx_bytes). `result` is JSON-able."""
+    """Returns (result, onnx_bytes). `result` is JSON-able. ``model_family`` trains that family
+    (a training job) instead of comparing the baselines; the NPU-ready form of a supervised
+    model, when it could be made, is written to ``npu_model_out``."""
     started = time.perf_counter()
     columns = profile["columns"]
     by_name = {c["name"]: c for c in columns}
@@ -77,8 +89,17 @@ def run_study(
     else:
         y, classes = target_vector(frame.get_column(target), task)
         result["classes"] = classes
-        result.update(supervised_study(features, y, task, time_column is not None, seed, progress))
+        result.update(
+            supervised_study(
+                features, y, task, time_column is not None, seed, progress, model_family
+            )
+        )
         onnx_bytes = result.pop("_onnx")
+        npu_bytes = result.pop("_onnx_npu")
+        if npu_bytes is not None:
+            result["model"]["npu_sha256"] = hashlib.sha256(npu_bytes).hexdigest()
+            if npu_model_out is not None:
+                Path(npu_model_out).write_bytes(npu_bytes)
     result["model"]["features"] = features.recipe
     result["model"]["sha256"] = hashlib.sha256(onnx_bytes).hexdigest()
     result["seconds"] = round(time.perf_counter() - started, 2)

@@ -6,9 +6,10 @@ import warnings
 
 import numpy as np
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from diagnosis.datacheck.errors import StudyError
-from diagnosis.datacheck.onnx_export import export_and_check
+from diagnosis.datacheck.onnx_export import export_and_check, export_npu_and_check
 
 HOLDOUT_SHARE = 0.2
 IMPORTANCE_ROWS = 5000
@@ -63,11 +64,40 @@ FOREST = {"n_estimators": 150, "min_samples_leaf": 3, "max_features": "sqrt", "n
 OUT_OF_MEMORY_SIGNS = ("MemoryError", "can't start new thread", "failed to map segment")
 CV_ROWS = 30_000  # cross-validation on a sample: five folds of more say little more
 
-MODEL_NAMES = {
-    "dummy": "guessing (dummy model)",
-    "linear": "linear model",
-    "ensemble": "tree ensemble",
+MODEL_NAMES = {  # shown in the study's progress, translated there
+    "dummy": gettext_noop("guessing (dummy model)"),
+    "linear": gettext_noop("linear model"),
+    "ensemble": gettext_noop("tree ensemble"),
+    "forest": gettext_noop("random forest"),
+    "trees": gettext_noop("gradient-boosted trees"),
+    "mlp": gettext_noop("small neural network"),
 }
+# Depth and stages bounded so the NPU-ready form stays small (it holds every node).
+BOOSTING = {"n_estimators": 200, "max_depth": 4, "learning_rate": 0.1, "subsample": 0.8}
+NETWORK = {"hidden_layer_sizes": (32, 16), "max_iter": 400, "early_stopping": True}
+
+
+def chosen_family(name, family, seed):
+    """A training job's model family: ``forest``, ``trees`` (gradient boosting) or ``mlp``."""
+    from sklearn import ensemble, neural_network
+    from sklearn.impute import SimpleImputer
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    imputer = SimpleImputer(strategy="median", keep_empty_features=True)
+    classify = family in ("binary", "multiclass")
+    if name == "forest":
+        kind = ensemble.RandomForestClassifier if classify else ensemble.RandomForestRegressor
+        return make_pipeline(imputer, kind(**FOREST, random_state=seed))
+    if name == "trees":
+        kind = (
+            ensemble.GradientBoostingClassifier if classify else ensemble.GradientBoostingRegressor
+        )
+        return make_pipeline(imputer, kind(**BOOSTING, random_state=seed))
+    if name == "mlp":
+        kind = neural_network.MLPClassifier if classify else neural_network.MLPRegressor
+        return make_pipeline(imputer, StandardScaler(), kind(**NETWORK, random_state=seed))
+    raise StudyError(_("Unknown model family '%(name)s'.") % {"name": name})
 
 
 def splitter(task, time_aware, y, seed):
@@ -82,7 +112,8 @@ def splitter(task, time_aware, y, seed):
     return KFold(n_splits=5, shuffle=True, random_state=seed)
 
 
-def supervised_study(features, y, task, time_aware, seed, progress):
+def supervised_study(features, y, task, time_aware, seed, progress, model_family=None):
+    """The study; with ``model_family`` (a training job), that family against guessing."""
     from sklearn.exceptions import FitFailedWarning
     from sklearn.model_selection import cross_validate
 
@@ -91,6 +122,11 @@ def supervised_study(features, y, task, time_aware, seed, progress):
     cv = splitter(family, time_aware, y, seed)
     scores = {}
     models = baselines(family, seed)
+    if model_family:
+        models = {
+            "dummy": models["dummy"],
+            model_family: chosen_family(model_family, family, seed),
+        }
     rows = cv_rows(len(y), time_aware, seed)
     for step, (key, model) in enumerate(models.items()):
         progress(
@@ -122,7 +158,7 @@ def supervised_study(features, y, task, time_aware, seed, progress):
         }
     primary = PRIMARY[family]
     lower_is_better = primary == "mae"
-    candidates = [k for k in ("linear", "ensemble") if scores[k][primary] is not None]
+    candidates = [k for k in models if k != "dummy" and scores[k][primary] is not None]
     if not candidates:
         raise StudyError(
             _("No model could be evaluated on these rows; add more rows with both outcomes.")
@@ -136,6 +172,7 @@ def supervised_study(features, y, task, time_aware, seed, progress):
     model = models[best]
     model.fit(features.matrix[train], y[train])
     onnx_bytes, check = export_and_check(model, features.matrix[hold], family)
+    npu_bytes, npu_check = export_npu_and_check(model, features.matrix[hold], family)
     try:
         importance = permutation_importance(model, features, y, hold, scoring[primary], seed)
     except ValueError:
@@ -150,9 +187,11 @@ def supervised_study(features, y, task, time_aware, seed, progress):
         "model": {
             "algorithm": type(model[-1]).__name__,
             "onnx_check": check,
+            "npu_check": npu_check,
             "inputs": len(features.names),
         },
         "_onnx": onnx_bytes,
+        "_onnx_npu": npu_bytes,
     }
 
 

@@ -41,6 +41,8 @@ def cluster_warm(endpoint):
     deadline = time.monotonic() + limit
     said = _("nothing yet")
     while time.monotonic() < deadline:
+        if not Endpoint.objects.filter(pk=endpoint.pk, state=State.WARMING).exists():
+            return None  # stopped or deleted meanwhile: the transition to ready will not happen
         try:
             app = serve_apps.statuses(endpoint.pool).get(endpoint.pk, MISSING)
         except ray_cluster.ClusterUnreachable as exc:
@@ -75,7 +77,16 @@ def probe_answers(endpoint):
         answer = forwarding.forward(endpoint, probe_body(endpoint.version), None)
     except forwarding.NoReplica:
         return False
-    return not isinstance(answer, deadlines.RunFailed) and answer.status < 500
+    if isinstance(answer, deadlines.RunFailed):
+        return False
+    # The model ran (200), or ran its checks on the zeros (400 in the protocol's shape): not a
+    # refusal of the token, nor another service answering on that port.
+    if answer.status == 400:
+        try:
+            return "error" in json.loads(answer.payload)
+        except (ValueError, TypeError):
+            return False
+    return answer.status == 200
 
 
 def probe_body(version):
@@ -122,6 +133,8 @@ def cluster_answered(*, pool):
     cluster lost or missed comes back), replicas Ray no longer runs are recorded as lost, and
     each degraded endpoint whose replicas answer a probe is ready again. Returns how many
     endpoints came back."""
+    if not serve_apps.ever_used(pool):
+        return 0
     serve_apps.push_quietly(pool)
     try:
         apps = serve_apps.statuses(pool)

@@ -192,6 +192,7 @@ def endpoint_configure(*, endpoint, user, deadline_ms, batch_max_size, batch_max
     if before != after:
         with transaction.atomic():
             endpoint.save(update_fields=fields)
+            follow_on_cluster(endpoint)  # the replicas hold the deadline too
             endpoint_audit(
                 endpoint=endpoint,
                 action="endpoint.configure",

@@ -26,6 +26,7 @@ from deployment.services.endpoints.transitions import (
     endpoint_transition,
     forget_cached_keys,
 )
+from deployment.services.replicas import replicas_forget
 from onestop.constraints import constraint_refuses
 from onestop.services.audit import audit_snapshot
 
@@ -188,6 +189,7 @@ def fail_step(endpoint, step, problem):
     reason, next_step = problem
     endpoint_fail(endpoint=endpoint, sources=[step], reason=reason, next_step=next_step)
     if endpoint.on_cluster:  # its Serve application goes with its units
+        replicas_forget(endpoint=endpoint)
         serve_apps.push_quietly(endpoint.pool)
 
 
@@ -271,7 +273,11 @@ def endpoint_roll_finish(*, endpoint_id):
     if endpoint is None:
         return None
     target = endpoint.next_version
-    problem = version_problem(endpoint, target) or warm_model(target)
+    # On a cluster the new version warms in its new replicas, which Ray Serve starts before it
+    # stops the old ones (a rolling update, once the switch below is sent to the cluster).
+    problem = version_problem(endpoint, target) or (
+        None if endpoint.on_cluster else warm_model(target)
+    )
     if problem:
         cleared = Endpoint.objects.filter(pk=endpoint.pk, next_version=target).update(
             next_version=None
@@ -294,6 +300,8 @@ def endpoint_roll_finish(*, endpoint_id):
     )
     if switched:
         forget_cached_keys()
+        if endpoint.on_cluster:
+            serve_apps.push_quietly(endpoint.pool)
         EndpointEvent.objects.create(
             endpoint=endpoint,
             state=State.READY,

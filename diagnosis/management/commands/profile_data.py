@@ -1,17 +1,14 @@
 """Profile a file from the command line, as the portal would: for consultants on site, and for
 scripts. Bad files exit non-zero with the portal's message."""
 
-import json
 import tempfile
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand
 
-from diagnosis.datacheck.errors import UnreadableFile
+from diagnosis.datacheck.cli import command_errors, profile_for_command, write_summary
 from diagnosis.datacheck.feasibility import run_study
-from diagnosis.datacheck.profile import NORMALISED_NAME, profile_file
+from diagnosis.datacheck.profile import NORMALISED_NAME
 from diagnosis.datacheck.readiness import readiness
-from diagnosis.datacheck.sniff import FileFormat
-from diagnosis.services.datachecks import archive_limits, table_limits
 
 
 class Command(BaseCommand):
@@ -29,34 +26,22 @@ class Command(BaseCommand):
         parser.add_argument("--json", action="store_true", help="print JSON instead of a summary")
 
     def handle(self, *args, **options):
-        with tempfile.TemporaryDirectory(prefix="onestop-profile-") as workdir:
-            try:
-                profile = profile_file(
-                    options["file"],
-                    workdir,
-                    fmt=FileFormat(kind="", sheet=options["sheet"]),
-                    archive_limits=archive_limits(),
-                    table_limits=table_limits(),
+        with (
+            tempfile.TemporaryDirectory(prefix="onestop-profile-") as workdir,
+            command_errors(options["file"]),
+        ):
+            profile = profile_for_command(options["file"], workdir, options["sheet"])
+            target = options["target"]
+            score = readiness(profile, target)
+            study = None
+            if target:
+                study, _onnx = run_study(
+                    f"{workdir}/{NORMALISED_NAME}",
+                    profile,
+                    target=target,
+                    exclude=set(options["exclude"]),
                 )
-                target = options["target"]
-                score = readiness(profile, target)
-                study = None
-                if target:
-                    study, _onnx = run_study(
-                        f"{workdir}/{NORMALISED_NAME}",
-                        profile,
-                        target=target,
-                        exclude=set(options["exclude"]),
-                    )
-            except FileNotFoundError:
-                raise CommandError(f"No such file: {options['file']}") from None
-            except UnreadableFile as exc:
-                raise CommandError(str(exc)) from None
-        summary = summarise(profile, score, study)
-        if options["json"]:
-            self.stdout.write(json.dumps(summary, ensure_ascii=False, indent=2, default=str))
-        else:
-            self.stdout.write(text_summary(summary))
+        write_summary(self.stdout, summarise(profile, score, study), options["json"], text_summary)
 
 
 def summarise(profile, score, study):
