@@ -17,10 +17,10 @@ def _model(nodes, inputs, outputs, initializers=(), opset=13, domains=()):
     return model
 
 
-def linear_model(features=4, opset=13, fixed_batch=None):
+def linear_model(features=4, opset=13, fixed_batch=None, bias=0.0):
     """y = x·W + b, a tiny neural-network-style model every flavor can take."""
     weights = numpy_helper.from_array(np.ones((features, 2), dtype=np.float32), "W")
-    bias = numpy_helper.from_array(np.zeros(2, dtype=np.float32), "B")
+    bias = numpy_helper.from_array(np.full(2, bias, dtype=np.float32), "B")
     return _model(
         [
             helper.make_node("MatMul", ["x", "W"], ["xw"]),

@@ -61,7 +61,7 @@ def on_cluster(transactional_db, world, live_server, ray_cluster, tmp_path, sett
     )
 
 
-def infer(client, key, binary):
+def infer(client, key, binary, bias=0.0):
     data = np.arange(8, dtype=np.float32).reshape(2, 4)
     tensor = triton.InferInput("x", [2, 4], "FP32")
     tensor.set_data_from_numpy(data, binary_data=binary)
@@ -69,7 +69,8 @@ def infer(client, key, binary):
     result = client.infer(
         "press-line-1", [tensor], outputs=wanted, headers={"Authorization": f"Bearer {key}"}
     )
-    np.testing.assert_allclose(result.as_numpy("y"), data @ np.ones((4, 2), np.float32))
+    expected = data @ np.ones((4, 2), np.float32) + bias
+    np.testing.assert_allclose(result.as_numpy("y"), expected)
 
 
 def free_units(pool):
@@ -151,6 +152,19 @@ def test_an_endpoint_runs_on_the_cluster_scales_survives_a_lost_replica_and_stop
     print(*endpoint.events.order_by("at", "pk").values_list("message", flat=True), sep="\n")
 
 
+def deployed(on_cluster):
+    """(endpoint, key, client): one replica deployed on the cluster, ready."""
+    world, grant, version = on_cluster
+    endpoint = endpoint_create(
+        company=world.company_a, version=version, grant=grant, name="press-line-1", user=None
+    )
+    endpoint.refresh_from_db()
+    assert endpoint.state == Endpoint.State.READY, endpoint.reason
+    _key, raw = EndpointKey.issue(endpoint)
+    client = triton.InferenceServerClient(url=settings.SITE_URL.removeprefix("http://"))
+    return endpoint, raw, client
+
+
 def heartbeat_until(endpoint, state, seconds=150):
     def reached():
         tasks.cluster_pools_heartbeat()
@@ -163,14 +177,7 @@ def heartbeat_until(endpoint, state, seconds=150):
 def test_an_endpoint_is_degraded_while_its_cluster_is_away_and_comes_back_by_itself(
     on_cluster, ray_cluster
 ):
-    world, grant, version = on_cluster
-    endpoint = endpoint_create(
-        company=world.company_a, version=version, grant=grant, name="press-line-1", user=None
-    )
-    endpoint.refresh_from_db()
-    assert endpoint.state == Endpoint.State.READY, endpoint.reason
-    _key, raw = EndpointKey.issue(endpoint)
-    client = triton.InferenceServerClient(url=settings.SITE_URL.removeprefix("http://"))
+    endpoint, raw, client = deployed(on_cluster)
 
     # The head's processes stop answering (the dashboard with them); the replicas, which Ray
     # runs in worker processes of their own, go on.
@@ -188,3 +195,36 @@ def test_an_endpoint_is_degraded_while_its_cluster_is_away_and_comes_back_by_its
     infer(client, raw, binary=True)
     messages = list(endpoint.events.values_list("message", flat=True))
     assert any("ready" in m.lower() or "준비" in m for m in messages[:2]), messages
+
+
+def test_a_roll_on_the_cluster_switches_once_a_replica_of_the_new_version_answers(
+    on_cluster, tmp_path
+):
+    from deployment.services.endpoints.lifecycle import endpoint_roll
+
+    world, _grant, version = on_cluster
+    endpoint, raw, client = deployed(on_cluster)
+    infer(client, raw, binary=True)
+    shifted = published(
+        world.company_a,
+        files.good(tmp_path / "shifted.onnx", bias=1.0),
+        version="2.0",
+        family=version.family,
+    )
+
+    endpoint_roll(endpoint=endpoint, version=shifted, user=world.owner_a)
+    endpoint.refresh_from_db()
+    assert endpoint.version == shifted  # switched only after a replica of 2.0 answered
+    assert endpoint.next_version is None
+    new = EndpointReplica.objects.filter(endpoint=endpoint, sha256=shifted.sha256)
+    assert new.exists()
+
+    # The old replica stops as Ray Serve finishes the roll; the answers come from 2.0.
+    def only_new_ones():
+        tasks.cluster_pools_heartbeat()  # records the old replica's end
+        live = EndpointReplica.objects.filter(endpoint=endpoint, lost_at__isnull=True)
+        return not live.exclude(sha256=shifted.sha256).exists()
+
+    assert wait_until(only_new_ones, 60, 1)
+    for _ in range(3):
+        infer(client, raw, binary=False, bias=1.0)

@@ -92,6 +92,10 @@ def test_an_endpoint_served_in_process_has_no_replica_token(world, tmp_path):
         ({"replica": "r1", "address": "http://127.0.0.1", "provider": "CPU"}, "address"),
         ({"replica": "r1", "address": "http://u:p@127.0.0.1:9", "provider": "CPU"}, "address"),
         ({"replica": "r1", "address": "http://127.0.0.1:9", "provider": "<b>"}, "provider"),
+        (
+            {"replica": "r1", "address": "http://127.0.0.1:9", "provider": "CPU", "sha256": "x"},
+            "sha256",
+        ),
         ({"replica": "r1", "address": "http://127.0.0.1:9", "provider": "CPU", "pid": "1"}, "pid"),
         (
             {"replica": "r1", "address": "http://127.0.0.1:9", "provider": "CPU", "emulated": 1},

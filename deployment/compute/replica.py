@@ -13,7 +13,8 @@ restarts it when it dies; everything else a replica does, it does here when it s
 3. listen on an ephemeral port of the node and tell OneStop where it is.
 
 The gateway's requests carry the same replica token: a caller on the provider's network who
-does not hold it cannot use the model or bypass OneStop's keys and metering. Each answer
+does not hold it (who cannot read the cluster's dashboard, where Serve's configuration holds
+it) cannot use the model or bypass OneStop's keys and metering. Each answer
 carries the time the model ran (``Compute-Time-Us``), which OneStop meters.
 
 Why its own HTTP server rather than Ray Serve's proxy: the proxy adds a hop through Ray's
@@ -209,6 +210,7 @@ def register(spec, replica, address, model):
         {
             "replica": replica,
             "address": address,
+            "sha256": spec["sha256"],
             "pid": os.getpid(),
             "provider": model.provider,
             "emulated": model.emulated,

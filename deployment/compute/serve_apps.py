@@ -60,7 +60,9 @@ def replicas_wanted(endpoint):
 
 
 def application(endpoint):
-    version = endpoint.version
+    # During a roll the replicas are brought to the next version (Serve's rolling update); the
+    # endpoint switches only once one of them answers (``cluster_roll``).
+    version = endpoint.next_version or endpoint.version
     resource = FLAVOR_SPECS[endpoint.pool.flavor]["ray_resource"]
     site = settings.SITE_URL
     return {
@@ -106,7 +108,7 @@ def desired(pool):
         Endpoint.objects.filter(
             pool__cluster_dashboard_url=pool.cluster_dashboard_url, state__in=SERVING
         )
-        .select_related("version", "pool")
+        .select_related("version", "next_version", "pool")
         .order_by("pk")
     )
     config = {"applications": [application(endpoint) for endpoint in serving]}
@@ -117,9 +119,9 @@ def desired(pool):
 
 
 def push(pool):
-    """Send the pool's full list of applications to its cluster; ``ClusterUnreachable`` if it
-    would not take it. One push at a time per pool (a row lock), so an older list never lands
-    after a newer one."""
+    """Send the full list of applications of the pool's cluster; ``ClusterUnreachable`` if it
+    would not take it. On PostgreSQL one push at a time per pool (a row lock); whichever list
+    lands last, the next heartbeat sends the list as it then stands."""
     with transaction.atomic():
         locked = ComputePool.objects.select_for_update().get(pk=pool.pk)
         if not locked.cluster_dashboard_url:

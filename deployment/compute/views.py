@@ -22,6 +22,7 @@ from deployment.services.replicas import replica_register
 MAX_REGISTRATION_BYTES = 4096
 REPLICA_ID = re.compile(r"[A-Za-z0-9_.-]{1,64}")
 PROVIDER = re.compile(r"[A-Za-z]{1,40}")
+SHA256 = re.compile(r"[0-9a-f]{64}")
 
 
 def failure(message, status):
@@ -135,6 +136,9 @@ def registration(data):
         not isinstance(pid, int) or isinstance(pid, bool) or not 0 < pid < 2**31
     ):
         raise ValueError("pid is a process id")
+    sha256 = data.get("sha256", "")
+    if not isinstance(sha256, str) or not SHA256.fullmatch(sha256 or "0" * 64):
+        raise ValueError("sha256 is the model's SHA-256, 64 hexadecimal digits")
     emulated = data.get("emulated", False)
     if not isinstance(emulated, bool):
         raise ValueError("emulated is true or false")
@@ -144,4 +148,5 @@ def registration(data):
         "pid": pid,
         "provider": provider,
         "emulated": emulated,
+        "sha256": sha256,
     }

@@ -140,6 +140,7 @@ class EndpointReplica(models.Model):
     # ONNX Runtime's execution provider, and whether the flavor's accelerator is only emulated
     # (the model runs on the node's CPU).
     provider = models.CharField(_("execution provider"), max_length=40)
+    sha256 = models.CharField(max_length=64, blank=True)  # of the model version it runs
     emulated = models.BooleanField(_("emulated"), default=False)
     started_at = models.DateTimeField(default=timezone.now)
     lost_at = models.DateTimeField(null=True, blank=True)

@@ -20,16 +20,16 @@ def describe(replica, resource):
     return replica.provider.removesuffix("ExecutionProvider")
 
 
-def replica_register(*, endpoint, ray_replica, address, pid, provider, emulated):
+def replica_register(*, endpoint, ray_replica, address, pid, provider, emulated, sha256=""):
     """Record a replica that started; returns it. A replica of the same id that registers again
     (its server restarted in place) updates its row."""
     try:
-        return _register(endpoint, ray_replica, address, pid, provider, emulated)
+        return _register(endpoint, ray_replica, address, pid, provider, emulated, sha256)
     except IntegrityError:  # the same replica registering twice at once: the first one stands
         return EndpointReplica.objects.get(endpoint=endpoint, ray_replica=ray_replica)
 
 
-def _register(endpoint, ray_replica, address, pid, provider, emulated):
+def _register(endpoint, ray_replica, address, pid, provider, emulated, sha256):
     with transaction.atomic():
         replica, created = EndpointReplica.objects.update_or_create(
             endpoint=endpoint,
@@ -39,6 +39,7 @@ def _register(endpoint, ray_replica, address, pid, provider, emulated):
                 "pid": pid,
                 "provider": provider,
                 "emulated": emulated,
+                "sha256": sha256,
                 "lost_at": None,
                 "started_at": timezone.now(),
             },

@@ -37,25 +37,54 @@ def cluster_provision(endpoint):
 def cluster_warm(endpoint):
     """Wait for the replicas and probe them; (reason, next step) if they do not come up in
     ``ONESTOP_CLUSTER_START_SECONDS``."""
+
+    return wait_for_replicas(
+        endpoint,
+        lambda: live_replicas(endpoint) and probe_answers(endpoint),
+        wanted=lambda: Endpoint.objects.filter(pk=endpoint.pk, state=State.WARMING).exists(),
+    )
+
+
+def cluster_roll(endpoint, target):
+    """Bring the endpoint's replicas to ``target`` (Ray Serve's rolling update: new replicas
+    start before the old ones stop) and wait until one of them runs it and a probe through the
+    gateway is answered; (reason, next step) if that does not happen, else None."""
+    problem = cluster_provision(endpoint)
+    if problem:
+        return problem
+    new = EndpointReplica.objects.filter(
+        endpoint=endpoint, lost_at__isnull=True, sha256=target.sha256
+    )
+    return wait_for_replicas(
+        endpoint,
+        lambda: new.exists() and probe_answers(endpoint),
+        wanted=lambda: Endpoint.objects.filter(pk=endpoint.pk, next_version=target).exists(),
+    )
+
+
+def wait_for_replicas(endpoint, answered, wanted):
+    """Poll Ray until the endpoint's application runs and ``answered()``; (reason, next step)
+    when Ray cannot start it or ``ONESTOP_CLUSTER_START_SECONDS`` pass, else None. Stops, with
+    None, once the step is no longer ``wanted()`` (the endpoint was stopped meanwhile): the
+    step's own conditional update then finds nothing to move."""
     limit = settings.ONESTOP_CLUSTER_START_SECONDS
     deadline = time.monotonic() + limit
     said = _("nothing yet")
     while time.monotonic() < deadline:
-        if not Endpoint.objects.filter(pk=endpoint.pk, state=State.WARMING).exists():
-            return None  # stopped or deleted meanwhile: the transition to ready will not happen
+        if not wanted():
+            return None
         try:
             app = serve_apps.statuses(endpoint.pool).get(endpoint.pk, MISSING)
         except ray_cluster.ClusterUnreachable as exc:
             app = serve_apps.AppStatus("", str(exc), frozenset())
-        status, message = app.status, app.message
-        if status == "DEPLOY_FAILED":
+        if app.status == "DEPLOY_FAILED":
             return (
                 _("Ray could not start the model's replica: %(why)s")
-                % {"why": first_line(message)},
+                % {"why": first_line(app.message)},
                 _("Check the model with validate_onnx, or ask the provider to check the cluster."),
             )
-        said = status or message or said
-        if status == "RUNNING" and live_replicas(endpoint) and probe_answers(endpoint):
+        said = app.status or app.message or said
+        if app.status == "RUNNING" and answered():
             return None
         time.sleep(POLL_SECONDS)
     return (

@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from deployment.compute import serve_apps
 from deployment.models import Endpoint, EndpointEvent, ModelVersion, Workload
 from deployment.services.allocation import replicas_hold, replicas_release
-from deployment.services.endpoints.cluster import cluster_provision, cluster_warm
+from deployment.services.endpoints.cluster import cluster_provision, cluster_roll, cluster_warm
 from deployment.services.endpoints.queries import active_grants, deployable_versions, grant_for
 from deployment.services.endpoints.rules import flavor_note, replica_errors
 from deployment.services.endpoints.transitions import (
@@ -274,14 +274,15 @@ def endpoint_roll_finish(*, endpoint_id):
         return None
     target = endpoint.next_version
     # On a cluster the new version warms in its new replicas, which Ray Serve starts before it
-    # stops the old ones (a rolling update, once the switch below is sent to the cluster).
-    problem = version_problem(endpoint, target) or (
-        None if endpoint.on_cluster else warm_model(target)
-    )
+    # stops the old ones; the switch waits until one of them answers.
+    warm = cluster_roll if endpoint.on_cluster else lambda _endpoint, version: warm_model(version)
+    problem = version_problem(endpoint, target) or warm(endpoint, target)
     if problem:
         cleared = Endpoint.objects.filter(pk=endpoint.pk, next_version=target).update(
             next_version=None
         )
+        if cleared and endpoint.on_cluster:  # the replicas go back to the current version
+            serve_apps.push_quietly(endpoint.pool)
         if cleared:
             EndpointEvent.objects.create(
                 endpoint=endpoint,
