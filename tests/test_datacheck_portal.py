@@ -357,12 +357,20 @@ def test_a_finished_study_adds_a_private_model_to_the_catalog(
     assert family.visibility == "private"
     assert family.task == "binary"
     assert "predictive_maintenance" in family.use_cases
-    version = ModelVersion.objects.get()
+    study = FeasibilityStudy.objects.get()
+    version = ModelVersion.objects.get(version=f"study-{study.pk}")
     assert version.state == "published", version.reason
-    assert version.origin == f"study:{FeasibilityStudy.objects.get().pk}"
+    assert version.origin == f"study:{study.pk}"
     assert {"name": "Type", "type": "category", "value": "L"} in version.input_columns
     assert {"name": "Torque [Nm]", "type": "number"} in version.input_columns
     assert version.claimed_metrics["roc_auc"] > 0.9
     assert "cpu" in version.flavors
     assert "rbln-atom" not in version.flavors
+    # Its NPU-ready form (standard operators only) is a version too, which the NPUs take.
+    npu = ModelVersion.objects.get(version=f"study-{study.pk}-npu")
+    assert npu.state == "published", npu.reason
+    assert npu.family == version.family
+    assert {"rbln-atom", "furiosa-rngd"} <= set(npu.flavors)
+    assert npu.input_columns == version.input_columns
+    assert study.result["model"]["npu_check"]["matches"]
     assert not ModelFamily.objects.visible_to_company(world.company_b).exists()

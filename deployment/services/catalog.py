@@ -206,9 +206,10 @@ def family_create(*, vendor=None, company=None, user=None, api_key=None, **field
 
 
 def private_model_from_study(
-    *, company, user, onnx_path, name, task, use_cases, input_columns, metrics, study_id
+    *, company, user, onnx_path, name, task, use_cases, input_columns, metrics, study_id, suffix=""
 ):
-    """A company's own model (its feasibility study's best baseline) as a private version."""
+    """A company's own model (its feasibility study's best baseline) as a private version;
+    ``suffix`` "-npu" names its NPU-ready form."""
     family = ModelFamily.objects.filter(company=company, name=name).first()
     if family is None:
         family = family_create(
@@ -226,7 +227,7 @@ def private_model_from_study(
         )
     return version_create(
         family=family,
-        version=f"study-{study_id}",
+        version=f"study-{study_id}{suffix}",
         chunks=file_chunks(onnx_path),
         claimed_metrics=metrics,
         input_columns=input_columns,

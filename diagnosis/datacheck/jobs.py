@@ -171,8 +171,11 @@ def profile_job(*, source, folder, sheet, archive_limits, table_limits, progress
     return {"profile": profile, "readiness": readiness(profile)}
 
 
-def study_job(*, normalised, profile, target, exclude, max_rows, model_out, progress):
-    """The study's result; its ONNX model is written to `model_out`."""
+def study_job(
+    *, normalised, profile, target, exclude, max_rows, model_out, progress, npu_model_out=None
+):
+    """The study's result; its ONNX model is written to `model_out`, and its NPU-ready form,
+    when one could be made, to `npu_model_out`."""
     from diagnosis.datacheck.feasibility import run_study
 
     result, onnx_bytes = run_study(
@@ -182,6 +185,7 @@ def study_job(*, normalised, profile, target, exclude, max_rows, model_out, prog
         exclude=set(exclude),
         max_rows=max_rows,
         progress=progress,
+        npu_model_out=npu_model_out,
     )
     Path(model_out).write_bytes(onnx_bytes)
     return result

@@ -101,3 +101,12 @@ class FeasibilityStudy(BackgroundJob):
     def model_path(self):
         # Stored by content hash: the same model is one file, and a name can't be forged.
         return self.data_check.folder / "models" / f"{self.model_sha256}.onnx"
+
+    @property
+    def npu_model_path(self):
+        """The NPU-ready form's file (standard operators only), or None when the study could
+        not make one."""
+        sha256 = str(((self.result or {}).get("model") or {}).get("npu_sha256") or "")
+        if len(sha256) != 64 or not all(c in "0123456789abcdef" for c in sha256):
+            return None
+        return self.data_check.folder / "models" / f"{sha256}.onnx"

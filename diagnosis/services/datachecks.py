@@ -310,6 +310,7 @@ def study_run(study_id):
         models = check.folder / "models"
         models.mkdir(parents=True, exist_ok=True)
         written = models / f"study-{study.pk}.onnx.part"
+        npu_written = models / f"study-{study.pk}-npu.onnx.part"
         try:
             result = run_isolated(
                 "study",
@@ -320,6 +321,7 @@ def study_run(study_id):
                     "exclude": sorted(study.excluded),
                     "max_rows": settings.ONESTOP_FEASIBILITY_MAX_ROWS,
                     "model_out": str(written),
+                    "npu_model_out": str(npu_written),
                 },
                 budget=job_budget(),
                 language=study.language,
@@ -327,8 +329,12 @@ def study_run(study_id):
             )
             study.model_sha256 = result["model"]["sha256"]
             os.replace(written, study.model_path)
+            if result["model"].get("npu_sha256") and npu_written.exists():
+                study.result = result
+                os.replace(npu_written, study.npu_model_path)
         finally:
             written.unlink(missing_ok=True)
+            npu_written.unlink(missing_ok=True)
         FeasibilityStudy.objects.filter(pk=study_id).update(
             status=JobStatus.READY,
             result=result,
@@ -366,20 +372,26 @@ def register_private_model(study, result):
             column["value"] = str(feature["value"])
         inputs.append(column)
     best = result["scores"].get(result["best"], {})
-    try:
-        private_model_from_study(
-            company=check.company,
-            user=study.requested_by,
-            onnx_path=study.model_path,
-            name=f"{check.original_name} · {study.target or _('unusual rows')}"[:200],
-            task=result["task"],
-            use_cases=TASK_USE_CASES[result["task"]],
-            input_columns=inputs,
-            metrics={k: v for k, v in best.items() if isinstance(v, int | float)},
-            study_id=study.pk,
-        )
-    except Exception:
-        log.exception("Registering the model of study %s failed", study.pk)
+    study.result = result
+    forms = [(study.model_path, "")]
+    if study.npu_model_path is not None and study.npu_model_path.exists():
+        forms.append((study.npu_model_path, "-npu"))  # the NPU-ready form, for NPU pools
+    for path, suffix in forms:
+        try:
+            private_model_from_study(
+                company=check.company,
+                user=study.requested_by,
+                onnx_path=path,
+                name=f"{check.original_name} · {study.target or _('unusual rows')}"[:200],
+                task=result["task"],
+                use_cases=TASK_USE_CASES[result["task"]],
+                input_columns=inputs,
+                metrics={k: v for k, v in best.items() if isinstance(v, int | float)},
+                study_id=study.pk,
+                suffix=suffix,
+            )
+        except Exception:
+            log.exception("Registering the model of study %s failed", study.pk)
 
 
 def latest_ready_check(company):
