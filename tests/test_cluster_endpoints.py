@@ -6,6 +6,7 @@ a live OneStop server the replicas call back."""
 import os
 import signal
 import time
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -228,3 +229,45 @@ def test_a_roll_on_the_cluster_switches_once_a_replica_of_the_new_version_answer
     assert wait_until(only_new_ones, 60, 1)
     for _ in range(3):
         infer(client, raw, binary=False, bias=1.0)
+
+
+def test_an_npu_ready_forest_answers_on_the_atom_pool_as_the_trained_model_does(
+    on_cluster, tmp_path
+):
+    import onnx
+    from sklearn.ensemble import RandomForestClassifier
+    from sklearn.impute import SimpleImputer
+    from sklearn.pipeline import make_pipeline
+
+    from diagnosis.datacheck.npu_export import npu_model
+
+    world, grant, _version = on_cluster
+    table = np.loadtxt(
+        Path(__file__).parent / "data" / "ai4i2020.csv",
+        delimiter=",",
+        skiprows=1,
+        usecols=(3, 4, 5, 6, 7, 8),
+    )
+    X, y = table[:, :5].astype(np.float32), table[:, 5].astype(int)
+    forest = RandomForestClassifier(n_estimators=20, max_depth=8, random_state=3)
+    trained = make_pipeline(SimpleImputer(strategy="median"), forest).fit(X[:8000], y[:8000])
+    path = tmp_path / "forest-npu.onnx"
+    onnx.save(npu_model(trained, 5, "binary"), path)
+    version = published(world.company_a, path, name="press failures npu")
+    assert "rbln-atom" in version.flavors  # the ATOM compiler takes it: no ai.onnx.ml operator
+
+    endpoint = endpoint_create(
+        company=world.company_a, version=version, grant=grant, name="press-failures", user=None
+    )
+    endpoint.refresh_from_db()
+    assert endpoint.state == Endpoint.State.READY, endpoint.reason
+    _key, raw = EndpointKey.issue(endpoint)
+    client = triton.InferenceServerClient(url=settings.SITE_URL.removeprefix("http://"))
+    rows = X[8000:8064]
+    tensor = triton.InferInput("input", list(rows.shape), "FP32")
+    tensor.set_data_from_numpy(rows, binary_data=True)
+    result = client.infer("press-failures", [tensor], headers={"Authorization": f"Bearer {raw}"})
+    np.testing.assert_array_equal(result.as_numpy("label"), trained.predict(rows))
+    np.testing.assert_allclose(
+        result.as_numpy("probabilities"), trained.predict_proba(rows), atol=1e-5
+    )
