@@ -359,6 +359,8 @@ def endpoints_sweep(*, now=None):
     for endpoint in rolling:
         cleared = Endpoint.objects.filter(pk=endpoint.pk, next_version=endpoint.next_version_id)
         if cleared.update(next_version=None, state_changed_at=now):
+            if endpoint.on_cluster:  # its replicas go back to the current version
+                serve_apps.push_quietly(endpoint.pool)
             EndpointEvent.objects.create(
                 endpoint=endpoint,
                 state=endpoint.state,
