@@ -127,6 +127,7 @@ def result(trace, policy, file_name, schedulers, kinds, works, used, guaranteed,
         totals[0] += used[flavor]
         totals[1] += capacity[flavor]
     submitted = sum(w.units * min(w.duration_hours, horizon - w.submit_hour) for _f, w in works)
+    bound = offered_bound(works, schedulers, horizon)
     return {
         "schema": "alloc-result/1",
         "policy": policy,
@@ -160,6 +161,20 @@ def result(trace, policy, file_name, schedulers, kinds, works, used, guaranteed,
             "allocated": sum(used.values()),
             "guaranteed": sum(guaranteed.values()),
             "submitted": submitted,
+            "offered_bound": sum(bound.values()),
+        },
+        # Allocated ÷ the offered-demand bound: how close the policy came to serving what was
+        # asked, where asked for at most what the pool holds in each hour.
+        "bound_share": {
+            "overall": ratio(sum(used.values()), sum(bound.values())),
+            "by_kind": {
+                kind: ratio(
+                    sum(used[f] for f in kinds if kinds[f] == kind),
+                    sum(bound[f] for f in kinds if kinds[f] == kind),
+                )
+                for kind in sorted(set(kinds.values()))
+            },
+            "by_flavor": {f: ratio(used[f], bound[f]) for f in sorted(schedulers)},
         },
         "flavors": {
             f: {
@@ -172,6 +187,21 @@ def result(trace, policy, file_name, schedulers, kinds, works, used, guaranteed,
             }
             for f in sorted(schedulers)
         },
+    }
+
+
+def offered_bound(works, schedulers, horizon):
+    """{flavor: unit-hours}: in each hour, the units every request would hold had it started
+    the hour it was submitted and run without a break, capped by the pool's capacity. No
+    policy that starts work only once it is asked for allocates more in that hour's terms."""
+    demand = {flavor: [0] * horizon for flavor in schedulers}
+    for flavor, work in works:
+        hours = demand[flavor]
+        for hour in range(work.submit_hour, min(work.submit_hour + work.duration_hours, horizon)):
+            hours[hour] += work.units
+    return {
+        flavor: sum(min(units, schedulers[flavor].capacity) for units in hours)
+        for flavor, hours in demand.items()
     }
 
 

@@ -1,7 +1,9 @@
 """Allocation on a year of a programme: 300 companies, 365 days, generated like programmes
 report (dropouts, idle starts, bursty training, daily inference, staged release, reductions).
 The peer is the static policy: every company keeps its guarantee to itself, as grants work
-today. Targets: borrow utilisation ≥ 1.3 × static, 0 guarantee violations, ≤ 30 s a replay."""
+today. Targets: borrow utilisation ≥ 1.3 × static, at least 90 % of the offered-demand bound
+(unit-hours asked for, capped by capacity in each hour), 0 guarantee violations, every request
+accounted for, ≤ 30 s a replay."""
 
 import time
 
@@ -12,6 +14,7 @@ from deployment.allocation.trace import load
 SEEDS = (1, 2, 3)
 TENANTS, DAYS = 300, 365
 TARGET_RATIO = 1.3
+TARGET_BOUND_SHARE = 0.9
 TARGET_SECONDS = 30
 LABELS = {"static": "static (peer: grants as today)", "borrow": "borrow (OneStop)"}
 
@@ -28,8 +31,12 @@ def run():
         ratio = results["borrow"]["utilisation"]["overall"] / max(
             results["static"]["utilisation"]["overall"], 1e-9
         )
+        borrow = results["borrow"]
+        counted = borrow["requests"]
         ok = (
             ratio >= TARGET_RATIO
+            and borrow["bound_share"]["overall"] >= TARGET_BOUND_SHARE
+            and counted["completed"] + counted["running"] + counted["queued"] == counted["total"]
             and results["borrow"]["guarantee_violations"] == 0
             and max(r["seconds"] for r in results.values()) <= TARGET_SECONDS
         )
@@ -40,6 +47,9 @@ def run():
                     "trace": f"seed {seed}: {len(trace.requests):,} requests",
                     "policy": LABELS[policy],
                     "utilisation": result["utilisation"]["overall"],
+                    "of bound": result["bound_share"]["overall"],
+                    "GPU of bound": result["bound_share"]["by_kind"].get("GPU", 0),
+                    "NPU of bound": result["bound_share"]["by_kind"].get("NPU", 0),
                     "GPU": result["utilisation"]["by_kind"].get("GPU", 0),
                     "NPU": result["utilisation"]["by_kind"].get("NPU", 0),
                     "violations": result["guarantee_violations"],
@@ -57,6 +67,9 @@ def run():
             "utilisation",
             "GPU",
             "NPU",
+            "of bound",
+            "GPU of bound",
+            "NPU of bound",
             "violations",
             "completed",
             "preemptions",
@@ -66,8 +79,12 @@ def run():
         "rows": rows,
         "target_met": met,
         "notes": [
-            f"targets: borrow ≥ {TARGET_RATIO}× static utilisation, 0 guarantee violations, "
-            f"≤ {TARGET_SECONDS} s per replay: {'met' if met else 'NOT met'}",
+            f"targets: borrow ≥ {TARGET_RATIO}× static utilisation and ≥ "
+            f"{TARGET_BOUND_SHARE:.0%} of the offered-demand bound, 0 guarantee violations, "
+            f"every request completed, running or queued, ≤ {TARGET_SECONDS} s per replay: "
+            f"{'met' if met else 'NOT met'}",
+            "offered-demand bound: in each hour, the units every request would hold had it "
+            "started when submitted and run without a break, capped by the pool's capacity",
             "utilisation: allocated ÷ capacity unit-hours (docs/allocation.md#results)",
         ],
     }
