@@ -8,7 +8,7 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from deployment.compute.tokens import endpoint_id_for, replica_token
+from deployment.compute.tokens import replica_token, token_opens
 from deployment.models import Endpoint
 from tests import onnx_files as files
 from tests.ray_cluster import free_port
@@ -34,17 +34,34 @@ def on_cluster(world, tmp_path):
 def as_replica(endpoint_or_token):
     token = endpoint_or_token
     if isinstance(endpoint_or_token, Endpoint):
-        token = replica_token(endpoint_or_token.pk)
+        token = replica_token(endpoint_or_token)
     return Client(HTTP_AUTHORIZATION=f"Bearer {token}")
 
 
-def test_a_token_opens_its_own_endpoint_only():
-    token = replica_token(7)
-    assert endpoint_id_for(token) == 7
-    assert endpoint_id_for(token.replace("rp_7_", "rp_8_")) is None
-    assert endpoint_id_for(token[:-1] + ("0" if token[-1] != "0" else "1")) is None
-    assert endpoint_id_for("ep_abc_def") is None
-    assert endpoint_id_for("") is None
+def test_a_token_opens_its_own_endpoint_and_generation_only():
+    seven, eight = Endpoint(pk=7, replica_generation="a" * 32), Endpoint(pk=8)
+    token = replica_token(seven)
+    assert token_opens(token, seven)
+    assert not token_opens(token, eight)
+    assert not token_opens(token.replace("rp_7_", "rp_8_"), eight)
+    assert not token_opens(token[:-1] + ("0" if token[-1] != "0" else "1"), seven)
+    assert not token_opens("ep_abc_def", seven)
+    assert not token_opens("", seven)
+    seven.replica_generation = "b" * 32  # the endpoint stopped: a new generation
+    assert not token_opens(token, seven)
+
+
+def test_stopping_an_endpoint_retires_its_replicas_token(on_cluster, world):
+    from deployment.services.endpoints.lifecycle import endpoint_stop
+
+    url = reverse("compute_artifact", args=[on_cluster.version.sha256])
+    old = as_replica(on_cluster)
+    assert old.get(url).status_code == 200
+    endpoint_stop(endpoint=on_cluster, user=world.owner_a)
+    Endpoint.objects.filter(pk=on_cluster.pk).update(state=Endpoint.State.WARMING)  # resumed
+    assert old.get(url).status_code == 401
+    on_cluster.refresh_from_db()
+    assert as_replica(on_cluster).get(url).status_code == 200
 
 
 def test_the_replica_fetches_exactly_the_published_model(on_cluster):
@@ -53,7 +70,8 @@ def test_the_replica_fetches_exactly_the_published_model(on_cluster):
     assert answer.status_code == 200
     assert b"".join(answer.streaming_content) == on_cluster.version.artifact_path.read_bytes()
     assert Client().get(url).status_code == 401
-    assert as_replica(replica_token(on_cluster.pk + 1)).get(url).status_code == 401
+    other = Endpoint(pk=on_cluster.pk + 1, replica_generation=on_cluster.replica_generation)
+    assert as_replica(replica_token(other)).get(url).status_code == 401
     other = reverse("compute_artifact", args=["0" * 64])
     refused = as_replica(on_cluster).get(other)
     assert refused.status_code == 404

@@ -94,7 +94,7 @@ def create_cluster_endpoint(forest, dashboard_url, token, serve_url):
     endpoint.refresh_from_db()
     return {
         "key": EndpointKey.issue(endpoint)[1],
-        "replica_token": replica_token(endpoint.pk),
+        "replica_token": replica_token(endpoint),
         "route": f"/{app_name(endpoint.pk)}",
         "state": endpoint.state,
         "reason": endpoint.reason,

@@ -79,7 +79,7 @@ def application(endpoint):
             "deadline_ms": endpoint.deadline_ms,
             "artifact_url": site + reverse("compute_artifact", args=[version.sha256]),
             "register_url": site + reverse("compute_replicas"),
-            "token": replica_token(endpoint.pk),
+            "token": replica_token(endpoint),
         },
         "deployments": [
             {

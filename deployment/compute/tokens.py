@@ -1,9 +1,11 @@
 """The replica token: what an endpoint's replicas on a cluster show OneStop (to fetch the
 model and say where they answer) and what OneStop's gateway shows them (to be served).
 
-It is derived from the endpoint and the server's secret key rather than stored: nothing to
-leak from the database, nothing to rotate by hand. Its shape, ``rp_<endpoint id>_<hmac>``,
-names the endpoint it opens, so checking one costs an HMAC and no search."""
+It is derived from the endpoint, the endpoint's replica generation and the server's secret
+key rather than stored: nothing to leak from the database. The generation is a random value
+the endpoint gets anew when it stops or is deleted, so a token read off a cluster's Serve
+configuration opens nothing once that deployment is over. Its shape,
+``rp_<endpoint id>_<hmac>``, names the endpoint it is for, so checking one costs one row."""
 
 import hashlib
 import hmac
@@ -14,19 +16,24 @@ from django.conf import settings
 SHAPE = re.compile(r"rp_(?P<endpoint>[0-9]{1,18})_(?P<mac>[0-9a-f]{64})")
 
 
-def replica_token(endpoint_id):
-    return f"rp_{endpoint_id}_{_mac(endpoint_id)}"
+def replica_token(endpoint):
+    return f"rp_{endpoint.pk}_{_mac(endpoint.pk, endpoint.replica_generation)}"
 
 
-def endpoint_id_for(raw):
-    """The endpoint id the token opens, or None."""
+def claimed_endpoint_id(raw):
+    """The endpoint id a well-formed token names (not yet verified), or None."""
     match = SHAPE.fullmatch(raw or "")
-    if match is None:
-        return None
-    endpoint_id = int(match["endpoint"])
-    return endpoint_id if hmac.compare_digest(match["mac"], _mac(endpoint_id)) else None
+    return int(match["endpoint"]) if match else None
 
 
-def _mac(endpoint_id):
-    message = f"onestop-replica:{endpoint_id}".encode()
+def token_opens(raw, endpoint):
+    """Whether ``raw`` is the current replica token of ``endpoint``."""
+    match = SHAPE.fullmatch(raw or "")
+    if match is None or int(match["endpoint"]) != endpoint.pk:
+        return False
+    return hmac.compare_digest(match["mac"], _mac(endpoint.pk, endpoint.replica_generation))
+
+
+def _mac(endpoint_id, generation):
+    message = f"onestop-replica:{endpoint_id}:{generation}".encode()
     return hmac.new(settings.SECRET_KEY.encode(), message, hashlib.sha256).hexdigest()

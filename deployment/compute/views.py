@@ -15,7 +15,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from deployment.compute import ray_cluster
 from deployment.compute.serve_apps import SERVING
-from deployment.compute.tokens import endpoint_id_for
+from deployment.compute.tokens import claimed_endpoint_id, token_opens
 from deployment.models import Endpoint
 from deployment.services.replicas import replica_register
 
@@ -32,15 +32,17 @@ def failure(message, status):
 def replica_endpoint(request):
     """The endpoint the request's replica token opens, on a cluster pool, or None."""
     scheme, _sep, raw = request.headers.get("Authorization", "").partition(" ")
-    endpoint_id = endpoint_id_for(raw.strip()) if scheme.lower() == "bearer" else None
+    raw = raw.strip() if scheme.lower() == "bearer" else ""
+    endpoint_id = claimed_endpoint_id(raw)
     if endpoint_id is None:
         return None
-    return (
+    endpoint = (
         Endpoint.objects.select_related("version", "next_version", "pool")
         .filter(pk=endpoint_id, pool__isnull=False)
         .exclude(pool__cluster_dashboard_url="")
         .first()
     )
+    return endpoint if endpoint is not None and token_opens(raw, endpoint) else None
 
 
 @require_GET

@@ -12,6 +12,10 @@ from django.utils.translation import pgettext_lazy
 ENDPOINT_KEY_PREFIX = "ep"
 
 
+def new_generation():
+    return secrets.token_hex(16)
+
+
 class Endpoint(models.Model):
     """A model version served over the Open Inference Protocol for one company's applications."""
 
@@ -64,6 +68,9 @@ class Endpoint(models.Model):
     batch_max_size = models.PositiveSmallIntegerField(_("largest batch"), default=1)
     batch_max_delay_ms = models.PositiveSmallIntegerField(_("longest queue wait (ms)"), default=0)
     attempts = models.PositiveSmallIntegerField(default=0)
+    # Renewed when the endpoint stops or goes: its replicas' token changes with it
+    # (deployment/compute/tokens.py).
+    replica_generation = models.CharField(max_length=32, default=new_generation, editable=False)
     state_changed_at = models.DateTimeField(default=timezone.now)
     created_at = models.DateTimeField(auto_now_add=True)
 

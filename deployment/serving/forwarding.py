@@ -40,7 +40,7 @@ GONE = (
 )
 
 _addresses = {}  # endpoint id -> (monotonic expiry, [address])
-_tokens = {}  # endpoint id -> replica token
+_tokens = {}  # (endpoint id, replica generation) -> replica token
 _turn = itertools.count()
 _local = threading.local()
 
@@ -70,7 +70,8 @@ def forward(endpoint, body, binary_header):
     if not live:
         raise NoReplica(f"model '{endpoint.name}' has no replica running on its pool yet")
     address = live[next(_turn) % len(live)]
-    token = _tokens.get(endpoint.pk) or _tokens.setdefault(endpoint.pk, replica_token(endpoint.pk))
+    key = (endpoint.pk, endpoint.replica_generation)
+    token = _tokens.get(key) or _tokens.setdefault(key, replica_token(endpoint))
     ends = time.monotonic() + endpoint.deadline_ms / 1000 + NETWORK_GRACE_SECONDS
     for attempt in range(2):  # one retry, on another replica
         try:
