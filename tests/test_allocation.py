@@ -221,6 +221,8 @@ def test_generated_traces_never_break_a_guarantee(seed):
     for result in (borrow, static):
         requests = result["requests"]
         assert requests["completed"] + requests["running"] + requests["queued"] == requests["total"]
+        assert requests["in_queues"] == requests["queued"]  # none lost by the engine
+        assert requests["accounted"]
 
 
 def test_the_offered_bound_caps_each_hours_demand_by_the_capacity():

@@ -82,3 +82,27 @@ def test_a_model_it_does_not_know_says_which_part():
 
     with pytest.raises(NotConvertible, match="SVC"):
         npu_model(fitted(SVC(), BINARY), X.shape[1], "binary")
+
+
+@pytest.mark.parametrize(
+    ("pipeline", "why"),
+    [
+        (tree.DecisionTreeClassifier().fit(np.nan_to_num(X), BINARY), "no imputer"),
+        (
+            fitted(ensemble.GradientBoostingClassifier(loss="exponential", n_estimators=5), BINARY),
+            "exponential",
+        ),
+    ],
+    ids=["trees without an imputer", "exponential loss"],
+)
+def test_what_would_answer_differently_is_refused(pipeline, why):
+    with pytest.raises(NotConvertible, match=why):
+        npu_model(pipeline, X.shape[1], "binary")
+
+
+def test_a_forest_after_a_scaler_keeps_its_own_constants():
+    pipeline = fitted(
+        ensemble.RandomForestClassifier(n_estimators=10, random_state=1), BINARY, True
+    )
+    _label, probabilities = run(pipeline, "binary")
+    np.testing.assert_allclose(probabilities, pipeline.predict_proba(X[1200:]), atol=1e-5)

@@ -127,6 +127,9 @@ def result(trace, policy, file_name, schedulers, kinds, works, used, guaranteed,
         totals[0] += used[flavor]
         totals[1] += capacity[flavor]
     submitted = sum(w.units * min(w.duration_hours, horizon - w.submit_hour) for _f, w in works)
+    # Read off the schedulers, not the works: a request neither done, running nor waiting in a
+    # queue would be one the engine lost.
+    in_queues = sum(len(t.queue) for s in schedulers.values() for t in s.tenants.values())
     bound = offered_bound(works, schedulers, horizon)
     return {
         "schema": "alloc-result/1",
@@ -149,6 +152,8 @@ def result(trace, policy, file_name, schedulers, kinds, works, used, guaranteed,
         "requests": {
             "total": len(works),
             **states,
+            "in_queues": in_queues,
+            "accounted": states["completed"] + states["running"] + in_queues == len(works),
             "completed_by_kind": completed_by_kind,
         },
         "wait_hours": {

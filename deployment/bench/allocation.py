@@ -32,11 +32,10 @@ def run():
             results["static"]["utilisation"]["overall"], 1e-9
         )
         borrow = results["borrow"]
-        counted = borrow["requests"]
         ok = (
             ratio >= TARGET_RATIO
             and borrow["bound_share"]["overall"] >= TARGET_BOUND_SHARE
-            and counted["completed"] + counted["running"] + counted["queued"] == counted["total"]
+            and all(result["requests"]["accounted"] for result in results.values())
             and results["borrow"]["guarantee_violations"] == 0
             and max(r["seconds"] for r in results.values()) <= TARGET_SECONDS
         )

@@ -117,5 +117,12 @@ def reachable(address):
 
 
 def replicas_forget(*, endpoint):
-    """The endpoint stopped: its replicas are gone with its Serve application."""
+    """The endpoint stopped or failed: its replicas are gone with its Serve application, and
+    it gets a new replica generation, so the token they held (readable in the cluster's Serve
+    configuration) opens nothing any more."""
+    from deployment.models import Endpoint
+    from deployment.models.serving import new_generation
+
     endpoint.cluster_replicas.all().delete()
+    endpoint.replica_generation = new_generation()
+    Endpoint.objects.filter(pk=endpoint.pk).update(replica_generation=endpoint.replica_generation)

@@ -70,12 +70,14 @@ def forward(endpoint, body, binary_header):
     if not live:
         raise NoReplica(f"model '{endpoint.name}' has no replica running on its pool yet")
     address = live[next(_turn) % len(live)]
-    key = (endpoint.pk, endpoint.replica_generation)
-    token = _tokens.get(key) or _tokens.setdefault(key, replica_token(endpoint))
+    token = token_for(endpoint)
     ends = time.monotonic() + endpoint.deadline_ms / 1000 + NETWORK_GRACE_SECONDS
     for attempt in range(2):  # one retry, on another replica
         try:
             return send(address, token, body, binary_header, ends)
+        except Unreachable as exc:
+            drop(address)
+            replica_lost(endpoint, address, exc.__cause__ or exc)
         except TimeoutError:
             drop(address)
             return deadlines.expired_message(endpoint.deadline_ms)
@@ -91,6 +93,26 @@ def forward(endpoint, body, binary_header):
             break
         address = others[next(_turn) % len(others)]
     raise NoReplica(f"no replica of model '{endpoint.name}' answered; the cluster restarts it")
+
+
+def ask(endpoint, address, body):
+    """One request to the replica at ``address``, without a retry elsewhere (a probe)."""
+    ends = time.monotonic() + endpoint.deadline_ms / 1000 + NETWORK_GRACE_SECONDS
+    try:
+        return send(address, token_for(endpoint), body, None, ends)
+    finally:
+        drop(address)
+
+
+def token_for(endpoint):
+    key = (endpoint.pk, endpoint.replica_generation)
+    return _tokens.get(key) or _tokens.setdefault(key, replica_token(endpoint))
+
+
+class Unreachable(OSError):
+    """No connection to the replica within CONNECT_SECONDS: its node is away or drops the
+    packets. Treated like a refused connection (another replica is tried), not like a slow
+    model."""
 
 
 class Misbehaved(Exception):
@@ -181,8 +203,16 @@ def connection_to(address, ends):
     while len(pool) >= MAX_CONNECTIONS:
         pool.pop(next(iter(pool))).close()
     parts = urlsplit(address)
-    timeout = max(0.001, min(CONNECT_SECONDS, ends - time.monotonic()))
-    connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=timeout)
+    left = ends - time.monotonic()
+    if left <= 0:
+        raise TimeoutError
+    connection = http.client.HTTPConnection(
+        parts.hostname, parts.port, timeout=min(CONNECT_SECONDS, left)
+    )
+    try:
+        connection.connect()  # within CONNECT_SECONDS, not the whole deadline
+    except OSError as exc:
+        raise Unreachable(str(exc)) from exc
     pool[address] = connection
     return connection, False
 

@@ -17,7 +17,9 @@ def command_errors(path):
     and the portal's message, never a traceback."""
     try:
         yield
-    except FileNotFoundError:
+    except FileNotFoundError as exc:
+        if exc.filename not in (None, path):
+            raise  # not the input: a folder to write to, say; the traceback says which
         raise CommandError(f"No such file: {path}") from None
     except (UnreadableFile, StudyError) as exc:
         raise CommandError(str(exc)) from None

@@ -43,6 +43,9 @@ def npu_model(pipeline, n_features, task):
     for _step, transformer in before:
         features = graph.transform(transformer, features, n_features)
     kind = type(estimator).__name__
+    if kind not in DENSE and not any(type(t).__name__ == "SimpleImputer" for _s, t in before):
+        # A missing value would take the other branch than scikit-learn's trees send it.
+        raise NotConvertible("trees with no imputer before them")
     if kind in DENSE:
         raw, post, width = dense_layers(graph, estimator, features)
     else:
@@ -57,6 +60,10 @@ class Trees:
     def __init__(self, width, base, post, scale=None):
         self.width, self.base, self.post = width, np.asarray(base, np.float32), post
         self.scale = scale  # applied to the sum, as scikit-learn averages a forest's votes
+        # (stages, classes) when each tree adds to one class only (multiclass boosting): one
+        # value per node, the trees' leaves then folded into [batch, stages, classes], rather
+        # than a mostly-zero class-wide row per node and tree.
+        self.stacked = None
         self.feature, self.threshold, self.left, self.right, self.value = [], [], [], [], []
         self.roots, self.depth, self.count = [], 0, 0
 
@@ -110,6 +117,11 @@ def ensemble_trees(estimator, task):
 
 
 def boosted_trees(estimator, kind):
+    if estimator.init not in (None, "zero"):
+        raise NotConvertible("boosting from a custom initial model")
+    loss = getattr(estimator, "loss", "")
+    if kind == "GradientBoostingClassifier" and loss != "log_loss":
+        raise NotConvertible(f"boosting with the {loss} loss")
     stages = estimator.estimators_  # [n_stages, K] regression trees
     width = stages.shape[1]
     probe = np.zeros((1, estimator.n_features_in_), dtype=np.float32)
@@ -119,11 +131,11 @@ def boosted_trees(estimator, kind):
     else:
         post = "sigmoid" if width == 1 else "softmax"
     trees = Trees(width, base, post)
+    if width > 1:
+        trees.stacked = stages.shape
     for stage in stages:
-        for column, member in enumerate(stage):
-            values = np.zeros((member.tree_.node_count, width))
-            values[:, column] = member.tree_.value[:, 0, 0] * estimator.learning_rate
-            trees.add(member.tree_, values)
+        for member in stage:  # in class order within each stage
+            trees.add(member.tree_, member.tree_.value[:, 0, :1] * estimator.learning_rate)
     return trees
 
 
@@ -158,6 +170,11 @@ class Graph:
     def transform(self, transformer, features, n_features):
         kind = type(transformer).__name__
         if kind == "SimpleImputer":
+            if transformer.add_indicator or not (
+                isinstance(transformer.missing_values, float)
+                and np.isnan(transformer.missing_values)
+            ):
+                raise NotConvertible("an imputer that adds indicators or fills other values")
             fill = np.asarray(transformer.statistics_, dtype=np.float32)
             if fill.shape != (n_features,):
                 raise NotConvertible("the imputer dropped columns")
@@ -201,9 +218,13 @@ class Graph:
             to_right = op("Gather", [right, at], "to_right" + step)
             at = op("Where", [goes_left, to_left, to_right], f"at_{level + 1}")
         leaves = op("Gather", [value, at], "leaves")  # [batch, trees, width]
+        if trees.stacked is not None:  # [batch, stages × classes, 1] → [batch, stages, classes]
+            shape = constant("stacked", np.asarray([0, *trees.stacked], np.int64))
+            leaves = op("Reshape", [leaves, shape], "by_stage")
         summed = op("ReduceSum", [leaves, constant("tree_axis", [1])], "summed", keepdims=0)
         if trees.scale is not None:
-            summed = op("Mul", [summed, constant("scale", np.float32(trees.scale))], "averaged")
+            share = constant("vote_share", np.float32(trees.scale))
+            summed = op("Mul", [summed, share], "averaged")
         raw = op("Add", [summed, constant("base", trees.base)], "raw")
         return raw, trees.post, trees.width
 
@@ -264,11 +285,20 @@ def dense_layers(graph, estimator, features):
         if hidden is None:
             raise NotConvertible(f"the {estimator.activation} activation")
         out = estimator.out_activation_
+        if out == "logistic" and layers[-1][1].shape[0] > 1:
+            raise NotConvertible("a network with several yes/no outputs")
     else:
         coef = np.atleast_2d(estimator.coef_)
         layers = [(coef.T, np.atleast_1d(estimator.intercept_))]
         hidden, out = None, "identity"
         if kind == "LogisticRegression":
+            one_vs_rest = getattr(estimator, "multi_class", "auto") == "ovr" or (
+                estimator.solver == "liblinear"
+            )
+            if coef.shape[0] > 1 and one_vs_rest:
+                raise NotConvertible("one-vs-rest logistic regression")
+            if coef.shape[0] == 1 and getattr(estimator, "multi_class", "auto") == "multinomial":
+                raise NotConvertible("a two-class multinomial logistic regression")
             out = "logistic" if coef.shape[0] == 1 else "softmax"
     value = features
     for number, (weights, bias) in enumerate(layers):

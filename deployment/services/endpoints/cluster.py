@@ -4,11 +4,13 @@ until Ray reports the application running, its replicas have told OneStop where 
 and a probe inference through OneStop's gateway is answered. And what the heartbeat does with
 the endpoints when their cluster goes away or comes back."""
 
+import http.client
 import json
 import math
 import time
 
 from django.conf import settings
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from deployment.compute import ray_cluster, serve_apps
@@ -49,15 +51,21 @@ def cluster_roll(endpoint, target):
     """Bring the endpoint's replicas to ``target`` (Ray Serve's rolling update: new replicas
     start before the old ones stop) and wait until one of them runs it and a probe through the
     gateway is answered; (reason, next step) if that does not happen, else None."""
+    rolled_at = timezone.now()
     problem = cluster_provision(endpoint)
     if problem:
         return problem
-    new = EndpointReplica.objects.filter(
-        endpoint=endpoint, lost_at__isnull=True, sha256=target.sha256
-    )
+
+    def new_replica_answers():
+        # A replica started for this roll (not one left from an earlier try), probed itself.
+        new = EndpointReplica.objects.filter(
+            endpoint=endpoint, lost_at__isnull=True, sha256=target.sha256, started_at__gte=rolled_at
+        ).first()
+        return new is not None and probe_answers(endpoint, replica=new, version=target)
+
     return wait_for_replicas(
         endpoint,
-        lambda: new.exists() and probe_answers(endpoint),
+        new_replica_answers,
         wanted=lambda: Endpoint.objects.filter(pk=endpoint.pk, next_version=target).exists(),
     )
 
@@ -98,13 +106,18 @@ def live_replicas(endpoint):
     return EndpointReplica.objects.filter(endpoint=endpoint, lost_at__isnull=True).count()
 
 
-def probe_answers(endpoint):
+def probe_answers(endpoint, replica=None, version=None):
     """Whether one inference on zeros, sent the way the gateway sends a client's, is answered
-    by a replica (an answer that the zeros are not valid input counts: the model ran)."""
+    by a replica (``replica``: that one; an answer that the zeros are not valid input counts:
+    the model ran)."""
     forwarding.forget()
+    body = probe_body(version or endpoint.version)
     try:
-        answer = forwarding.forward(endpoint, probe_body(endpoint.version), None)
-    except forwarding.NoReplica:
+        if replica is None:
+            answer = forwarding.forward(endpoint, body, None)
+        else:
+            answer = forwarding.ask(endpoint, replica.address, body)
+    except (forwarding.NoReplica, forwarding.Misbehaved, OSError, http.client.HTTPException):
         return False
     if isinstance(answer, deadlines.RunFailed):
         return False

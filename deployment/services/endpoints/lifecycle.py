@@ -12,7 +12,6 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from deployment.models import Endpoint, EndpointEvent, EndpointUsage, Workload
-from deployment.models.serving import new_generation
 from deployment.services.allocation import replicas_hold, replicas_release
 from deployment.services.endpoints.pipeline import enqueue_deploy, enqueue_roll
 from deployment.services.endpoints.queries import deployable_versions, grant_for
@@ -32,11 +31,6 @@ def follow_on_cluster(endpoint, *, gone=False):
 
     if gone:
         replicas_forget(endpoint=endpoint)
-        # A new generation: the token the stopped deployment's replicas held opens nothing.
-        endpoint.replica_generation = new_generation()
-        Endpoint.objects.filter(pk=endpoint.pk).update(
-            replica_generation=endpoint.replica_generation
-        )
     update_cluster_apps.delay_on_commit(endpoint.pool_id)
 
 

@@ -42,7 +42,8 @@ class Command(BaseCommand):
         out = Path(options["out"])
         out.mkdir(parents=True, exist_ok=True)
         cpu_path, npu_path = out / "model.onnx", out / "model-npu.onnx"
-        npu_path.unlink(missing_ok=True)  # never a stale form next to a new one
+        for stale in (cpu_path, npu_path):  # never an earlier run's model next to this one's
+            stale.unlink(missing_ok=True)
         with (
             tempfile.TemporaryDirectory(prefix="onestop-train-") as workdir,
             command_errors(options["file"]),
