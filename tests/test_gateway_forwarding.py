@@ -164,3 +164,15 @@ def test_a_replica_that_is_gone_is_marked_lost_and_another_answers(on_replicas):
     gone.refresh_from_db()
     assert gone.lost_at is not None
     assert EndpointEvent.objects.filter(endpoint=endpoint, message__contains=gone.address)
+
+
+def test_try_it_reports_a_replica_answer_it_cannot_read_without_failing(on_replicas, owner_client):
+    from django.urls import reverse
+
+    serve, _call = on_replicas
+    endpoint = serve(lambda handler: answer(handler, body=b'{"outputs": "not a list"}'))
+    tried = owner_client.post(
+        reverse("endpoint_try", args=[endpoint.pk]), {f"x{i}": "1" for i in range(4)}
+    )
+    assert tried.status_code == 502
+    assert tried.json()["error"]

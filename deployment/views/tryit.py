@@ -99,13 +99,16 @@ def tried_on_cluster(endpoint, spec, row, started):
     body["inputs"][0]["data"] = row
     reply = handling.forwarded(endpoint, json.dumps(body).encode(), None)
     latency_s = handling.count(endpoint, started, ok=reply.status < 400, compute_s=reply.compute_s)
-    answer = json.loads(reply.payload)
-    if reply.status != 200:
-        return error(answer.get("error", ""), reply.status)
-    outputs = {
-        output["name"]: jsonable(np.asarray(output["data"]).reshape(output["shape"]))
-        for output in answer["outputs"]
-    }
+    try:  # the replica runs on a provider's machine: its answer is read with care
+        answer = json.loads(reply.payload)
+        if reply.status != 200:
+            return error(str(answer["error"]), reply.status)
+        outputs = {
+            str(output["name"]): jsonable(np.asarray(output["data"]).reshape(output["shape"]))
+            for output in answer["outputs"]
+        }
+    except (ValueError, TypeError, KeyError, AttributeError, RecursionError):
+        return error(_("The model's answer could not be read. Try again shortly."), 502)
     return JsonResponse({"outputs": outputs, "latency_ms": round(latency_s * 1000, 2)})
 
 
