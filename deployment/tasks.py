@@ -1,4 +1,5 @@
 from celery import shared_task
+from django.conf import settings
 
 from deployment.services import catalog, pools
 
@@ -61,12 +62,17 @@ def update_cluster_apps(pool_id):
 @shared_task(soft_time_limit=50, time_limit=55, expires=55)
 def sync_cluster_endpoints(pool_id):
     """After a cluster answered its heartbeat: its Serve list sent again, lost replicas
-    recorded, degraded endpoints back to ready when their replicas answer."""
+    recorded, degraded endpoints back to ready when their replicas answer, training runs the
+    cluster ended without a word settled."""
     from deployment.models import ComputePool
     from deployment.services.endpoints.cluster import cluster_answered
+    from deployment.services.training.cluster import cluster_runs_settle
 
     pool = ComputePool.objects.filter(pk=pool_id).exclude(cluster_dashboard_url="").first()
-    return pool is not None and cluster_answered(pool=pool)
+    if pool is None:
+        return False
+    cluster_runs_settle(pool)
+    return cluster_answered(pool=pool)
 
 
 @shared_task(acks_late=True, reject_on_worker_lost=True)
@@ -83,3 +89,32 @@ def roll_up_endpoint_usage():
     from deployment.services.endpoint_usage import roll_up
 
     return roll_up()
+
+
+@shared_task(
+    acks_late=True,
+    reject_on_worker_lost=True,
+    soft_time_limit=settings.ONESTOP_TRAINING_RUN_WALL_SECONDS + 600,
+    time_limit=settings.ONESTOP_TRAINING_RUN_WALL_SECONDS + 700,
+)
+def run_training_job(job_id, attempt):
+    """One run of a training job on a local pool; a run redelivered after its worker died
+    resumes from the job's last checkpoint."""
+    from deployment.services.training.local import training_run
+
+    return bool(training_run(job_id, attempt))
+
+
+@shared_task(acks_late=True, reject_on_worker_lost=True, soft_time_limit=60, time_limit=70)
+def start_cluster_training(job_id, attempt):
+    from deployment.services.training.cluster import cluster_run_start
+
+    return cluster_run_start(job_id, attempt)
+
+
+@shared_task(acks_late=True, reject_on_worker_lost=True, soft_time_limit=60, time_limit=70)
+def stop_cluster_training(job_id, attempt):
+    """A cluster run still going after the grace period is ended by its cluster."""
+    from deployment.services.training.cluster import cluster_run_end
+
+    return cluster_run_end(job_id, attempt)

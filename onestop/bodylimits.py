@@ -34,6 +34,8 @@ UPLOAD_ROUTES = {
     "diagnosis:data_upload": "ONESTOP_MAX_UPLOAD_BYTES",
     "deployment_api:model_versions": "ONESTOP_MAX_MODEL_BYTES",
     "admin:deployment_modelversion_add": "ONESTOP_MAX_MODEL_BYTES",
+    "compute_training_checkpoint": "ONESTOP_TRAINING_CHECKPOINT_MAX_BYTES",
+    "compute_training_model": "ONESTOP_MAX_MODEL_BYTES",
 }
 
 

@@ -237,6 +237,21 @@ ONESTOP_DEPLOY_ATTEMPTS = env_int("ONESTOP_DEPLOY_ATTEMPTS", 3)
 # How long the warming step waits for a Ray cluster to start an endpoint's replicas and for
 # them to answer a probe through the gateway.
 ONESTOP_CLUSTER_START_SECONDS = env_int("ONESTOP_CLUSTER_START_SECONDS", 300)
+# Training jobs (docs/training.md): how many a company runs or queues at once, the largest
+# budget and share of a pool one may ask for, the steps of a fit (a checkpoint after each),
+# how long a run asked to stop (its units taken back) may finish its step before it is ended,
+# and the longest one run may last. A company without a GPU grant borrows under a grant of no
+# guaranteed units that lasts ONESTOP_TRAINING_BORROW_DAYS.
+ONESTOP_TRAINING_JOBS_AT_ONCE = env_int("ONESTOP_TRAINING_JOBS_AT_ONCE", 2)
+ONESTOP_TRAINING_MAX_BUDGET_UNIT_HOURS = env_int("ONESTOP_TRAINING_MAX_BUDGET_UNIT_HOURS", 500)
+ONESTOP_TRAINING_MAX_UNITS = env_int("ONESTOP_TRAINING_MAX_UNITS", 4)
+ONESTOP_TRAINING_STEPS = env_int("ONESTOP_TRAINING_STEPS", 10)
+ONESTOP_TRAINING_STOP_SECONDS = env_int("ONESTOP_TRAINING_STOP_SECONDS", 60)
+ONESTOP_TRAINING_RUN_WALL_SECONDS = env_int("ONESTOP_TRAINING_RUN_WALL_SECONDS", 6 * 3600)
+ONESTOP_TRAINING_BORROW_DAYS = env_int("ONESTOP_TRAINING_BORROW_DAYS", 30)
+ONESTOP_TRAINING_CHECKPOINT_MAX_BYTES = env_int(
+    "ONESTOP_TRAINING_CHECKPOINT_MAX_BYTES", 512 * 1024 * 1024
+)
 # Operators' Prometheus scraper: `Authorization: Bearer <token>` at /metrics (staff may also
 # read it signed in). Empty: staff only.
 ONESTOP_METRICS_TOKEN = os.environ.get("ONESTOP_METRICS_TOKEN", "")
@@ -347,6 +362,7 @@ ONESTOP_WORKER_CONCURRENCY = {
     "deployment": env_int("ONESTOP_WORKER_CONCURRENCY_DEPLOYMENT", 2),
     "mail": env_int("ONESTOP_WORKER_CONCURRENCY_MAIL", 1),
     "heartbeats": env_int("ONESTOP_WORKER_CONCURRENCY_HEARTBEATS", 1),
+    "training": env_int("ONESTOP_WORKER_CONCURRENCY_TRAINING", 1),
     "default": env_int("ONESTOP_WORKER_CONCURRENCY_DEFAULT", 1),
 }
 CELERY_TASK_DEFAULT_QUEUE = "default"
@@ -358,6 +374,10 @@ CELERY_TASK_ROUTES = {
     "deployment.tasks.deploy_endpoint": {"queue": "deployment"},
     "deployment.tasks.roll_endpoint": {"queue": "deployment"},
     "deployment.tasks.update_cluster_apps": {"queue": "deployment"},
+    # Training runs for hours; its own queue keeps it from delaying profiles and deploys.
+    "deployment.tasks.run_training_job": {"queue": "training"},
+    "deployment.tasks.start_cluster_training": {"queue": "deployment"},
+    "deployment.tasks.stop_cluster_training": {"queue": "heartbeats"},
     "onestop.tasks.send_invitation_email": {"queue": "mail"},
     "onestop.tasks.send_company_notice": {"queue": "mail"},
     # Pools report and abandoned deploy steps are found on time, whatever else is queued.

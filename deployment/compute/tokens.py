@@ -37,3 +37,29 @@ def token_opens(raw, endpoint):
 def _mac(endpoint_id, generation):
     message = f"onestop-replica:{endpoint_id}:{generation}".encode()
     return hmac.new(settings.SECRET_KEY.encode(), message, hashlib.sha256).hexdigest()
+
+
+# A training run's token: the same construction, for one run (attempt) of one job. A token
+# read off the cluster's job list opens nothing once that run is over.
+TRAINING_SHAPE = re.compile(r"tr_(?P<job>[0-9]{1,18})_(?P<mac>[0-9a-f]{64})")
+
+
+def training_token(job):
+    return f"tr_{job.pk}_{_training_mac(job.pk, job.attempt)}"
+
+
+def claimed_training_job_id(raw):
+    match = TRAINING_SHAPE.fullmatch(raw or "")
+    return int(match["job"]) if match else None
+
+
+def training_token_opens(raw, job):
+    match = TRAINING_SHAPE.fullmatch(raw or "")
+    if match is None or int(match["job"]) != job.pk:
+        return False
+    return hmac.compare_digest(match["mac"], _training_mac(job.pk, job.attempt))
+
+
+def _training_mac(job_id, attempt):
+    message = f"onestop-training:{job_id}:{attempt}".encode()
+    return hmac.new(settings.SECRET_KEY.encode(), message, hashlib.sha256).hexdigest()

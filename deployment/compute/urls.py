@@ -1,8 +1,18 @@
 from django.urls import path
 
-from deployment.compute import views
+from deployment.compute import training_views, views
 
 urlpatterns = [
     path("compute/artifacts/<str:sha256>", views.artifact, name="compute_artifact"),
     path("compute/replicas", views.replicas, name="compute_replicas"),
+]
+
+TRAINING = "compute/training/<int:pk>/"
+urlpatterns += [
+    path(TRAINING + "spec", training_views.spec, name="compute_training_spec"),
+    path(TRAINING + "data", training_views.data, name="compute_training_data"),
+    path(TRAINING + "checkpoint", training_views.checkpoint, name="compute_training_checkpoint"),
+    path(TRAINING + "progress", training_views.progress, name="compute_training_progress"),
+    path(TRAINING + "models/<str:form>", training_views.model, name="compute_training_model"),
+    path(TRAINING + "result", training_views.result, name="compute_training_result"),
 ]

@@ -8,6 +8,7 @@ from deployment.models.serving import (
     EndpointReplica,
     EndpointUsage,
 )
+from deployment.models.training import TrainingJob
 
 __all__ = [
     "AllocationEvent",
@@ -23,6 +24,7 @@ __all__ = [
     "ModelFamily",
     "ModelVersion",
     "Task",
+    "TrainingJob",
     "UsageReview",
     "Workload",
 ]

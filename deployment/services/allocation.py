@@ -4,6 +4,8 @@ Every change happens inside a transaction that holds the pool's row lock: the en
 from the pool's current grants and workloads, makes its decisions, and they are written back
 with an event each, so parallel admissions can never oversubscribe a pool or lose a request."""
 
+from functools import partial
+
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Sum
@@ -78,7 +80,16 @@ def schedule(pool, now):
             action=event.action,
             reason=event.reason,
         )
+        if row.kind == Workload.Kind.TRAINING:
+            # The job behind the work starts or stops once the decision is committed.
+            transaction.on_commit(partial(preemptible_moved, row.pk, event.action))
     return scheduler.events
+
+
+def preemptible_moved(workload_id, action):
+    from deployment.services.training.runs import workload_moved
+
+    workload_moved(workload_id, action)
 
 
 def workload_submit(*, company, pool, name, kind, units, priority=0, user=None):

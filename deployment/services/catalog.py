@@ -205,32 +205,55 @@ def family_create(*, vendor=None, company=None, user=None, api_key=None, **field
     return family
 
 
+OWN_MODEL_DESCRIPTIONS = {
+    "study": (
+        "데이터 진단의 실현 가능성 검토에서 학습한 우리 회사 전용 모델입니다.",
+        "The company's own model, trained by the data check's feasibility study.",
+    ),
+    "training": (
+        "데이터 진단의 파일로 GPU 학습 작업이 학습한 우리 회사 전용 모델입니다.",
+        "The company's own model, trained on the data check's file by a GPU training job.",
+    ),
+}
+
+
 def private_model_from_study(
-    *, company, user, onnx_path, name, task, use_cases, input_columns, metrics, study_id, suffix=""
+    *,
+    company,
+    user,
+    onnx_path,
+    name,
+    task,
+    use_cases,
+    input_columns,
+    metrics,
+    study_id,
+    suffix="",
+    kind="study",
 ):
-    """A company's own model (its feasibility study's best baseline) as a private version;
-    ``suffix`` "-npu" names its NPU-ready form."""
+    """A company's own model (its feasibility study's best baseline, or a training job's
+    model: ``kind`` "training") as a private version; ``suffix`` "-npu" names its NPU-ready
+    form."""
     family = ModelFamily.objects.filter(company=company, name=name).first()
     if family is None:
+        description_ko, description_en = OWN_MODEL_DESCRIPTIONS[kind]
         family = family_create(
             company=company,
             user=user,
             name=name,
             task=task,
             use_cases=use_cases,
-            description_ko="데이터 진단의 실현 가능성 검토에서 학습한 우리 회사 전용 모델입니다.",
-            description_en=(
-                "The company's own model, trained by the data check's feasibility study."
-            ),
+            description_ko=description_ko,
+            description_en=description_en,
             licence="company-owned",
             domestic=True,
         )
     return version_create(
         family=family,
-        version=f"study-{study_id}{suffix}",
+        version=f"{kind}-{study_id}{suffix}",
         chunks=file_chunks(onnx_path),
         claimed_metrics=metrics,
         input_columns=input_columns,
-        origin=f"study:{study_id}",
+        origin=f"{kind}:{study_id}",
         user=user,
     )

@@ -36,6 +36,7 @@ def run_study(
     progress=no_progress,
     model_family=None,
     npu_model_out=None,
+    **training,
 ):
     """Returns (result, onnx_bytes). `result` is JSON-able. ``model_family`` trains that family
     (a training job) instead of comparing the baselines; the NPU-ready form of a supervised
@@ -91,7 +92,14 @@ def run_study(
         result["classes"] = classes
         result.update(
             supervised_study(
-                features, y, task, time_column is not None, seed, progress, model_family
+                features,
+                y,
+                task,
+                time_column is not None,
+                seed,
+                progress,
+                model_family,
+                **training,
             )
         )
         onnx_bytes = result.pop("_onnx")

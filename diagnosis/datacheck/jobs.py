@@ -6,8 +6,9 @@ jobs on the host, carry on.
 The parent side is `run_isolated`. The child is this module run as a script: it sets Django up
 (for translations only: it never touches the database), runs one of JOBS with plain JSON
 arguments, and answers on its stdout, one JSON object a line: {"progress": [percent, text]}
-as the work goes, then {"result": ...} or {"refused": text}. The parent turns progress lines
-into the job's progress bar as they arrive."""
+as the work goes (a training job adds the step its checkpoint holds and its scores), then
+{"result": ...} or {"refused": text}. The parent turns progress lines into the job's progress bar
+as they arrive."""
 
 import json
 import os
@@ -28,6 +29,7 @@ JOBS = {
     "profile": "diagnosis.datacheck.jobs:profile_job",
     "study": "diagnosis.datacheck.jobs:study_job",
     "evaluate": "diagnosis.matching.evaluate:evaluate_job",
+    "train": "diagnosis.datacheck.train:train_job",
 }
 
 OUT_OF_MEMORY = _(
@@ -66,7 +68,12 @@ CHILD_WITHOUT = ("DATABASE_URL", "CELERY_BROKER_URL", "CELERY_RESULT_BACKEND", "
 
 
 class JobCrashed(RuntimeError):
-    """The child died without an answer and without running out of its budget: a bug."""
+    """The child died without an answer and without running out of its budget: a bug, or a
+    training run ended on purpose (its exit status says which)."""
+
+    def __init__(self, message, returncode=None):
+        super().__init__(message)
+        self.returncode = returncode
 
 
 def no_progress(percent, message):
@@ -88,7 +95,8 @@ def run_isolated(job, arguments, *, budget, language, progress=no_progress):
         except ValueError:
             return  # not ours: the protocol's lines are whole JSON objects
         if isinstance(message, dict) and "progress" in message:
-            progress(*message["progress"])
+            extra = {k: v for k, v in message.items() if k != "progress"}
+            progress(*message["progress"], **extra)
         elif isinstance(message, dict):
             answer.update(message)
 
@@ -138,7 +146,9 @@ def run_isolated(job, arguments, *, budget, language, progress=no_progress):
         raise UnreadableFile(answer["refused"])
     if outcome.returncode != 0 or "result" not in answer:
         tail = outcome.stderr.strip()[-2000:]
-        raise JobCrashed(f"the {job} job ended with status {outcome.returncode}: {tail}")
+        raise JobCrashed(
+            f"the {job} job ended with status {outcome.returncode}: {tail}", outcome.returncode
+        )
     return answer["result"]
 
 
@@ -216,7 +226,9 @@ def main(spec_path):
     try:
         result = work(
             **spec["arguments"],
-            progress=lambda percent, text: send({"progress": [percent, str(text)]}),
+            progress=lambda percent, text, **extra: send(
+                {"progress": [percent, str(text)], **extra}
+            ),
         )
     except UnreadableFile as exc:
         send({"refused": str(exc)})

@@ -112,8 +112,18 @@ def splitter(task, time_aware, y, seed):
     return KFold(n_splits=5, shuffle=True, random_state=seed)
 
 
-def supervised_study(features, y, task, time_aware, seed, progress, model_family=None):
-    """The study; with ``model_family`` (a training job), that family against guessing."""
+def fit_whole(model, X, y):
+    model.fit(X, y)
+    return model
+
+
+def supervised_study(
+    features, y, task, time_aware, seed, progress, model_family=None, fit=fit_whole, known=None
+):
+    """The study; with ``model_family`` (a training job), that family against guessing.
+    ``fit(model, X, y)`` fits the chosen model and returns it (a training job fits in steps);
+    ``known`` holds cross-validated scores a resumed job computed before, and is filled with
+    them when empty."""
     from sklearn.exceptions import FitFailedWarning
     from sklearn.model_selection import cross_validate
 
@@ -128,7 +138,11 @@ def supervised_study(features, y, task, time_aware, seed, progress, model_family
             model_family: chosen_family(model_family, family, seed),
         }
     rows = cv_rows(len(y), time_aware, seed)
+    if known:
+        scores = dict(known)
     for step, (key, model) in enumerate(models.items()):
+        if key in scores:
+            continue
         progress(
             30 + 15 * step, _("Cross-validating the %(model)s") % {"model": _(MODEL_NAMES[key])}
         )
@@ -156,6 +170,8 @@ def supervised_study(features, y, task, time_aware, seed, progress, model_family
             )
             for metric in scoring
         }
+    if known is not None:
+        known.update(scores)
     primary = PRIMARY[family]
     lower_is_better = primary == "mae"
     candidates = [k for k in models if k != "dummy" and scores[k][primary] is not None]
@@ -169,8 +185,7 @@ def supervised_study(features, y, task, time_aware, seed, progress, model_family
     train, hold = holdout_indices(y, family, time_aware, seed)
     if family != "regression" and len(np.unique(y[train])) < len(np.unique(y)):
         raise StudyError(too_few_in_folds(family, time_aware))
-    model = models[best]
-    model.fit(features.matrix[train], y[train])
+    model = fit(models[best], features.matrix[train], y[train])
     onnx_bytes, check = export_and_check(model, features.matrix[hold], family)
     npu_bytes, npu_check = export_npu_and_check(model, features.matrix[hold], family)
     try:

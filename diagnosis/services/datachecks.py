@@ -223,7 +223,12 @@ def data_check_retry(*, check):
 
 @transaction.atomic
 def data_check_delete(*, check, user):
-    """Remove the record, its studies and models, and every file derived from the upload."""
+    """Remove the record, its studies and models, and every file derived from the upload;
+    its training jobs stop first and give their units back."""
+    from deployment.services.training.starting import training_stop
+
+    for job in check.training_jobs.filter(state__in=("waiting", "running", "stopping")):
+        training_stop(job=job, user=user)
     before = audit_snapshot(check)
     folder = check.folder
     check.delete()
@@ -359,9 +364,26 @@ ENCODING_TYPES = {"number": "number", "0/1": "boolean", "one-hot": "category"}
 def register_private_model(study, result):
     """The study's model enters the catalog as the company's private candidate. A failure here
     never undoes the study: the model stays downloadable."""
+    study.result = result  # where the NPU-ready form's file is found
+    forms = [(study.model_path, "")]
+    if study.npu_model_path is not None and study.npu_model_path.exists():
+        forms.append((study.npu_model_path, "-npu"))  # the NPU-ready form, for NPU pools
+    register_own_models(
+        check=study.data_check,
+        user=study.requested_by,
+        result=result,
+        forms=forms,
+        name=f"{study.data_check.original_name} · {study.target or _('unusual rows')}"[:200],
+        kind="study",
+        source_id=study.pk,
+    )
+
+
+def register_own_models(*, check, user, result, forms, name, kind, source_id):
+    """Each (path, suffix) form of a study's or training job's model as a private version;
+    returns the versions made, None for a form that could not be registered."""
     from deployment.services.catalog import private_model_from_study
 
-    check = study.data_check
     inputs = []
     for feature in result["model"]["features"]:
         column = {
@@ -372,26 +394,28 @@ def register_private_model(study, result):
             column["value"] = str(feature["value"])
         inputs.append(column)
     best = result["scores"].get(result["best"], {})
-    study.result = result
-    forms = [(study.model_path, "")]
-    if study.npu_model_path is not None and study.npu_model_path.exists():
-        forms.append((study.npu_model_path, "-npu"))  # the NPU-ready form, for NPU pools
+    versions = []
     for path, suffix in forms:
         try:
-            private_model_from_study(
-                company=check.company,
-                user=study.requested_by,
-                onnx_path=path,
-                name=f"{check.original_name} · {study.target or _('unusual rows')}"[:200],
-                task=result["task"],
-                use_cases=TASK_USE_CASES[result["task"]],
-                input_columns=inputs,
-                metrics={k: v for k, v in best.items() if isinstance(v, int | float)},
-                study_id=study.pk,
-                suffix=suffix,
+            versions.append(
+                private_model_from_study(
+                    company=check.company,
+                    user=user,
+                    onnx_path=path,
+                    name=name,
+                    task=result["task"],
+                    use_cases=TASK_USE_CASES[result["task"]],
+                    input_columns=inputs,
+                    metrics={k: v for k, v in best.items() if isinstance(v, int | float)},
+                    study_id=source_id,
+                    suffix=suffix,
+                    kind=kind,
+                )
             )
         except Exception:
-            log.exception("Registering the model of study %s failed", study.pk)
+            log.exception("Registering the model of %s %s failed", kind, source_id)
+            versions.append(None)
+    return versions
 
 
 def latest_ready_check(company):

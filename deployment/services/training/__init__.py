@@ -1,0 +1,1 @@
+"""Training jobs on GPU quota (docs/training.md)."""

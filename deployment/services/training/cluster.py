@@ -1,0 +1,142 @@
+"""A run on a pool backed by a provider's Ray cluster: a Ray job (the dashboard's Jobs API)
+whose entrypoint, ``deployment.compute.trainer``, asks for the job's units of the flavor's
+resource, fetches the rows and the last checkpoint from OneStop with the run's token, trains,
+sends each checkpoint back as it is written and, at the end, the two models and the result.
+
+Asked to stop, the run hears it from OneStop at its next question (every few seconds) and
+stops at its checkpoint; one still going after the grace period is stopped by its cluster
+(``cluster_run_end``). The heartbeat settles runs the cluster ended without a word."""
+
+import logging
+
+from django.conf import settings
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from deployment.compute import ray_cluster
+from deployment.compute.ray_cluster import ClusterUnreachable
+from deployment.compute.tokens import training_token
+from deployment.models import TrainingJob
+from deployment.services.training.runs import claim, run_failed, run_stopped
+
+log = logging.getLogger(__name__)
+State = TrainingJob.State
+ENTRYPOINT = "python -m deployment.compute.trainer"
+ENDED = ("SUCCEEDED", "FAILED", "STOPPED")
+# A run the cluster has not reported on for this long after it was submitted is looked up.
+SETTLE_AFTER_SECONDS = 30
+
+
+def submission_id(job):
+    return f"onestop-training-{job.pk}-{job.attempt}"
+
+
+def entrypoint_units(pool, units):
+    resource = pool.ray_resource
+    if resource == "GPU":
+        return {"entrypoint_num_cpus": 1, "entrypoint_num_gpus": units}
+    if resource == "CPU":
+        return {"entrypoint_num_cpus": units}
+    return {"entrypoint_num_cpus": 1, "entrypoint_resources": {resource: units}}
+
+
+def cluster_run_start(job_id, attempt):
+    job = claim(job_id, attempt)
+    if job is None:
+        return False
+    pool = job.pool
+    job.ray_submission_id = submission_id(job)
+    job.save(update_fields=["ray_submission_id"])
+    payload = {
+        "entrypoint": ENTRYPOINT,
+        "submission_id": job.ray_submission_id,
+        **entrypoint_units(pool, job.units),
+        "runtime_env": {
+            "env_vars": {
+                "ONESTOP_TRAINING_URL": settings.SITE_URL
+                + reverse("compute_training_spec", args=[job.pk]).removesuffix("spec"),
+                "ONESTOP_TRAINING_TOKEN": training_token(job),
+            }
+        },
+        "metadata": {"onestop_training_job": str(job.pk)},
+    }
+    try:
+        ray_cluster.request_json(
+            pool.cluster_dashboard_url, "/api/jobs/", pool.cluster_token, "POST", payload
+        )
+    except ClusterUnreachable as exc:
+        with translation.override(job.language):
+            run_failed(
+                job_id,
+                attempt,
+                _("The pool's Ray cluster did not take the job: %(reason)s") % {"reason": exc},
+            )
+        return False
+    return True
+
+
+def stop_on_cluster(job):
+    pool = job.pool
+    try:
+        ray_cluster.request_json(
+            pool.cluster_dashboard_url,
+            f"/api/jobs/{job.ray_submission_id}/stop",
+            pool.cluster_token,
+            "POST",
+            {},
+        )
+    except ClusterUnreachable as exc:
+        log.warning("stopping training job %s on its cluster: %s", job.pk, exc)
+
+
+def cluster_run_end(job_id, attempt):
+    """The grace period is over: a run still going is stopped by its cluster, and the job
+    resumes later from the checkpoint it last sent."""
+    job = TrainingJob.objects.filter(pk=job_id, attempt=attempt).first()
+    if job is None or job.run_started_at is None or not job.ray_submission_id:
+        return False
+    stop_on_cluster(job)
+    if job.state == State.RUNNING:
+        return False  # admitted again meanwhile and not asked to stop any more
+    run_stopped(job_id, attempt, job.step)
+    return True
+
+
+def cluster_runs_settle(pool):
+    """Runs on ``pool`` that the cluster ended without telling OneStop (the node died, the
+    entrypoint crashed): a run asked to stop is settled as stopped, any other as failed."""
+    cutoff = timezone.now() - timezone.timedelta(seconds=SETTLE_AFTER_SECONDS)
+    running = TrainingJob.objects.filter(
+        pool=pool,
+        state__in=(State.RUNNING, State.STOPPING),
+        run_started_at__lte=cutoff,
+    ).exclude(ray_submission_id="")
+    settled = 0
+    for job in running:
+        try:
+            answer = ray_cluster.request_json(
+                pool.cluster_dashboard_url,
+                f"/api/jobs/{job.ray_submission_id}",
+                pool.cluster_token,
+            )
+        except ClusterUnreachable:
+            continue  # the pool's heartbeat says why; the next one looks again
+        status = answer.get("status") if isinstance(answer, dict) else None
+        if status not in ENDED:
+            continue
+        settled += 1
+        if job.state == State.STOPPING:
+            run_stopped(job.pk, job.attempt, job.step)
+        else:
+            with translation.override(job.language):
+                run_failed(
+                    job.pk,
+                    job.attempt,
+                    _(
+                        "The training run ended on the cluster without a result (Ray job "
+                        "%(status)s). Its last checkpoint is kept: start the job again."
+                    )
+                    % {"status": status},
+                )
+    return settled

@@ -1,0 +1,198 @@
+"""A training job's runs, driven by the allocation engine: admitted, the job starts a run (in
+this server's training worker for a local pool, as a Ray job on a cluster pool); preempted (its
+units taken back), the run is asked to stop at its next checkpoint; admitted again, the next
+run resumes from that checkpoint.
+
+Every run ends in exactly one of ``run_finished``, ``run_stopped`` or ``run_failed``; each
+locks the job's row, so a run that ends as the person presses Stop, or as the engine takes the
+units back, is settled once."""
+
+import logging
+import os
+import shutil
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
+
+from deployment.models import TrainingJob, Workload
+from deployment.services.allocation import workload_finish
+
+log = logging.getLogger(__name__)
+State = TrainingJob.State
+UNEXPECTED = gettext_noop(
+    "The training stopped on an unexpected error. Its last checkpoint is kept: start the job "
+    "again, and if it fails again, tell the OneStop desk."
+)
+WAITING_AGAIN = gettext_noop(
+    "The GPU units were taken back by their owner. The job waits for units and resumes from "
+    "step %(step)s of %(steps)s."
+)
+
+
+def workload_moved(workload_id, action):
+    """The engine admitted or preempted a training workload (after its transaction)."""
+    job = TrainingJob.objects.filter(workload_id=workload_id).first()
+    if job is None:
+        return
+    if action == "admit":
+        run_begin(job)
+    elif action == "preempt":
+        run_preempted(job)
+
+
+def run_begin(job):
+    """Start a run of a waiting job whose workload the engine admitted."""
+    started = TrainingJob.objects.filter(
+        pk=job.pk, state=State.WAITING, workload__state=Workload.State.RUNNING
+    ).update(
+        state=State.RUNNING,
+        run_started_at=timezone.now(),
+        attempt=F("attempt") + 1,
+        progress_message=_("Starting"),
+    )
+    if not started:
+        return False  # stopped meanwhile, or still stopping its last run: it begins when done
+    job.refresh_from_db()
+    from deployment import tasks
+
+    if job.pool.on_cluster:
+        tasks.start_cluster_training.delay(job.pk, job.attempt)
+    else:
+        tasks.run_training_job.delay(job.pk, job.attempt)
+    return True
+
+
+def run_preempted(job):
+    with translation.override(job.language):
+        moved = TrainingJob.objects.filter(pk=job.pk, state=State.RUNNING).update(
+            state=State.STOPPING,
+            progress_message=_(
+                "The GPU units were taken back by their owner: stopping at the next checkpoint"
+            ),
+        )
+    if moved:
+        ask_run_to_stop(TrainingJob.objects.get(pk=job.pk))
+    else:
+        # Not started yet: it simply waits again.
+        TrainingJob.objects.filter(pk=job.pk, state=State.WAITING).update(
+            progress_message=_("Waiting for GPU units")
+        )
+
+
+def ask_run_to_stop(job):
+    """A local run checks its stop flag between steps; a cluster run asks OneStop (and is
+    ended by the cluster when it outlasts the grace period)."""
+    if job.pool.on_cluster:
+        from deployment import tasks
+
+        transaction.on_commit(
+            lambda: tasks.stop_cluster_training.apply_async(
+                (job.pk, job.attempt), countdown=settings.ONESTOP_TRAINING_STOP_SECONDS
+            )
+        )
+        return
+    job.folder.mkdir(parents=True, exist_ok=True)
+    job.stop_path.touch()
+
+
+def account(job, now):
+    """Add the run's unit-seconds to the job's use; the run is over."""
+    if job.run_started_at is not None:
+        job.used_unit_seconds += max(0.0, (now - job.run_started_at).total_seconds()) * job.units
+    job.run_started_at = None
+
+
+def locked_run(job_id, attempt):
+    """The job, locked, if ``attempt`` is still its current run; else None."""
+    job = TrainingJob.objects.select_for_update().filter(pk=job_id).first()
+    if job is None or job.attempt != attempt or job.run_started_at is None:
+        return None
+    return job
+
+
+def run_stopped(job_id, attempt, step):
+    """The run stopped at its checkpoint of ``step``: the job waits for units again, or starts
+    its next run at once if the engine has admitted it meanwhile."""
+    with transaction.atomic():
+        job = locked_run(job_id, attempt)
+        if job is None:
+            return None
+        account(job, timezone.now())
+        job.step = max(job.step, step)
+        if job.state in (State.RUNNING, State.STOPPING):
+            job.state = State.WAITING
+            with translation.override(job.language):
+                job.progress_message = _(WAITING_AGAIN) % {"step": job.step, "steps": job.steps}
+        job.save()
+    if job.state == State.WAITING:
+        transaction.on_commit(lambda: run_begin(job))
+    return job
+
+
+def run_failed(job_id, attempt, message):
+    """The run failed: the job ends with ``message`` (in its starter's language) and gives its
+    units back."""
+    with transaction.atomic():
+        job = locked_run(job_id, attempt)
+        if job is None:
+            return None
+        account(job, timezone.now())
+        if job.is_active:
+            job.state, job.error = State.FAILED, str(message)
+            job.progress_message, job.finished_at = "", timezone.now()
+        job.save()
+        if job.workload_id:
+            workload_finish(workload=job.workload)
+    return job
+
+
+def run_finished(job_id, attempt, result, cpu_file, npu_file):
+    """The run trained and exported the model: the files join the data check's models, the
+    two forms enter the company's private catalog, and the units go back."""
+    from deployment.services.training.models import register_trained
+
+    with transaction.atomic():
+        job = locked_run(job_id, attempt)
+        if job is None:
+            return None
+        account(job, timezone.now())
+        if job.state not in (State.RUNNING, State.STOPPING):
+            job.save()  # stopped by a person meanwhile: the result is not wanted
+            return job
+        models = job.data_check.folder / "models"
+        models.mkdir(parents=True, exist_ok=True)
+        os.replace(cpu_file, models / f"{result['model']['sha256']}.onnx")
+        if npu_file is not None and result["model"].get("npu_sha256"):
+            os.replace(npu_file, models / f"{result['model']['npu_sha256']}.onnx")
+        job.state, job.result = State.READY, result
+        job.step, job.progress, job.progress_message = job.steps, 100, ""
+        job.metrics = result["scores"]
+        job.finished_at = timezone.now()
+        job.save()
+        if job.workload_id:
+            workload_finish(workload=job.workload)
+    register_trained(job)
+    shutil.rmtree(job.folder, ignore_errors=True)  # the checkpoints have done their work
+    return job
+
+
+def claim(job_id, attempt):
+    """The job, if this is its current run and its units are still admitted; the run's start
+    step is recorded."""
+    with transaction.atomic():
+        job = TrainingJob.objects.select_for_update().filter(pk=job_id).first()
+        if job is None or job.attempt != attempt or job.state != State.RUNNING:
+            return None
+        if not Workload.objects.filter(pk=job.workload_id, state="running").exists():
+            return None
+        job.runs = [*job.runs, job.step]
+        job.save(update_fields=["runs"])
+    return job
+
+
+def remaining_unit_seconds(job):
+    return job.budget_unit_hours * 3600 - job.used_unit_seconds
