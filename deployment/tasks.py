@@ -110,11 +110,3 @@ def start_cluster_training(job_id, attempt):
     from deployment.services.training.cluster import cluster_run_start
 
     return cluster_run_start(job_id, attempt)
-
-
-@shared_task(acks_late=True, reject_on_worker_lost=True, soft_time_limit=60, time_limit=70)
-def stop_cluster_training(job_id, attempt):
-    """A cluster run still going after the grace period is ended by its cluster."""
-    from deployment.services.training.cluster import cluster_run_end
-
-    return cluster_run_end(job_id, attempt)

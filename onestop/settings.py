@@ -377,7 +377,6 @@ CELERY_TASK_ROUTES = {
     # Training runs for hours; its own queue keeps it from delaying profiles and deploys.
     "deployment.tasks.run_training_job": {"queue": "training"},
     "deployment.tasks.start_cluster_training": {"queue": "deployment"},
-    "deployment.tasks.stop_cluster_training": {"queue": "heartbeats"},
     "onestop.tasks.send_invitation_email": {"queue": "mail"},
     "onestop.tasks.send_company_notice": {"queue": "mail"},
     # Pools report and abandoned deploy steps are found on time, whatever else is queued.

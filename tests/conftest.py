@@ -270,9 +270,9 @@ def _no_tallies_from_earlier_tests():
 
 @pytest.fixture(scope="session")
 def ray_cluster(tmp_path_factory):
-    """One local Ray head for the session's ``ray`` tests, with 2 RBLN units."""
+    """One local Ray head for the session's ``ray`` tests, with 2 RBLN and 2 GPU units."""
     from tests.ray_cluster import start_cluster, stop_cluster
 
-    cluster = start_cluster(tmp_path_factory.mktemp("ray"), units=2)
+    cluster = start_cluster(tmp_path_factory.mktemp("ray"), units=2, gpus=2)
     yield cluster
     stop_cluster(cluster)

@@ -10,8 +10,8 @@ from deployment.compute.local_cluster import LocalCluster, free_port, stop_clust
 __all__ = ["LocalCluster", "free_port", "start_cluster", "stop_cluster"]
 
 
-def start_cluster(tmp_dir, units):
+def start_cluster(tmp_dir, units, gpus=0):
     try:
-        return local_cluster.start_cluster(tmp_dir, units)
+        return local_cluster.start_cluster(tmp_dir, units, gpus)
     except local_cluster.RayMissing as exc:
         pytest.skip(str(exc))

@@ -51,7 +51,9 @@ def ray_command():
     return found
 
 
-def start_cluster(tmp_dir, units):
+def start_cluster(tmp_dir, units, gpus=0):
+    """A head with ``units`` RBLN units and ``gpus`` GPU units declared (Ray counts declared
+    GPUs without looking for cards; work placed on them runs on the CPU here)."""
     token = secrets.token_hex(16)
     gcs_port, dashboard_port = free_port(), free_port()
     env = {
@@ -62,6 +64,8 @@ def start_cluster(tmp_dir, units):
         # The replicas import OneStop's replica module, as a provider's nodes do once
         # OneStop is installed on them.
         "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")])),
+        # A Ray job's entrypoint (a training run) says ``python``: this environment's.
+        "PATH": os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")]),
     }
     log = (tmp_dir / "ray-head.log").open("w")
     process = subprocess.Popen(  # noqa: S603 - our own arguments, no shell
@@ -73,6 +77,7 @@ def start_cluster(tmp_dir, units):
             "--num-cpus", "2",
             "--object-store-memory", str(200 * 1024 * 1024),
             "--resources", json.dumps({"RBLN": units}),
+            "--num-gpus", str(gpus),
             "--temp-dir", str(tmp_dir / "ray"),
             "--disable-usage-stats",
         ],

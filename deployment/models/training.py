@@ -87,6 +87,8 @@ class TrainingJob(models.Model):
     used_unit_seconds = models.FloatField(default=0)
     attempt = models.PositiveIntegerField(default=0)  # runs started; a run's tasks carry it
     run_started_at = models.DateTimeField(null=True, blank=True)
+    # When the current run was asked to stop (its units taken back, or a person's Stop).
+    stop_requested_at = models.DateTimeField(null=True, blank=True)
     # The Ray job of the current run, on a pool backed by a cluster.
     ray_submission_id = models.CharField(max_length=100, blank=True)
     created_at = models.DateTimeField(_("requested"), auto_now_add=True)

@@ -4,10 +4,11 @@ resource, fetches the rows and the last checkpoint from OneStop with the run's t
 sends each checkpoint back as it is written and, at the end, the two models and the result.
 
 Asked to stop, the run hears it from OneStop at its next question (every few seconds) and
-stops at its checkpoint; one still going after the grace period is stopped by its cluster
-(``cluster_run_end``). The heartbeat settles runs the cluster ended without a word."""
+stops at its checkpoint; on the pool's heartbeat, one still going after the grace period is
+stopped by its cluster, and runs the cluster ended without a word are settled."""
 
 import logging
+from datetime import timedelta
 
 from django.conf import settings
 from django.urls import reverse
@@ -90,30 +91,25 @@ def stop_on_cluster(job):
         log.warning("stopping training job %s on its cluster: %s", job.pk, exc)
 
 
-def cluster_run_end(job_id, attempt):
-    """The grace period is over: a run still going is stopped by its cluster, and the job
-    resumes later from the checkpoint it last sent."""
-    job = TrainingJob.objects.filter(pk=job_id, attempt=attempt).first()
-    if job is None or job.run_started_at is None or not job.ray_submission_id:
-        return False
-    stop_on_cluster(job)
-    if job.state == State.RUNNING:
-        return False  # admitted again meanwhile and not asked to stop any more
-    run_stopped(job_id, attempt, job.step)
-    return True
-
-
 def cluster_runs_settle(pool):
-    """Runs on ``pool`` that the cluster ended without telling OneStop (the node died, the
-    entrypoint crashed): a run asked to stop is settled as stopped, any other as failed."""
-    cutoff = timezone.now() - timezone.timedelta(seconds=SETTLE_AFTER_SECONDS)
+    """On each heartbeat of ``pool``: a run asked to stop that is still going after the grace
+    period is stopped by its cluster; a run the cluster ended without telling OneStop (the
+    node died, the entrypoint crashed) is settled, as stopped when it was asked to stop, as
+    failed otherwise. The job resumes from the checkpoint it last sent."""
+    now = timezone.now()
     running = TrainingJob.objects.filter(
-        pool=pool,
-        state__in=(State.RUNNING, State.STOPPING),
-        run_started_at__lte=cutoff,
+        pool=pool, run_started_at__isnull=False, state__in=(*TrainingJob.ACTIVE, State.STOPPED)
     ).exclude(ray_submission_id="")
+    grace = timedelta(seconds=settings.ONESTOP_TRAINING_STOP_SECONDS)
     settled = 0
     for job in running:
+        if job.stop_requested_at is not None and now - job.stop_requested_at > grace:
+            stop_on_cluster(job)
+            run_stopped(job.pk, job.attempt, job.step)
+            settled += 1
+            continue
+        if now - job.run_started_at < timedelta(seconds=SETTLE_AFTER_SECONDS):
+            continue
         try:
             answer = ray_cluster.request_json(
                 pool.cluster_dashboard_url,
@@ -126,7 +122,7 @@ def cluster_runs_settle(pool):
         if status not in ENDED:
             continue
         settled += 1
-        if job.state == State.STOPPING:
+        if job.stop_requested_at is not None:
             run_stopped(job.pk, job.attempt, job.step)
         else:
             with translation.override(job.language):

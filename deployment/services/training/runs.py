@@ -11,7 +11,6 @@ import logging
 import os
 import shutil
 
-from django.conf import settings
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone, translation
@@ -84,26 +83,22 @@ def run_preempted(job):
 
 
 def ask_run_to_stop(job):
-    """A local run checks its stop flag between steps; a cluster run asks OneStop (and is
-    ended by the cluster when it outlasts the grace period)."""
-    if job.pool.on_cluster:
-        from deployment import tasks
-
-        transaction.on_commit(
-            lambda: tasks.stop_cluster_training.apply_async(
-                (job.pk, job.attempt), countdown=settings.ONESTOP_TRAINING_STOP_SECONDS
-            )
-        )
-        return
-    job.folder.mkdir(parents=True, exist_ok=True)
-    job.stop_path.touch()
+    """A local run checks its stop flag between steps; a cluster run asks OneStop every few
+    seconds and hears it there (one still going after the grace period is stopped by its
+    cluster: ``cluster_runs_settle``)."""
+    TrainingJob.objects.filter(pk=job.pk, stop_requested_at__isnull=True).update(
+        stop_requested_at=timezone.now()
+    )
+    if not job.pool.on_cluster:
+        job.folder.mkdir(parents=True, exist_ok=True)
+        job.stop_path.touch()
 
 
 def account(job, now):
     """Add the run's unit-seconds to the job's use; the run is over."""
     if job.run_started_at is not None:
         job.used_unit_seconds += max(0.0, (now - job.run_started_at).total_seconds()) * job.units
-    job.run_started_at = None
+    job.run_started_at = job.stop_requested_at = None
 
 
 def locked_run(job_id, attempt):
@@ -152,7 +147,8 @@ def run_failed(job_id, attempt, message):
 
 def run_finished(job_id, attempt, result, cpu_file, npu_file):
     """The run trained and exported the model: the files join the data check's models, the
-    two forms enter the company's private catalog, and the units go back."""
+    units go back, the two forms enter the company's private catalog, and then the job is
+    finished (so a finished job always shows its models)."""
     from deployment.services.training.models import register_trained
 
     with transaction.atomic():
@@ -168,14 +164,19 @@ def run_finished(job_id, attempt, result, cpu_file, npu_file):
         os.replace(cpu_file, models / f"{result['model']['sha256']}.onnx")
         if npu_file is not None and result["model"].get("npu_sha256"):
             os.replace(npu_file, models / f"{result['model']['npu_sha256']}.onnx")
-        job.state, job.result = State.READY, result
-        job.step, job.progress, job.progress_message = job.steps, 100, ""
-        job.metrics = result["scores"]
-        job.finished_at = timezone.now()
+        job.result, job.metrics = result, result["scores"]
+        job.step, job.progress = job.steps, 95
+        with translation.override(job.language):
+            job.progress_message = _("Adding the model to your catalog")
         job.save()
         if job.workload_id:
             workload_finish(workload=job.workload)
-    register_trained(job)
+    with translation.override(job.language):
+        register_trained(job)
+    TrainingJob.objects.filter(pk=job.pk, state__in=TrainingJob.ACTIVE).update(
+        state=State.READY, progress=100, progress_message="", finished_at=timezone.now()
+    )
+    job.refresh_from_db()
     shutil.rmtree(job.folder, ignore_errors=True)  # the checkpoints have done their work
     return job
 
