@@ -17,6 +17,7 @@ from deployment.models import (
     Grant,
     ModelFamily,
     ModelVersion,
+    TrainingJob,
     UsageReview,
     Workload,
 )
@@ -216,6 +217,25 @@ class WorkloadAdmin(ReadOnly, CompanyScopedAdmin):
     ]
     list_select_related = ["company", "pool"]
     list_filter = ["state", "kind", "pool__flavor"]
+
+
+@admin.register(TrainingJob)
+class TrainingJobAdmin(ReadOnly, CompanyScopedAdmin):
+    list_display = [
+        "target",
+        "company",
+        "family",
+        "pool",
+        "units",
+        "state",
+        "step",
+        "used_unit_seconds",
+        "budget_unit_hours",
+        "created_at",
+    ]
+    list_select_related = ["company", "pool"]
+    list_filter = ["state", "family", "pool__flavor"]
+    exclude = ["result"]  # a study's whole result; the portal's page shows it in words
 
 
 @admin.register(AllocationEvent)

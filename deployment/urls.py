@@ -1,6 +1,6 @@
 from django.urls import include, path
 
-from deployment.views import endpoints, manage, tryit
+from deployment.views import endpoints, manage, training, tryit
 
 urlpatterns = [
     path("", include("deployment.programmes.urls")),
@@ -18,4 +18,19 @@ urlpatterns = [
     path("endpoints/<int:pk>/configure/", manage.endpoint_configure, name="endpoint_configure"),
     path("endpoints/<int:pk>/keys/", manage.endpoint_key_issue, name="endpoint_key_issue"),
     path("endpoint-keys/<int:pk>/revoke/", manage.endpoint_key_revoke, name="endpoint_key_revoke"),
+    path("training/", training.training_list, name="training_list"),
+    path("training/start/<int:check_pk>/", training.training_new, name="training_new"),
+    path("training/<int:pk>/", training.training_detail, name="training_detail"),
+    path("training/<int:pk>/status/", training.training_status, name="training_status"),
+    path("training/<int:pk>/stop/", training.training_stop_view, name="training_stop"),
+    path(
+        "consultant/training/start/<int:check_pk>/",
+        training.consultant_training_new,
+        name="consultant_training_new",
+    ),
+    path(
+        "consultant/training/<int:pk>/",
+        training.consultant_training_detail,
+        name="consultant_training_detail",
+    ),
 ]

@@ -57,8 +57,44 @@ OBJECTS = {
     "grant": lambda w: (programme_objects(w).grant_a, programme_objects(w).grant_b),
     "company_model": lambda w: (deployment_objects(w).private_a, deployment_objects(w).private_b),
     "endpoint": lambda w: endpoint_objects(w)[0],
+    "training_job": lambda w: training_objects(w),
     "endpoint_key": lambda w: endpoint_objects(w)[1],
 }
+
+
+def training_objects(world):
+    """A training job of A and of B, waiting for units on a GPU pool, each on a data check of
+    its company (records only: these routes never read the files)."""
+    if not hasattr(world, "_training"):
+        from django.utils import timezone
+
+        from deployment.models import TrainingJob
+        from diagnosis.models import DataCheck
+
+        pool = deployment_objects(world).pool_x
+        jobs = []
+        for company in (world.company_a, world.company_b):
+            check = DataCheck.objects.create(
+                company=company,
+                original_name="sample.csv",
+                size=1,
+                sha256="0" * 64,
+                status="ready",
+                expires_at=timezone.now() + timezone.timedelta(days=1),
+            )
+            jobs.append(
+                TrainingJob.objects.create(
+                    company=company,
+                    data_check=check,
+                    target="불량",
+                    family="forest",
+                    budget_unit_hours=1,
+                    pool=pool,
+                    steps=10,
+                )
+            )
+        world._training = tuple(jobs)
+    return world._training
 
 
 def endpoint_objects(world):

@@ -132,6 +132,25 @@ def check_context(check, *, consultant, may_manage):
         "targets": [c for c in check.columns if c["kind"] in ("number", "category", "boolean")],
         # The job the progress card follows: the profile first, then a running study.
         "job": check if check.is_active else next((s for s in studies if s.is_active), None),
+        **training_context(check),
+    }
+
+
+def training_context(check):
+    """The training form (once the profile is ready), where the job would run, and the jobs
+    already started from this check."""
+    from deployment.services.training.starting import training_pool
+    from deployment.training_forms import TrainingForm
+
+    if not check.is_ready:
+        return {}
+    pool, grant = training_pool(check.company)
+    readiness = check.readiness or {}
+    return {
+        "training_form": TrainingForm(check=check, initial={"target": readiness.get("label")}),
+        "training_pool": pool,
+        "training_grant": grant,
+        "training_jobs": list(check.training_jobs.all()),
     }
 
 
