@@ -6,9 +6,13 @@ from deployment.models import Endpoint, Grant, ModelVersion
 
 
 def active_grants(company, now=None):
+    """The grants an endpoint can be deployed on: in force, with guaranteed units (endpoints
+    run within a guarantee; a borrowing-only grant of a training job has none)."""
     now = now or timezone.now()
     return (
-        Grant.objects.filter(company=company, starts_at__lte=now, ends_at__gt=now)
+        Grant.objects.filter(
+            company=company, starts_at__lte=now, ends_at__gt=now, guarantee_units__gt=0
+        )
         .select_related("pool")
         .order_by("pool__name")
     )
@@ -18,7 +22,17 @@ def grant_for(endpoint, now=None):
     """The company's grant on the endpoint's pool that is in force now, or None."""
     if endpoint.pool_id is None:
         return None
-    return active_grants(endpoint.company, now).filter(pool_id=endpoint.pool_id).first()
+    now = now or timezone.now()
+    return (
+        Grant.objects.filter(
+            company_id=endpoint.company_id,
+            pool_id=endpoint.pool_id,
+            starts_at__lte=now,
+            ends_at__gt=now,
+        )
+        .select_related("pool")
+        .first()
+    )
 
 
 def deployable_versions(company):
