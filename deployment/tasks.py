@@ -110,3 +110,17 @@ def start_cluster_training(job_id, attempt):
     from deployment.services.training.cluster import cluster_run_start
 
     return cluster_run_start(job_id, attempt)
+
+
+@shared_task(
+    acks_late=True,
+    reject_on_worker_lost=True,
+    soft_time_limit=settings.ONESTOP_DATA_JOB_WALL_SECONDS * 2 + 300,
+    time_limit=settings.ONESTOP_DATA_JOB_WALL_SECONDS * 2 + 400,
+)
+def run_scoring_job(job_id, attempt):
+    """One run of a batch scoring job; a run redelivered after its worker died starts at the
+    first chunk not yet scored."""
+    from deployment.services.scoring import scoring_run
+
+    return bool(scoring_run(job_id, attempt))

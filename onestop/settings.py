@@ -252,6 +252,8 @@ ONESTOP_TRAINING_BORROW_DAYS = env_int("ONESTOP_TRAINING_BORROW_DAYS", 30)
 ONESTOP_TRAINING_CHECKPOINT_MAX_BYTES = env_int(
     "ONESTOP_TRAINING_CHECKPOINT_MAX_BYTES", 512 * 1024 * 1024
 )
+# Batch scoring jobs a company runs or queues at once (docs/scoring-files.md).
+ONESTOP_SCORING_JOBS_AT_ONCE = env_int("ONESTOP_SCORING_JOBS_AT_ONCE", 2)
 # Operators' Prometheus scraper: `Authorization: Bearer <token>` at /metrics (staff may also
 # read it signed in). Empty: staff only.
 ONESTOP_METRICS_TOKEN = os.environ.get("ONESTOP_METRICS_TOKEN", "")
@@ -363,6 +365,7 @@ ONESTOP_WORKER_CONCURRENCY = {
     "mail": env_int("ONESTOP_WORKER_CONCURRENCY_MAIL", 1),
     "heartbeats": env_int("ONESTOP_WORKER_CONCURRENCY_HEARTBEATS", 1),
     "training": env_int("ONESTOP_WORKER_CONCURRENCY_TRAINING", 1),
+    "scoring": env_int("ONESTOP_WORKER_CONCURRENCY_SCORING", 1),
     "default": env_int("ONESTOP_WORKER_CONCURRENCY_DEFAULT", 1),
 }
 CELERY_TASK_DEFAULT_QUEUE = "default"
@@ -377,6 +380,7 @@ CELERY_TASK_ROUTES = {
     # Training runs for hours; its own queue keeps it from delaying profiles and deploys.
     "deployment.tasks.run_training_job": {"queue": "training"},
     "deployment.tasks.start_cluster_training": {"queue": "deployment"},
+    "deployment.tasks.run_scoring_job": {"queue": "scoring"},
     "onestop.tasks.send_invitation_email": {"queue": "mail"},
     "onestop.tasks.send_company_notice": {"queue": "mail"},
     # Pools report and abandoned deploy steps are found on time, whatever else is queued.

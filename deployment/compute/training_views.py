@@ -19,13 +19,13 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from deployment.compute.tokens import claimed_training_job_id, training_token_opens
 from deployment.models import TrainingJob
-from deployment.services.training.local import out_of_budget, progress_reporter
-from deployment.services.training.runs import (
+from deployment.services.preemptible import (
     remaining_unit_seconds,
     run_failed,
     run_finished,
     run_stopped,
 )
+from deployment.services.training.local import out_of_budget, progress_reporter
 from diagnosis.datacheck.profile import NORMALISED_NAME
 
 State = TrainingJob.State
@@ -67,7 +67,7 @@ def must_stop(job):
     used its budget (which fails the job)."""
     if job.state == State.RUNNING and spent(job):
         with translation.override(job.language):
-            run_failed(job.pk, job.attempt, out_of_budget(job))
+            run_failed(job, job.attempt, out_of_budget(job))
         return True
     return job.state != State.RUNNING
 
@@ -221,10 +221,10 @@ def result(request, pk):
         step = message["stopped"]
         if not isinstance(step, int) or isinstance(step, bool) or not 0 <= step <= job.steps:
             return failure("stopped is the step the last checkpoint holds", 400)
-        run_stopped(job.pk, job.attempt, min(step, job.step))
+        run_stopped(job, job.attempt, min(step, job.step))
         return JsonResponse({"stopped": True})
     if "refused" in message:
-        run_failed(job.pk, job.attempt, str(message["refused"])[:2000])
+        run_failed(job, job.attempt, str(message["refused"])[:2000])
         return JsonResponse({"failed": True})
     outcome = message.get("result")
     problem = result_problem(job, outcome)
@@ -233,7 +233,7 @@ def result(request, pk):
     cpu = job.folder / FORMS["cpu"].format(attempt=job.attempt)
     npu = job.folder / FORMS["npu"].format(attempt=job.attempt)
     has_npu = bool(outcome["model"].get("npu_sha256"))
-    run_finished(job.pk, job.attempt, outcome, cpu, npu if has_npu else None)
+    run_finished(job, job.attempt, outcome, cpu, npu if has_npu else None)
     return JsonResponse({"finished": True})
 
 

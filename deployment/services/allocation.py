@@ -87,7 +87,7 @@ def schedule(pool, now):
 
 
 def preemptible_moved(workload_id, action):
-    from deployment.services.training.runs import workload_moved
+    from deployment.services.preemptible import workload_moved
 
     workload_moved(workload_id, action)
 

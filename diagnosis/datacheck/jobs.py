@@ -30,6 +30,7 @@ JOBS = {
     "study": "diagnosis.datacheck.jobs:study_job",
     "evaluate": "diagnosis.matching.evaluate:evaluate_job",
     "train": "diagnosis.datacheck.train:train_job",
+    "score": "deployment.scoring.chunks:score_job",
 }
 
 OUT_OF_MEMORY = _(

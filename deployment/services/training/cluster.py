@@ -19,7 +19,7 @@ from deployment.compute import ray_cluster
 from deployment.compute.ray_cluster import ClusterUnreachable
 from deployment.compute.tokens import training_token
 from deployment.models import TrainingJob
-from deployment.services.training.runs import claim, run_failed, run_stopped
+from deployment.services.preemptible import claim, run_failed, run_stopped
 
 log = logging.getLogger(__name__)
 State = TrainingJob.State
@@ -43,7 +43,7 @@ def entrypoint_units(pool, units):
 
 
 def cluster_run_start(job_id, attempt):
-    job = claim(job_id, attempt)
+    job = claim(TrainingJob, job_id, attempt)
     if job is None:
         return False
     pool = job.pool
@@ -69,7 +69,7 @@ def cluster_run_start(job_id, attempt):
     except ClusterUnreachable as exc:
         with translation.override(job.language):
             run_failed(
-                job_id,
+                job,
                 attempt,
                 _("The pool's Ray cluster did not take the job: %(reason)s") % {"reason": exc},
             )
@@ -105,7 +105,7 @@ def cluster_runs_settle(pool):
     for job in running:
         if job.stop_requested_at is not None and now - job.stop_requested_at > grace:
             stop_on_cluster(job)
-            run_stopped(job.pk, job.attempt, job.step)
+            run_stopped(job, job.attempt, job.step)
             settled += 1
             continue
         if now - job.run_started_at < timedelta(seconds=SETTLE_AFTER_SECONDS):
@@ -123,11 +123,11 @@ def cluster_runs_settle(pool):
             continue
         settled += 1
         if job.stop_requested_at is not None:
-            run_stopped(job.pk, job.attempt, job.step)
+            run_stopped(job, job.attempt, job.step)
         else:
             with translation.override(job.language):
                 run_failed(
-                    job.pk,
+                    job,
                     job.attempt,
                     _(
                         "The training run ended on the cluster without a result (Ray job "

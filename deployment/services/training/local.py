@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from deployment.models import TrainingJob
-from deployment.services.training.runs import (
+from deployment.services.preemptible import (
     UNEXPECTED,
     claim,
     remaining_unit_seconds,
@@ -39,8 +39,8 @@ def progress_reporter(job):
         if metrics:
             fields["metrics"] = metrics
         # A job asked to stop keeps saying so until it has.
-        TrainingJob.objects.filter(pk=job.pk, state=State.RUNNING).update(**fields)
-        TrainingJob.objects.filter(pk=job.pk).exclude(state=State.RUNNING).update(
+        type(job).objects.filter(pk=job.pk, state=State.RUNNING).update(**fields)
+        type(job).objects.filter(pk=job.pk).exclude(state=State.RUNNING).update(
             **{k: v for k, v in fields.items() if k != "progress_message"}
         )
 
@@ -49,7 +49,7 @@ def progress_reporter(job):
 
 def training_run(job_id, attempt):
     """The training worker's task: one run of the job, to its end or its stop."""
-    job = claim(job_id, attempt)
+    job = claim(TrainingJob, job_id, attempt)
     if job is None:
         return None
     job.folder.mkdir(parents=True, exist_ok=True)
@@ -60,7 +60,7 @@ def training_run(job_id, attempt):
     wall = int(min(settings.ONESTOP_TRAINING_RUN_WALL_SECONDS, seconds_left))
     with translation.override(job.language):
         if wall < 1:
-            return run_failed(job_id, attempt, out_of_budget(job))
+            return run_failed(job, attempt, out_of_budget(job))
         try:
             result = run_isolated(
                 "train",
@@ -92,19 +92,19 @@ def training_run(job_id, attempt):
         except JobCrashed as exc:
             if exc.returncode == STOPPED_EXIT:  # cut short after the grace period
                 job.refresh_from_db()
-                return run_stopped(job_id, attempt, job.step)
+                return run_stopped(job, attempt, job.step)
             log.error("training job %s: %s", job_id, exc)
-            return run_failed(job_id, attempt, _(UNEXPECTED))
+            return run_failed(job, attempt, _(UNEXPECTED))
         except Exception:
             log.exception("training job %s failed", job_id)
-            return run_failed(job_id, attempt, _(UNEXPECTED))
+            return run_failed(job, attempt, _(UNEXPECTED))
         finally:
             job.stop_path.unlink(missing_ok=True)
         if result.get("stopped"):
-            return run_stopped(job_id, attempt, result["step"])
+            return run_stopped(job, attempt, result["step"])
         try:
             return run_finished(
-                job_id, attempt, result, cpu_file, npu_file if npu_file.exists() else None
+                job, attempt, result, cpu_file, npu_file if npu_file.exists() else None
             )
         finally:
             cpu_file.unlink(missing_ok=True)
@@ -117,8 +117,8 @@ def ended_by_limit(job, attempt, exc, wall):
     job.refresh_from_db()
     ran = (timezone.now() - job.run_started_at).total_seconds() if job.run_started_at else 0
     if wall < settings.ONESTOP_TRAINING_RUN_WALL_SECONDS and ran >= wall:
-        return run_failed(job.pk, attempt, out_of_budget(job))
-    return run_failed(job.pk, attempt, exc)
+        return run_failed(job, attempt, out_of_budget(job))
+    return run_failed(job, attempt, exc)
 
 
 def out_of_budget(job):

@@ -158,7 +158,7 @@ def borrow_only(company, pool, units, user):
 
 def training_stop(*, job, user):
     """Stop a job for good: its run ends at its next checkpoint, its units go back."""
-    from deployment.services.training.runs import ask_run_to_stop
+    from deployment.services.preemptible import ask_run_to_stop
 
     with transaction.atomic():
         job = TrainingJob.objects.select_for_update().get(pk=job.pk)

@@ -1,7 +1,10 @@
-"""A training job's runs, driven by the allocation engine: admitted, the job starts a run (in
-this server's training worker for a local pool, as a Ray job on a cluster pool); preempted (its
-units taken back), the run is asked to stop at its next checkpoint; admitted again, the next
-run resumes from that checkpoint.
+"""The runs of preemptible jobs (training jobs, batch scoring jobs), driven by the allocation
+engine: admitted, the job starts a run (in this server's worker for a local pool, as a Ray job
+on a cluster pool); preempted (its units taken back), the run is asked to stop at its next
+checkpoint; admitted again, the next run resumes from that checkpoint.
+
+The functions take the job (a ``TrainingJob`` or a ``ScoringJob``: the same states and run
+fields) and work on its own table.
 
 Every run ends in exactly one of ``run_finished``, ``run_stopped`` or ``run_failed``; each
 locks the job's row, so a run that ends as the person presses Stop, or as the engine takes the
@@ -17,7 +20,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
-from deployment.models import TrainingJob, Workload
+from deployment.models import ScoringJob, TrainingJob, Workload
 from deployment.services.allocation import workload_finish
 
 log = logging.getLogger(__name__)
@@ -27,14 +30,18 @@ UNEXPECTED = gettext_noop(
     "again, and if it fails again, tell the OneStop desk."
 )
 WAITING_AGAIN = gettext_noop(
-    "The GPU units were taken back by their owner. The job waits for units and resumes from "
+    "The units were taken back by their owner. The job waits for units and resumes from "
     "step %(step)s of %(steps)s."
 )
+KINDS = (TrainingJob, ScoringJob)
 
 
 def workload_moved(workload_id, action):
-    """The engine admitted or preempted a training workload (after its transaction)."""
-    job = TrainingJob.objects.filter(workload_id=workload_id).first()
+    """The engine admitted or preempted a preemptible workload (after its transaction)."""
+    job = next(
+        (j for kind in KINDS if (j := kind.objects.filter(workload_id=workload_id).first())),
+        None,
+    )
     if job is None:
         return
     if action == "admit":
@@ -45,20 +52,24 @@ def workload_moved(workload_id, action):
 
 def run_begin(job):
     """Start a run of a waiting job whose workload the engine admitted."""
-    started = TrainingJob.objects.filter(
-        pk=job.pk, state=State.WAITING, workload__state=Workload.State.RUNNING
-    ).update(
-        state=State.RUNNING,
-        run_started_at=timezone.now(),
-        attempt=F("attempt") + 1,
-        progress_message=_("Starting"),
+    started = (
+        type(job)
+        .objects.filter(pk=job.pk, state=State.WAITING, workload__state=Workload.State.RUNNING)
+        .update(
+            state=State.RUNNING,
+            run_started_at=timezone.now(),
+            attempt=F("attempt") + 1,
+            progress_message=_("Starting"),
+        )
     )
     if not started:
         return False  # stopped meanwhile, or still stopping its last run: it begins when done
     job.refresh_from_db()
     from deployment import tasks
 
-    if job.pool.on_cluster:
+    if isinstance(job, ScoringJob):
+        tasks.run_scoring_job.delay(job.pk, job.attempt)
+    elif job.pool.on_cluster:
         tasks.start_cluster_training.delay(job.pk, job.attempt)
     else:
         tasks.run_training_job.delay(job.pk, job.attempt)
@@ -67,18 +78,22 @@ def run_begin(job):
 
 def run_preempted(job):
     with translation.override(job.language):
-        moved = TrainingJob.objects.filter(pk=job.pk, state=State.RUNNING).update(
-            state=State.STOPPING,
-            progress_message=_(
-                "The GPU units were taken back by their owner: stopping at the next checkpoint"
-            ),
+        moved = (
+            type(job)
+            .objects.filter(pk=job.pk, state=State.RUNNING)
+            .update(
+                state=State.STOPPING,
+                progress_message=_(
+                    "The units were taken back by their owner: stopping at the next checkpoint"
+                ),
+            )
         )
     if moved:
-        ask_run_to_stop(TrainingJob.objects.get(pk=job.pk))
+        ask_run_to_stop(type(job).objects.get(pk=job.pk))
     else:
         # Not started yet: it simply waits again.
-        TrainingJob.objects.filter(pk=job.pk, state=State.WAITING).update(
-            progress_message=_("Waiting for GPU units")
+        type(job).objects.filter(pk=job.pk, state=State.WAITING).update(
+            progress_message=_("Waiting for units")
         )
 
 
@@ -86,7 +101,7 @@ def ask_run_to_stop(job):
     """A local run checks its stop flag between steps; a cluster run asks OneStop every few
     seconds and hears it there (one still going after the grace period is stopped by its
     cluster: ``cluster_runs_settle``)."""
-    TrainingJob.objects.filter(pk=job.pk, stop_requested_at__isnull=True).update(
+    type(job).objects.filter(pk=job.pk, stop_requested_at__isnull=True).update(
         stop_requested_at=timezone.now()
     )
     if not job.pool.on_cluster:
@@ -101,19 +116,19 @@ def account(job, now):
     job.run_started_at = job.stop_requested_at = None
 
 
-def locked_run(job_id, attempt):
-    """The job, locked, if ``attempt`` is still its current run; else None."""
-    job = TrainingJob.objects.select_for_update().filter(pk=job_id).first()
+def locked_run(job, attempt):
+    """The job, locked and read afresh, if ``attempt`` is still its current run; else None."""
+    job = type(job).objects.select_for_update().filter(pk=job.pk).first()
     if job is None or job.attempt != attempt or job.run_started_at is None:
         return None
     return job
 
 
-def run_stopped(job_id, attempt, step):
+def run_stopped(job, attempt, step):
     """The run stopped at its checkpoint of ``step``: the job waits for units again, or starts
     its next run at once if the engine has admitted it meanwhile."""
     with transaction.atomic():
-        job = locked_run(job_id, attempt)
+        job = locked_run(job, attempt)
         if job is None:
             return None
         account(job, timezone.now())
@@ -128,11 +143,11 @@ def run_stopped(job_id, attempt, step):
     return job
 
 
-def run_failed(job_id, attempt, message):
+def run_failed(job, attempt, message):
     """The run failed: the job ends with ``message`` (in its starter's language) and gives its
     units back."""
     with transaction.atomic():
-        job = locked_run(job_id, attempt)
+        job = locked_run(job, attempt)
         if job is None:
             return None
         account(job, timezone.now())
@@ -145,14 +160,14 @@ def run_failed(job_id, attempt, message):
     return job
 
 
-def run_finished(job_id, attempt, result, cpu_file, npu_file):
+def run_finished(job, attempt, result, cpu_file, npu_file):
     """The run trained and exported the model: the files join the data check's models, the
     units go back, the two forms enter the company's private catalog, and then the job is
     finished (so a finished job always shows its models)."""
     from deployment.services.training.models import register_trained
 
     with transaction.atomic():
-        job = locked_run(job_id, attempt)
+        job = locked_run(job, attempt)
         if job is None:
             return None
         account(job, timezone.now())
@@ -181,11 +196,11 @@ def run_finished(job_id, attempt, result, cpu_file, npu_file):
     return job
 
 
-def claim(job_id, attempt):
+def claim(model, job_id, attempt):
     """The job, if this is its current run and its units are still admitted; the run's start
     step is recorded."""
     with transaction.atomic():
-        job = TrainingJob.objects.select_for_update().filter(pk=job_id).first()
+        job = model.objects.select_for_update().filter(pk=job_id).first()
         if job is None or job.attempt != attempt or job.state != State.RUNNING:
             return None
         if not Workload.objects.filter(pk=job.workload_id, state="running").exists():

@@ -1,0 +1,118 @@
+import uuid
+from pathlib import Path
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class ScoringJobQuerySet(models.QuerySet):
+    def for_company(self, company):
+        return self.filter(company=company)
+
+    def active(self):
+        return self.filter(state__in=ScoringJob.ACTIVE)
+
+
+class ScoringJob(models.Model):
+    """A file scored by a deployed model as preemptible work: the endpoint's model runs over the
+    file's rows in chunks on units the allocation engine admits (idle ones of others' included),
+    each chunk's answers kept as soon as it is done, so a job whose units are taken back resumes
+    at the next chunk; the result is the file with the predictions added, as CSV."""
+
+    class State(models.TextChoices):
+        WAITING = "waiting", _("Waiting for units")
+        RUNNING = "running", _("Scoring")
+        STOPPING = "stopping", _("Stopping at its checkpoint")
+        READY = "ready", _("Finished")
+        FAILED = "failed", _("Failed")
+        STOPPED = "stopped", _("Stopped")
+
+    ACTIVE = (State.WAITING, State.RUNNING, State.STOPPING)
+
+    company = models.ForeignKey(
+        "onestop.Company", on_delete=models.CASCADE, related_name="scoring_jobs"
+    )
+    endpoint = models.ForeignKey(
+        "deployment.Endpoint", on_delete=models.CASCADE, related_name="scoring_jobs"
+    )
+    # The model the rows are scored with: the endpoint's when the job started.
+    version = models.ForeignKey(
+        "deployment.ModelVersion", on_delete=models.PROTECT, related_name="+"
+    )
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    language = models.CharField(max_length=10, default="ko")
+    key = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    original_name = models.CharField(_("file name"), max_length=255)
+    size = models.BigIntegerField(_("size in bytes"))
+    sha256 = models.CharField(max_length=64)
+    units = models.PositiveSmallIntegerField(_("units"), default=1)
+    pool = models.ForeignKey(
+        "deployment.ComputePool", on_delete=models.PROTECT, related_name="scoring_jobs"
+    )
+    workload = models.OneToOneField(
+        "deployment.Workload",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="scoring_job",
+    )
+    state = models.CharField(
+        _("state"), max_length=10, choices=State.choices, default=State.WAITING
+    )
+    # Chunks of rows; a chunk's answers are written whole once it is scored (the checkpoint).
+    step = models.PositiveIntegerField(default=0)
+    steps = models.PositiveIntegerField(default=0)
+    runs = models.JSONField(default=list, blank=True)
+    rows = models.PositiveBigIntegerField(default=0)
+    progress = models.PositiveSmallIntegerField(default=0)
+    progress_message = models.CharField(max_length=200, blank=True)
+    error = models.TextField(blank=True)
+    used_unit_seconds = models.FloatField(default=0)
+    attempt = models.PositiveIntegerField(default=0)
+    run_started_at = models.DateTimeField(null=True, blank=True)
+    stop_requested_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(_("requested"), auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    expires_at = models.DateTimeField(_("deleted on"))
+
+    objects = ScoringJobQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("batch scoring job")
+        verbose_name_plural = _("batch scoring jobs")
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["company", "-created_at"])]
+
+    def __str__(self):
+        return self.original_name
+
+    @property
+    def is_active(self):
+        return self.state in self.ACTIVE
+
+    @property
+    def folder(self):
+        return Path(settings.ONESTOP_DATA_ROOT) / str(self.company_id) / "scoring" / str(self.key)
+
+    @property
+    def source_path(self):
+        return self.folder / "source"
+
+    @property
+    def chunks_folder(self):
+        return self.folder / "chunks"
+
+    @property
+    def result_path(self):
+        return self.folder / "scored.csv"
+
+    @property
+    def stop_path(self):
+        return self.folder / "stop"
+
+    @property
+    def used_unit_hours(self):
+        return self.used_unit_seconds / 3600
