@@ -17,6 +17,7 @@ from deployment.models import (
     Grant,
     ModelFamily,
     ModelVersion,
+    ScoringJob,
     TrainingJob,
     UsageReview,
     Workload,
@@ -236,6 +237,13 @@ class TrainingJobAdmin(ReadOnly, CompanyScopedAdmin):
     list_select_related = ["company", "pool"]
     list_filter = ["state", "family", "pool__flavor"]
     exclude = ["result"]  # a study's whole result; the portal's page shows it in words
+
+
+@admin.register(ScoringJob)
+class ScoringJobAdmin(ReadOnly, CompanyScopedAdmin):
+    list_display = ["original_name", "company", "endpoint", "pool", "state", "step", "rows"]
+    list_select_related = ["company", "pool", "endpoint"]
+    list_filter = ["state", "pool__flavor"]
 
 
 @admin.register(AllocationEvent)

@@ -1,6 +1,6 @@
 from django.urls import include, path
 
-from deployment.views import endpoints, manage, training, tryit
+from deployment.views import endpoints, manage, scoring, training, tryit
 
 urlpatterns = [
     path("", include("deployment.programmes.urls")),
@@ -18,6 +18,11 @@ urlpatterns = [
     path("endpoints/<int:pk>/configure/", manage.endpoint_configure, name="endpoint_configure"),
     path("endpoints/<int:pk>/keys/", manage.endpoint_key_issue, name="endpoint_key_issue"),
     path("endpoint-keys/<int:pk>/revoke/", manage.endpoint_key_revoke, name="endpoint_key_revoke"),
+    path("endpoints/<int:pk>/scoring/", scoring.scoring_new, name="scoring_new"),
+    path("scoring/<int:pk>/", scoring.scoring_detail, name="scoring_detail"),
+    path("scoring/<int:pk>/status/", scoring.scoring_status, name="scoring_status"),
+    path("scoring/<int:pk>/scored.csv", scoring.scoring_result, name="scoring_result"),
+    path("scoring/<int:pk>/stop/", scoring.scoring_stop_view, name="scoring_stop"),
     path("training/", training.training_list, name="training_list"),
     path("training/start/<int:check_pk>/", training.training_new, name="training_new"),
     path("training/<int:pk>/", training.training_detail, name="training_detail"),

@@ -26,7 +26,10 @@ def run_feasibility_study(study_id):
 
 @shared_task(acks_late=True, reject_on_worker_lost=True)
 def purge_expired_data_checks():
-    return datachecks.data_checks_purge_expired()
+    from deployment.services.scoring import scoring_jobs_purge_expired
+
+    # Scored files are the company's data too, kept as long as a data check.
+    return datachecks.data_checks_purge_expired() + scoring_jobs_purge_expired()
 
 
 @shared_task(**JOB)

@@ -32,6 +32,7 @@ from onestop.uploads import MULTIPART_ALLOWANCE
 # URL name → the setting that holds the file limit of that upload route.
 UPLOAD_ROUTES = {
     "diagnosis:data_upload": "ONESTOP_MAX_UPLOAD_BYTES",
+    "scoring_new": "ONESTOP_MAX_UPLOAD_BYTES",
     "deployment_api:model_versions": "ONESTOP_MAX_MODEL_BYTES",
     "admin:deployment_modelversion_add": "ONESTOP_MAX_MODEL_BYTES",
     "compute_training_checkpoint": "ONESTOP_TRAINING_CHECKPOINT_MAX_BYTES",

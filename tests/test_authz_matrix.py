@@ -58,6 +58,7 @@ OBJECTS = {
     "company_model": lambda w: (deployment_objects(w).private_a, deployment_objects(w).private_b),
     "endpoint": lambda w: endpoint_objects(w)[0],
     "training_job": lambda w: training_objects(w),
+    "scoring_job": lambda w: scoring_objects(w),
     "endpoint_key": lambda w: endpoint_objects(w)[1],
 }
 
@@ -95,6 +96,29 @@ def training_objects(world):
             )
         world._training = tuple(jobs)
     return world._training
+
+
+def scoring_objects(world):
+    """A batch scoring job of A and of B on their matrix endpoints, waiting for units."""
+    if not hasattr(world, "_scoring"):
+        from django.utils import timezone
+
+        from deployment.models import ScoringJob
+
+        world._scoring = tuple(
+            ScoringJob.objects.create(
+                company=endpoint.company,
+                endpoint=endpoint,
+                version=endpoint.version,
+                original_name="press.csv",
+                size=1,
+                sha256="0" * 64,
+                pool=endpoint.pool or deployment_objects(world).pool_x,
+                expires_at=timezone.now() + timezone.timedelta(days=1),
+            )
+            for endpoint in endpoint_objects(world)[0]
+        )
+    return world._scoring
 
 
 def endpoint_objects(world):

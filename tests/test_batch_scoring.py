@@ -157,7 +157,7 @@ def test_a_100k_row_file_is_preempted_once_and_every_row_is_scored_once_as_the_e
     assert job.state == "waiting", job.error
     stopped_at = job.step
     assert 1 <= stopped_at < job.steps == 10
-    assert str(stopped_at) in job.progress_message  # "… resumes from step n …"
+    assert f"{stopped_at}단계" in job.progress_message  # "… resumes from step n …"
     events = [(e.action, e.reason) for e in AllocationEvent.objects.filter(workload=job.workload)]
     assert events[::-1] == [("admit", "borrow"), ("preempt", "reclaim")]
 
@@ -209,3 +209,37 @@ def test_an_endpoint_that_is_not_ready_scores_nothing(plant):
     with pytest.raises(ValidationError):
         scoring_start(endpoint=endpoint, user=owner, upload=SimpleUploadedFile("x.csv", b"a\n1\n"))
     assert not ScoringJob.objects.exists()
+
+
+def test_an_owner_scores_a_file_from_the_endpoint_page_and_downloads_it(plant):
+    from django.urls import reverse
+
+    owner, endpoint, _lender = plant
+    client = Client()
+    client.force_login(owner)
+    page = client.get(reverse("endpoint_detail", args=[endpoint.pk])).content.decode()
+    assert 'data-testid="scoring-form"' in page
+    content = b"air_temp,torque,speed,line,note\n300,40,1500,B,=HYPERLINK(1)\n301,,1500,A,ok\n"
+    response = client.post(
+        reverse("scoring_new", args=[endpoint.pk]),
+        {"file": SimpleUploadedFile("week.csv", content)},
+    )
+    job = ScoringJob.objects.get()
+    assert response["Location"] == reverse("scoring_detail", args=[job.pk])
+    job.refresh_from_db()
+    assert job.state == "ready", job.error
+    detail = client.get(response["Location"]).content.decode()
+    assert 'data-testid="job-download"' in detail
+
+    download = client.get(reverse("scoring_result", args=[job.pk]))
+    assert download["Content-Disposition"].endswith('filename="week-scored.csv"')
+    rows = list(csv.reader(b"".join(download.streaming_content).decode().splitlines()))
+    assert rows[0][-3:] == ["scores_0", "scores_1", "scoring_error"]
+    first, second = rows[1], rows[2]
+    expected = np.array([300, 40, 1500, 1], dtype=np.float32) @ WEIGHTS
+    np.testing.assert_allclose([float(first[5]), float(first[6])], expected, rtol=1e-5)
+    assert first[4] == "'=HYPERLINK(1)"  # a spreadsheet opens it as text, not a formula
+    assert second[5] == ""  # a gap: no answer…
+    assert second[7]  # …and why
+    listing = client.get(reverse("endpoint_detail", args=[endpoint.pk])).content.decode()
+    assert "week.csv" in listing

@@ -105,7 +105,7 @@ def test_a_job_borrows_is_reclaimed_stops_at_a_checkpoint_and_resumes_from_it(
     assert 1 <= job.step < job.steps  # stopped between two steps, not at the end
     stopped_at = job.step
     assert job.checkpoint_path.exists()
-    assert f"step {stopped_at}" in job.progress_message
+    assert f"{stopped_at}단계" in job.progress_message  # "… resumes from step n …"
     assert job.workload.state == Workload.State.QUEUED
     assert taken["workload"].state == Workload.State.RUNNING  # the owner got its units
     assert events(job) == [("admit", "borrow"), ("preempt", "reclaim")]

@@ -232,3 +232,18 @@ def scoring_finished(job, attempt, answer):
             workload_finish(workload=job.workload)
     shutil.rmtree(job.chunks_folder, ignore_errors=True)
     return job
+
+
+def scoring_jobs_purge_expired(now=None):
+    """Delete the jobs whose retention has run out, with their files (the upload and the
+    scored file are the company's data, kept no longer than a data check)."""
+    expired = list(
+        ScoringJob.objects.filter(expires_at__lte=now or timezone.now()).exclude(
+            state__in=ScoringJob.ACTIVE
+        )
+    )
+    for job in expired:
+        folder = job.folder
+        job.delete()
+        shutil.rmtree(folder, ignore_errors=True)
+    return len(expired)

@@ -125,6 +125,7 @@ def detail_context(request, endpoint):
         "replicas": endpoint.replicas.exclude(state=Workload.State.DONE).count(),
         "keys": list(endpoint.keys.order_by("revoked_at", "-created_at")),
         "is_owner": owner,
+        "scoring_jobs": list(endpoint.scoring_jobs.all()[:10]),
     }
     if owner:
         context.update(
