@@ -249,3 +249,24 @@ def test_without_a_gpu_pool_the_request_says_so(plant):
             check=check, user=owner, target="Machine_failure", family="forest", budget_unit_hours=1
         )
     assert "GPU" in refused.value.messages[0]
+
+
+def test_a_job_larger_than_the_grant_lets_a_company_use_is_refused(plant, transactional_db):
+    company, owner, check = plant
+    pool = make.pool(name="H200", flavor="nvidia-h200", purpose="training", local=True)
+    now = timezone.now()
+    allocation.grant_create(
+        company=company,
+        pool=pool,
+        guarantee_units=1,
+        borrow_limit=1,
+        starts_at=now - timedelta(days=1),
+        ends_at=now + timedelta(days=30),
+    )
+    with pytest.raises(ValidationError) as refused:
+        training_start(
+            check=check, user=owner, target="Machine_failure", family="forest",
+            budget_unit_hours=1, units=3,
+        )  # fmt: skip
+    assert "2" in refused.value.messages[0]
+    assert not TrainingJob.objects.exists()

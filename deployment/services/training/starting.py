@@ -107,7 +107,15 @@ def training_start(*, check, user, target, excluded=(), family, budget_unit_hour
                 % {"capacity": pool.capacity_units, "units": units}
             )
         if grant is None:
-            borrow_only(company, pool, units, user)
+            borrow_only(company, pool, user)
+        elif grant.borrow_limit is not None and units > grant.guarantee_units + grant.borrow_limit:
+            raise ValidationError(
+                _(
+                    "Your grant on %(pool)s lets a job use at most %(most)s units at once; ask "
+                    "for fewer."
+                )
+                % {"pool": pool.name, "most": grant.guarantee_units + grant.borrow_limit}
+            )
         job = TrainingJob.objects.create(
             company=company,
             data_check=check,
@@ -141,9 +149,10 @@ def training_start(*, check, user, target, excluded=(), family, budget_unit_hour
     return job
 
 
-def borrow_only(company, pool, units, user):
+def borrow_only(company, pool, user):
     """A grant of no guaranteed units: the company may borrow idle units of others'
-    guarantees (which their owners take back when they need them), nothing more."""
+    guarantees (which their owners take back when they need them), as many as its jobs may
+    hold at once, nothing more."""
     now = timezone.now()
     return grant_create(
         company=company,
@@ -151,7 +160,7 @@ def borrow_only(company, pool, units, user):
         guarantee_units=0,
         starts_at=now,
         ends_at=now + timedelta(days=settings.ONESTOP_TRAINING_BORROW_DAYS),
-        borrow_limit=units,
+        borrow_limit=settings.ONESTOP_TRAINING_MAX_UNITS * settings.ONESTOP_TRAINING_JOBS_AT_ONCE,
         user=user,
     )
 
