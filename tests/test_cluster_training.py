@@ -190,3 +190,36 @@ def cpu_answers(session, rows):
     if isinstance(probabilities, list):
         probabilities = np.array([[row[key] for key in sorted(row)] for row in probabilities])
     return labels, np.asarray(probabilities, dtype=np.float32)
+
+
+def test_a_run_its_cluster_ends_without_a_word_fails_with_the_reason_on_the_next_heartbeat(
+    cluster_pools,
+):
+    world, gpu, _atom = cluster_pools
+    check = datachecks.data_check_create(
+        company=world.company_a,
+        user=world.owner_a,
+        upload=SimpleUploadedFile("ai4i2020.csv", AI4I.read_bytes()),
+    )
+    check.refresh_from_db()
+    job = training_start(
+        check=check, user=world.owner_a, target="Machine_failure", family="mlp",
+        budget_unit_hours=1,
+    )  # fmt: skip
+    assert wait_until(lambda: TrainingJob.objects.get(pk=job.pk).progress > 0, 120)
+
+    # The run dies on the cluster (a lost node, say): nothing reaches OneStop.
+    ray_cluster_api.request_json(
+        gpu.cluster_dashboard_url, f"/api/jobs/{job.ray_submission_id}/stop", gpu.cluster_token,
+        "POST", {},
+    )  # fmt: skip
+    assert wait_until(lambda: ray_job_status(gpu, job.ray_submission_id) == "STOPPED", 60)
+    # Settled once the run has had time to report (SETTLE_AFTER_SECONDS after its start).
+    TrainingJob.objects.filter(pk=job.pk).update(
+        run_started_at=timezone.now() - timedelta(minutes=2)
+    )
+    tasks.cluster_pools_heartbeat()
+    job.refresh_from_db()
+    assert job.state == "failed"
+    assert "STOPPED" in job.error
+    assert job.workload.state == "done"  # the units went back

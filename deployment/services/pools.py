@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from deployment.compute import ray_cluster, serve_apps
-from deployment.models import ComputePool
+from deployment.models import ComputePool, TrainingJob
 from deployment.programmes.waitlist import waitlist_advance
 from onestop.constraints import constraint_refuses
 from onestop.services.audit import audit_record, audit_snapshot, audited_update
@@ -166,9 +166,11 @@ def record_reading(pool, reading):
     if was_unavailable:
         # Applications that waited while the cluster was away may be granted now.
         waitlist_advance(pool.flavor)
-    if serve_apps.ever_used(pool):
-        # Network work per cluster (the Serve list, probes) in a task of its own, so one slow
-        # cluster does not hold up the other pools' heartbeats.
+    if serve_apps.ever_used(pool) or TrainingJob.objects.filter(
+        pool=pool, run_started_at__isnull=False
+    ).exists():
+        # Network work per cluster (the Serve list, probes, training runs) in a task of its
+        # own, so one slow cluster does not hold up the other pools' heartbeats.
         from deployment.tasks import sync_cluster_endpoints
 
         sync_cluster_endpoints.delay(pool.pk)
