@@ -65,8 +65,8 @@ def sync_cluster_endpoints(pool_id):
     recorded, degraded endpoints back to ready when their replicas answer, training runs the
     cluster ended without a word settled."""
     from deployment.models import ComputePool
+    from deployment.services.cluster_runs import cluster_runs_settle
     from deployment.services.endpoints.cluster import cluster_answered
-    from deployment.services.training.cluster import cluster_runs_settle
 
     pool = ComputePool.objects.filter(pk=pool_id).exclude(cluster_dashboard_url="").first()
     if pool is None:
@@ -107,7 +107,7 @@ def run_training_job(job_id, attempt):
 
 @shared_task(acks_late=True, reject_on_worker_lost=True, soft_time_limit=60, time_limit=70)
 def start_cluster_training(job_id, attempt):
-    from deployment.services.training.cluster import cluster_run_start
+    from deployment.services.cluster_runs import cluster_run_start
 
     return cluster_run_start(job_id, attempt)
 
@@ -124,3 +124,16 @@ def run_scoring_job(job_id, attempt):
     from deployment.services.scoring import scoring_run
 
     return bool(scoring_run(job_id, attempt))
+
+
+@shared_task(
+    acks_late=True,
+    reject_on_worker_lost=True,
+    soft_time_limit=settings.ONESTOP_DATA_JOB_WALL_SECONDS + 300,
+    time_limit=settings.ONESTOP_DATA_JOB_WALL_SECONDS + 400,
+)
+def start_cluster_scoring(job_id, attempt):
+    """Read a scoring job's file (once) and send its run to the pool's cluster."""
+    from deployment.services.scoring import scoring_cluster_start
+
+    return scoring_cluster_start(job_id, attempt)

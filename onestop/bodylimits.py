@@ -37,6 +37,7 @@ UPLOAD_ROUTES = {
     "admin:deployment_modelversion_add": "ONESTOP_MAX_MODEL_BYTES",
     "compute_training_checkpoint": "ONESTOP_TRAINING_CHECKPOINT_MAX_BYTES",
     "compute_training_model": "ONESTOP_MAX_MODEL_BYTES",
+    "compute_scoring_chunk": "ONESTOP_DATA_JOB_FILE_BYTES",
 }
 
 

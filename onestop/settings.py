@@ -381,6 +381,7 @@ CELERY_TASK_ROUTES = {
     "deployment.tasks.run_training_job": {"queue": "training"},
     "deployment.tasks.start_cluster_training": {"queue": "deployment"},
     "deployment.tasks.run_scoring_job": {"queue": "scoring"},
+    "deployment.tasks.start_cluster_scoring": {"queue": "scoring"},
     "onestop.tasks.send_invitation_email": {"queue": "mail"},
     "onestop.tasks.send_company_notice": {"queue": "mail"},
     # Pools report and abandoned deploy steps are found on time, whatever else is queued.

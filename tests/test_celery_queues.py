@@ -18,6 +18,7 @@ EXPECTED = {
     "deployment.tasks.run_training_job": "training",
     "deployment.tasks.start_cluster_training": "deployment",
     "deployment.tasks.run_scoring_job": "scoring",
+    "deployment.tasks.start_cluster_scoring": "scoring",
     "deployment.tasks.sync_cluster_endpoints": "heartbeats",
     "onestop.tasks.send_invitation_email": "mail",
     "onestop.tasks.send_company_notice": "mail",

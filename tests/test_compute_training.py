@@ -12,7 +12,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from deployment.compute.tokens import training_token
+from deployment.compute.tokens import run_token
 from deployment.models import TrainingJob
 from deployment.services import allocation
 from tests import deployment_factories as make
@@ -45,7 +45,7 @@ def run(world, settings):
             company=world.company_a, pool=pool, name="t", kind="training", units=1
         ),
     )
-    client = Client(HTTP_AUTHORIZATION=f"Bearer {training_token(job)}")
+    client = Client(HTTP_AUTHORIZATION=f"Bearer {run_token(job)}")
     return job, client
 
 

@@ -39,27 +39,37 @@ def _mac(endpoint_id, generation):
     return hmac.new(settings.SECRET_KEY.encode(), message, hashlib.sha256).hexdigest()
 
 
-# A training run's token: the same construction, for one run (attempt) of one job. A token
-# read off the cluster's job list opens nothing once that run is over.
-TRAINING_SHAPE = re.compile(r"tr_(?P<job>[0-9]{1,18})_(?P<mac>[0-9a-f]{64})")
+# A preemptible job's run token (a training or scoring run on a cluster): the same
+# construction, for one run (attempt) of one job. A token read off the cluster's job list opens
+# nothing once that run is over. ``tr_`` names a training job, ``sc_`` a scoring job.
+RUN_SHAPE = re.compile(r"(?P<kind>tr|sc)_(?P<job>[0-9]{1,18})_(?P<mac>[0-9a-f]{64})")
 
 
-def training_token(job):
-    return f"tr_{job.pk}_{_training_mac(job.pk, job.attempt)}"
+def _kind(job):
+    from deployment.models import TrainingJob
+
+    return "tr" if isinstance(job, TrainingJob) else "sc"
 
 
-def claimed_training_job_id(raw):
-    match = TRAINING_SHAPE.fullmatch(raw or "")
-    return int(match["job"]) if match else None
+def run_token(job):
+    kind = _kind(job)
+    return f"{kind}_{job.pk}_{_run_mac(kind, job.pk, job.attempt)}"
 
 
-def training_token_opens(raw, job):
-    match = TRAINING_SHAPE.fullmatch(raw or "")
-    if match is None or int(match["job"]) != job.pk:
+def claimed_run(raw):
+    """(kind, job id) a well-formed run token names (not yet verified), or None."""
+    match = RUN_SHAPE.fullmatch(raw or "")
+    return (match["kind"], int(match["job"])) if match else None
+
+
+def run_token_opens(raw, job):
+    match = RUN_SHAPE.fullmatch(raw or "")
+    kind = _kind(job)
+    if match is None or match["kind"] != kind or int(match["job"]) != job.pk:
         return False
-    return hmac.compare_digest(match["mac"], _training_mac(job.pk, job.attempt))
+    return hmac.compare_digest(match["mac"], _run_mac(kind, job.pk, job.attempt))
 
 
-def _training_mac(job_id, attempt):
-    message = f"onestop-training:{job_id}:{attempt}".encode()
+def _run_mac(kind, job_id, attempt):
+    message = f"onestop-run:{kind}:{job_id}:{attempt}".encode()
     return hmac.new(settings.SECRET_KEY.encode(), message, hashlib.sha256).hexdigest()

@@ -6,18 +6,24 @@ A checkpoint is kept as bytes and given back to the next run of the same job on 
 cluster; OneStop never unpickles it. The models are stored only when their SHA-256 is the one
 the result names, and enter the catalog through the same validation as any upload."""
 
-import hashlib
 import json
-import os
 import re
 
 from django.conf import settings
-from django.http import FileResponse, JsonResponse
+from django.http import JsonResponse
 from django.utils import timezone, translation
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from deployment.compute.tokens import claimed_training_job_id, training_token_opens
+from deployment.compute.runs_http import (
+    REFUSED,
+    failure,
+    file_sha256,
+    parsed,
+    receive,
+    run_of,
+    send_file,
+)
 from deployment.models import TrainingJob
 from deployment.services.preemptible import (
     remaining_unit_seconds,
@@ -29,32 +35,8 @@ from deployment.services.training.local import out_of_budget, progress_reporter
 from diagnosis.datacheck.profile import NORMALISED_NAME
 
 State = TrainingJob.State
-CHUNK = 1024 * 1024
-MAX_MESSAGE_BYTES = 1024 * 1024
 FORMS = {"cpu": "run-{attempt}.onnx.part", "npu": "run-{attempt}-npu.onnx.part"}
 SHA256 = re.compile(r"[0-9a-f]{64}")
-
-
-def failure(message, status):
-    return JsonResponse({"error": message}, status=status)
-
-
-def run_of(request, pk):
-    """The job whose current run the request's token opens, or None."""
-    scheme, _sep, raw = request.headers.get("Authorization", "").partition(" ")
-    raw = raw.strip() if scheme.lower() == "bearer" else ""
-    if claimed_training_job_id(raw) != pk:
-        return None
-    job = (
-        TrainingJob.objects.select_related("data_check", "pool")
-        .filter(pk=pk, state__in=TrainingJob.ACTIVE, run_started_at__isnull=False)
-        .exclude(pool__cluster_dashboard_url="")
-        .first()
-    )
-    return job if job is not None and training_token_opens(raw, job) else None
-
-
-REFUSED = "send the run's token (Authorization: Bearer tr_…); a run that ended has none"
 
 
 def spent(job):
@@ -74,7 +56,7 @@ def must_stop(job):
 
 @require_GET
 def spec(request, pk):
-    job = run_of(request, pk)
+    job = run_of(request, pk, TrainingJob)
     if job is None:
         return failure(REFUSED, 401)
     return JsonResponse(
@@ -97,24 +79,16 @@ def spec(request, pk):
 
 @require_GET
 def data(request, pk):
-    job = run_of(request, pk)
+    job = run_of(request, pk, TrainingJob)
     if job is None:
         return failure(REFUSED, 401)
-    return send_file(job.data_check.folder / NORMALISED_NAME)
-
-
-def send_file(path):
-    try:
-        handle = open(path, "rb")  # noqa: SIM115 - FileResponse closes it
-    except FileNotFoundError:
-        return failure("not there", 404)
-    return FileResponse(handle, content_type="application/octet-stream")
+    return send_file(job.data_check.folder / NORMALISED_NAME)  # a run only reads its rows
 
 
 @csrf_exempt  # a run with a bearer token, never a browser session
 @require_http_methods(["GET", "PUT"])
 def checkpoint(request, pk):
-    job = run_of(request, pk)
+    job = run_of(request, pk, TrainingJob)
     if job is None:
         return failure(REFUSED, 401)
     if request.method == "GET":
@@ -134,29 +108,12 @@ def checkpoint(request, pk):
     return JsonResponse({"step": step, "stop": must_stop(job)})
 
 
-def receive(request, path, limit):
-    """Write the request's body to ``path`` whole or not at all; False when over ``limit``."""
-    part = path.with_name(path.name + ".part")
-    written = 0
-    with part.open("wb") as out:
-        while chunk := request.read(CHUNK):
-            written += len(chunk)
-            if written > limit:
-                break
-            out.write(chunk)
-    if written > limit:
-        part.unlink(missing_ok=True)
-        return False
-    os.replace(part, path)
-    return True
-
-
 @csrf_exempt
 @require_http_methods(["GET", "POST"])
 def progress(request, pk):
     """POST a report ({"percent", "message", "metrics"?}); either way the answer says whether
     to stop."""
-    job = run_of(request, pk)
+    job = run_of(request, pk, TrainingJob)
     if job is None:
         return JsonResponse({"stop": True, "error": REFUSED}, status=401)
     if request.method == "POST":
@@ -173,19 +130,10 @@ def progress(request, pk):
     return JsonResponse({"stop": must_stop(job)})
 
 
-def parsed(request):
-    if len(request.body) > MAX_MESSAGE_BYTES:
-        raise ValueError
-    data = json.loads(request.body)
-    if not isinstance(data, dict):
-        raise ValueError
-    return data
-
-
 @csrf_exempt
 @require_http_methods(["PUT"])
 def model(request, pk, form):
-    job = run_of(request, pk)
+    job = run_of(request, pk, TrainingJob)
     if job is None:
         return failure(REFUSED, 401)
     if form not in FORMS:
@@ -197,20 +145,12 @@ def model(request, pk, form):
     return JsonResponse({"sha256": file_sha256(path)})
 
 
-def file_sha256(path):
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        while chunk := handle.read(CHUNK):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
 @csrf_exempt
 @require_POST
 def result(request, pk):
     """The run's end: {"stopped": step}, {"refused": message} or {"result": {...}} once the
     models are sent."""
-    job = run_of(request, pk)
+    job = run_of(request, pk, TrainingJob)
     if job is None:
         return failure(REFUSED, 401)
     try:

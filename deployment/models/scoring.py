@@ -74,6 +74,8 @@ class ScoringJob(models.Model):
     attempt = models.PositiveIntegerField(default=0)
     run_started_at = models.DateTimeField(null=True, blank=True)
     stop_requested_at = models.DateTimeField(null=True, blank=True)
+    # The Ray job of the current run, on a pool backed by a cluster.
+    ray_submission_id = models.CharField(max_length=100, blank=True)
     created_at = models.DateTimeField(_("requested"), auto_now_add=True)
     finished_at = models.DateTimeField(null=True, blank=True)
     expires_at = models.DateTimeField(_("deleted on"))

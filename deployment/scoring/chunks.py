@@ -81,10 +81,11 @@ def write_whole(path, rows, header=None):
 
 def score_job(
     *, normalised, model, inputs, chunks, stop_file, progress, chunk_rows=CHUNK_ROWS,
-    stop_grace_seconds=60,
+    stop_grace_seconds=60, should_stop=None,
 ):  # fmt: skip
     """Score every chunk not yet written; {"stopped": True, "step": n} when asked to stop
-    after chunk n, else {"rows": total, "steps": chunks}."""
+    after chunk n, else {"rows": total, "steps": chunks}. ``should_stop`` adds a way to be
+    asked to stop (a cluster's run asks OneStop) to the stop flag file."""
     import onnxruntime as ort
     import polars as pl
     from django.utils.translation import gettext as _
@@ -93,8 +94,12 @@ def score_job(
 
     chunks, stop_file = Path(chunks), Path(stop_file)
     chunks.mkdir(parents=True, exist_ok=True)
+
+    def asked_to_stop():
+        return stop_file.exists() or bool(should_stop and should_stop())
+
     threading.Thread(
-        target=cut_short_when_asked, args=(stop_file.exists, stop_grace_seconds), daemon=True
+        target=cut_short_when_asked, args=(asked_to_stop, stop_grace_seconds), daemon=True
     ).start()
     options = ort.SessionOptions()
     options.intra_op_num_threads = 1
@@ -126,7 +131,7 @@ def score_job(
             step=done,
             steps=steps,
         )
-        if stop_file.exists() and done < steps:
+        if asked_to_stop() and done < steps:
             return {"stopped": True, "step": done}
     return {"rows": total, "steps": steps}
 

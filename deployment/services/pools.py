@@ -166,9 +166,10 @@ def record_reading(pool, reading):
     if was_unavailable:
         # Applications that waited while the cluster was away may be granted now.
         waitlist_advance(pool.flavor)
-    if serve_apps.ever_used(pool) or TrainingJob.objects.filter(
-        pool=pool, run_started_at__isnull=False
-    ).exists():
+    if (
+        serve_apps.ever_used(pool)
+        or TrainingJob.objects.filter(pool=pool, run_started_at__isnull=False).exists()
+    ):
         # Network work per cluster (the Serve list, probes, training runs) in a task of its
         # own, so one slow cluster does not hold up the other pools' heartbeats.
         from deployment.tasks import sync_cluster_endpoints

@@ -67,7 +67,9 @@ def run_begin(job):
     job.refresh_from_db()
     from deployment import tasks
 
-    if isinstance(job, ScoringJob):
+    if isinstance(job, ScoringJob) and job.pool.on_cluster:
+        tasks.start_cluster_scoring.delay(job.pk, job.attempt)
+    elif isinstance(job, ScoringJob):
         tasks.run_scoring_job.delay(job.pk, job.attempt)
     elif job.pool.on_cluster:
         tasks.start_cluster_training.delay(job.pk, job.attempt)

@@ -50,13 +50,6 @@ def scoring_start(*, endpoint, user, upload):
 
     if endpoint.state not in SCORABLE or endpoint.pool_id is None:
         raise ValidationError(_("Only a ready endpoint can score a file."))
-    if endpoint.pool.on_cluster:
-        raise ValidationError(
-            _(
-                "Scoring files is not available yet for endpoints on a provider's Ray cluster; "
-                "call the endpoint from your application instead."
-            )
-        )
     if not endpoint.version.input_columns:
         raise ValidationError(
             _("This model does not say which columns it reads, so a file cannot be scored.")
@@ -190,6 +183,26 @@ def scoring_run(job_id, attempt):
     if answer.get("stopped"):
         return run_stopped(job, attempt, answer["step"])
     return scoring_finished(job, attempt, answer)
+
+
+def scoring_cluster_start(job_id, attempt):
+    """A run on a cluster pool: the file is read here once, then the run goes to the cluster
+    as a Ray job (``deployment.compute.scorer``) next to the endpoint's replicas."""
+    from deployment.services.cluster_runs import cluster_run_start
+    from diagnosis.services.datachecks import archive_limits, job_budget, table_limits
+
+    def read_once(job):
+        if (job.folder / NORMALISED_NAME).exists():
+            return True
+        with translation.override(job.language):
+            try:
+                read_file(job, archive_limits(), table_limits(), job_budget())
+            except UnreadableFile as exc:
+                run_failed(job, attempt, exc)
+                return False
+        return True
+
+    return cluster_run_start(job_id, attempt, model=ScoringJob, prepare=read_once)
 
 
 def read_file(job, archive, table, budget):

@@ -1,7 +1,9 @@
-"""A run on a pool backed by a provider's Ray cluster: a Ray job (the dashboard's Jobs API)
-whose entrypoint, ``deployment.compute.trainer``, asks for the job's units of the flavor's
-resource, fetches the rows and the last checkpoint from OneStop with the run's token, trains,
-sends each checkpoint back as it is written and, at the end, the two models and the result.
+"""Runs of preemptible jobs on a pool backed by a provider's Ray cluster: a Ray job (the
+dashboard's Jobs API) whose entrypoint asks for the job's units of the flavor's resource and
+talks to OneStop with the run's token. A training run (``deployment.compute.trainer``) fetches
+the rows and the last checkpoint, trains, sends each checkpoint back as it is written and, at
+the end, the two models and the result; a scoring run (``deployment.compute.scorer``) fetches
+the rows and the model and sends each chunk of answers as it is scored.
 
 Asked to stop, the run hears it from OneStop at its next question (every few seconds) and
 stops at its checkpoint; on the pool's heartbeat, one still going after the grace period is
@@ -17,20 +19,25 @@ from django.utils.translation import gettext as _
 
 from deployment.compute import ray_cluster
 from deployment.compute.ray_cluster import ClusterUnreachable
-from deployment.compute.tokens import training_token
-from deployment.models import TrainingJob
+from deployment.compute.tokens import run_token
+from deployment.models import ScoringJob, TrainingJob
 from deployment.services.preemptible import claim, run_failed, run_stopped
 
 log = logging.getLogger(__name__)
 State = TrainingJob.State
-ENTRYPOINT = "python -m deployment.compute.trainer"
+# What each kind of job runs on the cluster, and the base of the routes its run calls.
+ENTRYPOINTS = {
+    TrainingJob: ("python -m deployment.compute.trainer", "compute_training_spec"),
+    ScoringJob: ("python -m deployment.compute.scorer", "compute_scoring_spec"),
+}
 ENDED = ("SUCCEEDED", "FAILED", "STOPPED")
 # A run the cluster has not reported on for this long after it was submitted is looked up.
 SETTLE_AFTER_SECONDS = 30
 
 
 def submission_id(job):
-    return f"onestop-training-{job.pk}-{job.attempt}"
+    kind = "training" if isinstance(job, TrainingJob) else "scoring"
+    return f"onestop-{kind}-{job.pk}-{job.attempt}"
 
 
 def entrypoint_units(pool, units):
@@ -42,25 +49,30 @@ def entrypoint_units(pool, units):
     return {"entrypoint_num_cpus": 1, "entrypoint_resources": {resource: units}}
 
 
-def cluster_run_start(job_id, attempt):
-    job = claim(TrainingJob, job_id, attempt)
+def cluster_run_start(job_id, attempt, model=TrainingJob, prepare=None):
+    """Submit the run as a Ray job; ``prepare(job)`` runs first (a scoring job's file is read
+    here, once). A cluster that does not take it fails the job with the reason."""
+    job = claim(model, job_id, attempt)
     if job is None:
+        return False
+    if prepare is not None and not prepare(job):
         return False
     pool = job.pool
     job.ray_submission_id = submission_id(job)
     job.save(update_fields=["ray_submission_id"])
+    entrypoint, spec_route = ENTRYPOINTS[model]
     payload = {
-        "entrypoint": ENTRYPOINT,
+        "entrypoint": entrypoint,
         "submission_id": job.ray_submission_id,
         **entrypoint_units(pool, job.units),
         "runtime_env": {
             "env_vars": {
-                "ONESTOP_TRAINING_URL": settings.SITE_URL
-                + reverse("compute_training_spec", args=[job.pk]).removesuffix("spec"),
-                "ONESTOP_TRAINING_TOKEN": training_token(job),
+                "ONESTOP_RUN_URL": settings.SITE_URL
+                + reverse(spec_route, args=[job.pk]).removesuffix("spec"),
+                "ONESTOP_RUN_TOKEN": run_token(job),
             }
         },
-        "metadata": {"onestop_training_job": str(job.pk)},
+        "metadata": {"onestop_job": job.ray_submission_id},
     }
     try:
         ray_cluster.request_json(
@@ -97,9 +109,13 @@ def cluster_runs_settle(pool):
     node died, the entrypoint crashed) is settled, as stopped when it was asked to stop, as
     failed otherwise. The job resumes from the checkpoint it last sent."""
     now = timezone.now()
-    running = TrainingJob.objects.filter(
-        pool=pool, run_started_at__isnull=False, state__in=(*TrainingJob.ACTIVE, State.STOPPED)
-    ).exclude(ray_submission_id="")
+    running = [
+        job
+        for model in ENTRYPOINTS
+        for job in model.objects.filter(
+            pool=pool, run_started_at__isnull=False, state__in=(*model.ACTIVE, State.STOPPED)
+        ).exclude(ray_submission_id="")
+    ]
     grace = timedelta(seconds=settings.ONESTOP_TRAINING_STOP_SECONDS)
     settled = 0
     for job in running:
@@ -130,8 +146,8 @@ def cluster_runs_settle(pool):
                     job,
                     job.attempt,
                     _(
-                        "The training run ended on the cluster without a result (Ray job "
-                        "%(status)s). Its last checkpoint is kept: start the job again."
+                        "The run ended on the cluster without a result (Ray job %(status)s). "
+                        "What it had done is kept: start the job again."
                     )
                     % {"status": status},
                 )
