@@ -283,7 +283,8 @@ POOLS = [
         "price_per_unit_hour": 4200,
         "region": "daejeon",
         "runtime": "CUDA 12",
-        "local": False,
+        # Served by this server, so `make run` can train on it (on the CPU, emulated).
+        "local": True,
     },
     {
         "provider": "Korea NPU Cloud",
