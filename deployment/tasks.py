@@ -77,11 +77,17 @@ def sync_cluster_endpoints(pool_id):
 
 @shared_task(acks_late=True, reject_on_worker_lost=True)
 def sweep_endpoints():
-    """Deployments whose worker died are retried or failed; replicas follow the load."""
+    """Deployments whose worker died are retried or failed; replicas follow the load; local
+    training and scoring runs lost with their worker wait to resume."""
     from deployment.services.endpoints.lifecycle import endpoints_autoscale
     from deployment.services.endpoints.pipeline import endpoints_sweep
+    from deployment.services.preemptible import lost_runs_sweep
 
-    return {"swept": len(endpoints_sweep()), "scaled": len(endpoints_autoscale())}
+    return {
+        "swept": len(endpoints_sweep()),
+        "scaled": len(endpoints_autoscale()),
+        "runs": lost_runs_sweep(),
+    }
 
 
 @shared_task(acks_late=True, reject_on_worker_lost=True)

@@ -252,7 +252,7 @@ ONESTOP_TRAINING_BORROW_DAYS = env_int("ONESTOP_TRAINING_BORROW_DAYS", 30)
 ONESTOP_TRAINING_CHECKPOINT_MAX_BYTES = env_int(
     "ONESTOP_TRAINING_CHECKPOINT_MAX_BYTES", 512 * 1024 * 1024
 )
-# Batch scoring jobs a company runs or queues at once (docs/scoring-files.md).
+# Batch scoring jobs a company runs or queues at once (docs/batch-scoring.md).
 ONESTOP_SCORING_JOBS_AT_ONCE = env_int("ONESTOP_SCORING_JOBS_AT_ONCE", 2)
 # Operators' Prometheus scraper: `Authorization: Bearer <token>` at /metrics (staff may also
 # read it signed in). Empty: staff only.
@@ -343,6 +343,12 @@ if CELERY_BROKER_URL.startswith("filesystem"):
         "processed_folder": str(_broker_folder / "processed"),
         "control_folder": str(_broker_folder / "control"),
         "store_processed": False,
+    }
+if CELERY_BROKER_URL.startswith("redis"):
+    # A task is delivered again if it is not acknowledged within this time; training runs take
+    # hours and acknowledge at the end, so the window is longer than the longest run.
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "visibility_timeout": env_int("ONESTOP_TRAINING_RUN_WALL_SECONDS", 6 * 3600) + 3600
     }
 CELERY_RESULT_BACKEND = (
     os.environ.get(

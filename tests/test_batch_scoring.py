@@ -243,3 +243,16 @@ def test_an_owner_scores_a_file_from_the_endpoint_page_and_downloads_it(plant):
     assert second[7]  # …and why
     listing = client.get(reverse("endpoint_detail", args=[endpoint.pk])).content.decode()
     assert "week.csv" in listing
+
+
+def test_a_chunk_sent_by_a_cluster_run_is_kept_only_as_onestop_writes_it(tmp_path):
+    from deployment.scoring.chunks import chunk_problem, write_whole
+
+    good = tmp_path / "good.csv"
+    write_whole(good, [[1, -3.5, "=SUM(A1)", "Pump 3;=X"], [2, 0.5, "ok", ""]])
+    assert chunk_problem(good, 2, 4) is None  # OneStop's writer escapes what it must
+    bad = tmp_path / "bad.csv"
+    bad.write_text('"1","-3.5","=SUM(A1)","x"\n"2","0.5","ok","x"\n')
+    assert "formula" in chunk_problem(bad, 2, 4)
+    assert "rows" in chunk_problem(good, 3, 4)  # a row missing: every row must be scored
+    assert "columns" in chunk_problem(good, 2, 5)

@@ -150,3 +150,13 @@ def test_a_stopped_run_leaves_the_job_waiting_at_its_checkpoint(run):
     assert job.used_unit_seconds > 0
     # The run is over: its token opens nothing any more.
     assert client.get(url("compute_training_spec", job)).status_code == 401
+
+
+def test_scores_of_another_shape_are_refused_with_the_field_named(run):
+    job, client = run
+    for metrics in ({"items": {"roc_auc": 1}}, {"forest": {"roc_auc": "0.9"}}):
+        report = {"percent": 10, "message": "", "metrics": metrics}
+        answer = client.post(url("compute_training_progress", job), report, "application/json")
+        assert answer.status_code == 400
+    job.refresh_from_db()
+    assert job.metrics is None

@@ -270,3 +270,51 @@ def test_a_job_larger_than_the_grant_lets_a_company_use_is_refused(plant, transa
         )  # fmt: skip
     assert "2" in refused.value.messages[0]
     assert not TrainingJob.objects.exists()
+
+
+def started_run(company, check, pool, *, state="running", workload_state="running", **fields):
+    """A job whose run the engine started (attempt 1), as the worker finds it."""
+    workload = allocation.workload_submit(
+        company=company, pool=pool, name="t", kind="training", units=1
+    )
+    Workload.objects.filter(pk=workload.pk).update(state=workload_state)
+    return TrainingJob.objects.create(
+        company=company, data_check=check, target="Machine_failure", family="forest",
+        budget_unit_hours=1, pool=pool, steps=10, state=state, attempt=1,
+        run_started_at=timezone.now(), workload=workload, **fields,
+    )  # fmt: skip
+
+
+def test_a_run_taken_back_before_its_worker_began_leaves_the_job_waiting(plant, gpu_pool):
+    company, _owner, check = plant
+    job = started_run(company, check, gpu_pool[0], state="stopping", workload_state="queued")
+    assert local.training_run(job.pk, 1) is None  # nothing trained…
+    job.refresh_from_db()
+    assert job.state == "waiting"  # …and the job waits to be admitted again
+    assert job.run_started_at is None
+
+
+def test_a_local_run_lost_with_its_worker_waits_to_resume(plant, gpu_pool, settings):
+    from deployment.services.preemptible import lost_runs_sweep
+
+    company, _owner, check = plant
+    job = started_run(company, check, gpu_pool[0], workload_state="queued", step=4)
+    assert lost_runs_sweep() == 0  # still within the longest a run may last
+    later = timezone.now() + timedelta(seconds=settings.ONESTOP_TRAINING_RUN_WALL_SECONDS + 901)
+    assert lost_runs_sweep(now=later) == 1
+    job.refresh_from_db()
+    assert (job.state, job.step, job.run_started_at) == ("waiting", 4, None)
+
+
+def test_an_expiring_data_check_stops_its_jobs_and_gives_their_units_back(plant, gpu_pool):
+    _company, owner, check = plant
+    pool, lender = gpu_pool
+    allocation.workload_submit(company=lender, pool=pool, name="busy", kind="inference", units=2)
+    job = training_start(
+        check=check, user=owner, target="Machine_failure", family="forest", budget_unit_hours=1
+    )
+    workload = job.workload
+    datachecks.data_checks_purge_expired(now=check.expires_at + timedelta(seconds=1))
+    assert not TrainingJob.objects.filter(pk=job.pk).exists()  # gone with the check
+    workload.refresh_from_db()
+    assert workload.state == Workload.State.DONE

@@ -34,7 +34,11 @@ ACCELERATOR_PREFIX = "accelerator_type:"
 
 class ClusterUnreachable(Exception):
     """The cluster did not answer, or not as a Ray dashboard: the message says which, for the
-    provider and the officer."""
+    provider and the officer; ``status`` is the HTTP status when the dashboard answered one."""
+
+    def __init__(self, message, status=None):
+        super().__init__(message)
+        self.status = status
 
 
 @dataclass(frozen=True)
@@ -146,9 +150,10 @@ def _get(base_url, path, token):
     return request_json(base_url, path, token)
 
 
-def request_json(base_url, path, token, method="GET", payload=None):
+def request_json(base_url, path, token, method="GET", payload=None, timeout=TIMEOUT_SECONDS):
     """The dashboard's JSON answer to one request (None for an empty one), or
-    ``ClusterUnreachable``."""
+    ``ClusterUnreachable``. ``timeout`` bounds the whole answer (a job submission, which starts
+    an actor on the cluster, may take longer than a read)."""
     problem = check_address(base_url)
     if problem:
         raise ClusterUnreachable(problem)
@@ -161,18 +166,17 @@ def request_json(base_url, path, token, method="GET", payload=None):
     if token:
         request.add_header("Authorization", f"Bearer {token}")
     try:
-        with _opener.open(request, timeout=TIMEOUT_SECONDS) as answer:
-            raw = _read_within(answer, time.monotonic() + TIMEOUT_SECONDS)
+        with _opener.open(request, timeout=timeout) as answer:
+            raw = _read_within(answer, time.monotonic() + timeout)
     except urllib.error.HTTPError as exc:
         if exc.code in (401, 403):
             message = _("The Ray cluster refused OneStop's token (HTTP %(status)s).")
         else:
             message = _("The Ray dashboard answered HTTP %(status)s.")
-        raise ClusterUnreachable(message % {"status": exc.code}) from None
+        raise ClusterUnreachable(message % {"status": exc.code}, status=exc.code) from None
     except TimeoutError:
         raise ClusterUnreachable(
-            _("The Ray dashboard did not answer within %(seconds)s seconds.")
-            % {"seconds": TIMEOUT_SECONDS}
+            _("The Ray dashboard did not answer within %(seconds)s seconds.") % {"seconds": timeout}
         ) from None
     except (urllib.error.URLError, OSError) as exc:
         reason = getattr(exc, "reason", exc)
@@ -180,7 +184,7 @@ def request_json(base_url, path, token, method="GET", payload=None):
             message = _("The Ray dashboard refused the connection: is the cluster running?")
         elif isinstance(reason, TimeoutError):
             message = _("The Ray dashboard did not answer within %(seconds)s seconds.") % {
-                "seconds": TIMEOUT_SECONDS
+                "seconds": timeout
             }
         elif isinstance(reason, socket.gaierror):
             message = _("The Ray dashboard's host name is not known.")

@@ -6,7 +6,9 @@ answers as it is written, and its end.
 A chunk is stored whole or not at all under the data jobs' file limit; the scored file is
 assembled by OneStop only once every chunk of the rows it counted itself is there."""
 
+import csv
 import math
+import re
 
 import polars as pl
 from django.conf import settings
@@ -23,12 +25,13 @@ from deployment.compute.runs_http import (
     send_file,
 )
 from deployment.models import ScoringJob
-from deployment.scoring.chunks import CHUNK_ROWS, HEADER, chunk_path
+from deployment.scoring.chunks import CHUNK_ROWS, HEADER, chunk_path, chunk_problem
 from deployment.services.preemptible import run_stopped
 from deployment.services.scoring import reporter, scoring_finished
 from diagnosis.datacheck.profile import NORMALISED_NAME
 
 State = ScoringJob.State
+CHUNK_INDEX = re.compile(r"[0-9]{1,6}")
 
 
 def done_chunks(job):
@@ -83,14 +86,34 @@ def chunk(request, pk, index):
         return failure(REFUSED, 401)
     if index == "header":
         target = job.chunks_folder / HEADER
-    elif index.isdigit() and int(index) < 10**6:
+    elif CHUNK_INDEX.fullmatch(index):
         target = chunk_path(job.chunks_folder, int(index))
     else:
         return failure("a chunk is named by its index, or header", 404)
     job.chunks_folder.mkdir(parents=True, exist_ok=True)
-    if not receive(request, target, settings.ONESTOP_DATA_JOB_FILE_BYTES):
+    received = target.with_name(target.name + ".sent")
+    if not receive(request, received, settings.ONESTOP_DATA_JOB_FILE_BYTES):
         return failure("the chunk is larger than OneStop keeps", 413)
+    problem = None if index == "header" else chunk_problem_for(job, received, int(index))
+    if problem:
+        received.unlink(missing_ok=True)
+        return failure(problem, 400)
+    received.replace(target)
     return JsonResponse({"stop": job.state != State.RUNNING})
+
+
+def chunk_problem_for(job, path, index):
+    """The rows a chunk must hold, counted here, and the header's width."""
+    header = job.chunks_folder / HEADER
+    if not header.exists():
+        return "send the header first (PUT …/chunks/header)"
+    with header.open(encoding="utf-8", newline="") as handle:
+        columns = len(next(csv.reader(handle), []))
+    rows = pl.scan_parquet(job.folder / NORMALISED_NAME).select(pl.len()).collect().item()
+    expected = min(CHUNK_ROWS, rows - index * CHUNK_ROWS)
+    if expected <= 0:
+        return f"the rows have no chunk {index}"
+    return chunk_problem(path, expected, columns)
 
 
 @csrf_exempt

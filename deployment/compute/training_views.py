@@ -32,6 +32,7 @@ from deployment.services.preemptible import (
     run_stopped,
 )
 from deployment.services.training.local import out_of_budget, progress_reporter
+from deployment.services.training.shapes import check_result, clean_scores
 from diagnosis.datacheck.profile import NORMALISED_NAME
 
 State = TrainingJob.State
@@ -122,10 +123,14 @@ def progress(request, pk):
             percent = int(report["percent"])
             message = str(report.get("message", ""))[:200]
             metrics = report.get("metrics") or None
-            if not 0 <= percent <= 100 or not (metrics is None or isinstance(metrics, dict)):
-                raise ValueError
-        except (ValueError, TypeError, KeyError):
-            return failure('a report is {"percent": 0..100, "message": "...", "metrics": {}}', 400)
+            if metrics is not None:
+                clean_scores(metrics, job.family)
+            if not 0 <= percent <= 100:
+                raise ValueError("percent is 0 to 100")
+        except (ValueError, TypeError, KeyError) as exc:
+            return failure(
+                f'a report is {{"percent": 0..100, "message": "...", "metrics": {{}}}}: {exc}', 400
+            )
         progress_reporter(job)(percent, message, metrics=metrics)
     return JsonResponse({"stop": must_stop(job)})
 
@@ -181,18 +186,11 @@ def result_problem(job, outcome):
     """Why a run's result cannot be taken, or None: its shape, and each model file sent
     beforehand with the SHA-256 the result names."""
     try:
-        model_part = outcome["model"]
-        scores = outcome["scores"][outcome["best"]]
-        if not isinstance(scores, dict) or outcome["task"] not in (
-            "binary",
-            "multiclass",
-            "regression",
-            "forecasting",
-        ):
-            raise TypeError
+        check_result(outcome, job.family)
         json.dumps(outcome)
-    except (KeyError, TypeError, ValueError):
-        return "the result is a finished study's result"
+        model_part = outcome["model"]
+    except (TypeError, ValueError) as exc:
+        return f"the result is not a training job's result: {exc}"
     for form, key in (("cpu", "sha256"), ("npu", "npu_sha256")):
         claimed = model_part.get(key)
         if form == "npu" and not claimed:

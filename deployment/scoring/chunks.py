@@ -67,6 +67,35 @@ def chunk_rows_with_answers(frame, usable, answers, refusal):
         yield [*row, *next(answered), ""] if ok else [*row, *empty, refusal]
 
 
+def chunk_problem(path, expected_rows, columns):
+    """Why a chunk sent by a run on a cluster cannot be kept, or None: it must hold the rows
+    of its chunk, each with the header's columns, every text cell written as OneStop writes
+    CSV (nothing a spreadsheet could take for a formula)."""
+    import csv
+
+    from onestop.csvsafe import FORMULA
+
+    rows = 0
+    with open(path, encoding="utf-8", newline="") as handle:
+        for row in csv.reader(handle):
+            rows += 1
+            if len(row) != columns:
+                return f"row {rows} has {len(row)} columns, not {columns}"
+            for cell in row:
+                if FORMULA.search(cell) and not is_number(cell):
+                    return f"row {rows} has a cell a spreadsheet would read as a formula"
+    if rows != expected_rows:
+        return f"the chunk holds {rows} rows, not {expected_rows}"
+    return None
+
+
+def is_number(text):
+    try:
+        return math.isfinite(float(text)) or text.strip().lower() in ("nan", "inf", "-inf")
+    except ValueError:
+        return False
+
+
 def write_whole(path, rows, header=None):
     from onestop.csvsafe import csv_writer
 
@@ -115,8 +144,14 @@ def score_job(
         frame = table.slice(index * chunk_rows, chunk_rows).collect()
         matrix = feature_matrix(frame, inputs)
         usable = np.isfinite(matrix).all(axis=1)
-        outputs = session.run(None, {input_name: matrix[usable]})
-        header, answers = answer_columns(output_names, outputs)
+        if usable.any():
+            header, answers = answer_columns(
+                output_names, session.run(None, {input_name: matrix[usable]})
+            )
+        else:  # no row to answer: one made-up row tells which columns the answers take
+            probe = np.zeros((1, matrix.shape[1]), dtype=np.float32)
+            header, answers = answer_columns(output_names, session.run(None, {input_name: probe}))
+            answers = [[] for _column in answers]
         if not (chunks / HEADER).exists():
             write_whole(chunks / HEADER, [], header=[*frame.columns, *header, ERROR_COLUMN])
         rows = chunk_rows_with_answers(

@@ -33,6 +33,10 @@ ENTRYPOINTS = {
 ENDED = ("SUCCEEDED", "FAILED", "STOPPED")
 # A run the cluster has not reported on for this long after it was submitted is looked up.
 SETTLE_AFTER_SECONDS = 30
+# Submitting or stopping a Ray job starts or signals an actor on the cluster: a busy head may
+# take longer to answer than a read.
+JOB_CALL_SECONDS = 30
+GONE = "GONE"  # the cluster no longer knows the Ray job (its head restarted, say)
 
 
 def submission_id(job):
@@ -76,7 +80,12 @@ def cluster_run_start(job_id, attempt, model=TrainingJob, prepare=None):
     }
     try:
         ray_cluster.request_json(
-            pool.cluster_dashboard_url, "/api/jobs/", pool.cluster_token, "POST", payload
+            pool.cluster_dashboard_url,
+            "/api/jobs/",
+            pool.cluster_token,
+            "POST",
+            payload,
+            timeout=JOB_CALL_SECONDS,
         )
     except ClusterUnreachable as exc:
         with translation.override(job.language):
@@ -98,9 +107,10 @@ def stop_on_cluster(job):
             pool.cluster_token,
             "POST",
             {},
+            timeout=JOB_CALL_SECONDS,
         )
     except ClusterUnreachable as exc:
-        log.warning("stopping training job %s on its cluster: %s", job.pk, exc)
+        log.warning("stopping %s on its cluster: %s", job.ray_submission_id, exc)
 
 
 def cluster_runs_settle(pool):
@@ -119,6 +129,8 @@ def cluster_runs_settle(pool):
     grace = timedelta(seconds=settings.ONESTOP_TRAINING_STOP_SECONDS)
     settled = 0
     for job in running:
+        if job.ray_submission_id != submission_id(job):
+            continue  # this run is not submitted yet; the id is an earlier run's
         if job.stop_requested_at is not None and now - job.stop_requested_at > grace:
             stop_on_cluster(job)
             run_stopped(job, job.attempt, job.step)
@@ -132,10 +144,12 @@ def cluster_runs_settle(pool):
                 f"/api/jobs/{job.ray_submission_id}",
                 pool.cluster_token,
             )
-        except ClusterUnreachable:
-            continue  # the pool's heartbeat says why; the next one looks again
-        status = answer.get("status") if isinstance(answer, dict) else None
-        if status not in ENDED:
+            status = answer.get("status") if isinstance(answer, dict) else None
+        except ClusterUnreachable as exc:
+            if exc.status != 404:
+                continue  # the pool's heartbeat says why; the next one looks again
+            status = GONE
+        if status not in (*ENDED, GONE):
             continue
         settled += 1
         if job.stop_requested_at is not None:

@@ -13,6 +13,7 @@ units back, is settled once."""
 import logging
 import os
 import shutil
+from datetime import timedelta
 
 from django.db import transaction
 from django.db.models import F
@@ -52,16 +53,17 @@ def workload_moved(workload_id, action):
 
 def run_begin(job):
     """Start a run of a waiting job whose workload the engine admitted."""
-    started = (
-        type(job)
-        .objects.filter(pk=job.pk, state=State.WAITING, workload__state=Workload.State.RUNNING)
-        .update(
+    waiting = type(job).objects.filter(
+        pk=job.pk, state=State.WAITING, workload__state=Workload.State.RUNNING
+    )
+    with translation.override(job.language):
+        started = waiting.update(
             state=State.RUNNING,
             run_started_at=timezone.now(),
             attempt=F("attempt") + 1,
+            ray_submission_id="",  # the new run's, once it is submitted
             progress_message=_("Starting"),
         )
-    )
     if not started:
         return False  # stopped meanwhile, or still stopping its last run: it begins when done
     job.refresh_from_db()
@@ -94,9 +96,10 @@ def run_preempted(job):
         ask_run_to_stop(type(job).objects.get(pk=job.pk))
     else:
         # Not started yet: it simply waits again.
-        type(job).objects.filter(pk=job.pk, state=State.WAITING).update(
-            progress_message=_("Waiting for units")
-        )
+        with translation.override(job.language):
+            type(job).objects.filter(pk=job.pk, state=State.WAITING).update(
+                progress_message=_("Waiting for units")
+            )
 
 
 def ask_run_to_stop(job):
@@ -189,7 +192,15 @@ def run_finished(job, attempt, result, cpu_file, npu_file):
         if job.workload_id:
             workload_finish(workload=job.workload)
     with translation.override(job.language):
-        register_trained(job)
+        try:
+            register_trained(job)
+        except Exception:
+            # The files are kept; the job says it could not finish rather than stay at 95 %.
+            log.exception("training job %s: registering its model failed", job.pk)
+            TrainingJob.objects.filter(pk=job.pk, state__in=TrainingJob.ACTIVE).update(
+                state=State.FAILED, error=_(UNEXPECTED), finished_at=timezone.now()
+            )
+            return job
     TrainingJob.objects.filter(pk=job.pk, state__in=TrainingJob.ACTIVE).update(
         state=State.READY, progress=100, progress_message="", finished_at=timezone.now()
     )
@@ -199,18 +210,48 @@ def run_finished(job, attempt, result, cpu_file, npu_file):
 
 
 def claim(model, job_id, attempt):
-    """The job, if this is its current run and its units are still admitted; the run's start
-    step is recorded."""
+    """The job, if this is its current run and its units are still admitted; the run's clock
+    starts now (time spent waiting for a worker is not charged), its start step is recorded
+    and any stale stop flag is cleared before the claim commits, so a preemption from now on is
+    heard. A run asked to stop, or whose units were taken, before it began is settled as
+    stopped (the job waits again) and None is returned."""
     with transaction.atomic():
         job = model.objects.select_for_update().filter(pk=job_id).first()
-        if job is None or job.attempt != attempt or job.state != State.RUNNING:
+        if job is None or job.attempt != attempt or job.run_started_at is None:
             return None
-        if not Workload.objects.filter(pk=job.workload_id, state="running").exists():
-            return None
-        job.runs = [*job.runs, job.step]
-        job.save(update_fields=["runs"])
-    return job
+        admitted = Workload.objects.filter(pk=job.workload_id, state="running").exists()
+        if job.state == State.RUNNING and admitted:
+            job.runs = [*job.runs, job.step]
+            job.run_started_at = timezone.now()
+            job.save(update_fields=["runs", "run_started_at"])
+            job.stop_path.unlink(missing_ok=True)
+            return job
+    run_stopped(job, attempt, job.step)
+    return None
 
 
 def remaining_unit_seconds(job):
     return job.budget_unit_hours * 3600 - job.used_unit_seconds
+
+
+def lost_runs_sweep(now=None):
+    """Local runs whose worker died with them (a killed worker, a lost task): past the longest
+    a run may last, they are settled as stopped, so the job waits again and resumes from its
+    last checkpoint instead of holding its units for ever. Cluster runs are settled by their
+    pool's heartbeat."""
+    from django.conf import settings
+
+    now = now or timezone.now()
+    longest = {
+        TrainingJob: settings.ONESTOP_TRAINING_RUN_WALL_SECONDS + 900,
+        ScoringJob: 2 * settings.ONESTOP_DATA_JOB_WALL_SECONDS + 900,
+    }
+    swept = 0
+    for model, seconds in longest.items():
+        lost = model.objects.filter(
+            run_started_at__lt=now - timedelta(seconds=seconds), pool__cluster_dashboard_url=""
+        )
+        for job in lost:
+            log.warning("%s %s: its run was lost; it waits to resume", model.__name__, job.pk)
+            swept += bool(run_stopped(job, job.attempt, job.step))
+    return swept

@@ -148,7 +148,6 @@ def scoring_run(job_id, attempt):
     job = claim(ScoringJob, job_id, attempt)
     if job is None:
         return None
-    job.stop_path.unlink(missing_ok=True)
     with translation.override(job.language):
         try:
             if not (job.folder / NORMALISED_NAME).exists():
@@ -199,6 +198,10 @@ def scoring_cluster_start(job_id, attempt):
                 read_file(job, archive_limits(), table_limits(), job_budget())
             except UnreadableFile as exc:
                 run_failed(job, attempt, exc)
+                return False
+            except Exception:
+                log.exception("scoring job %s: reading its file failed", job.pk)
+                run_failed(job, attempt, _(UNEXPECTED))
                 return False
         return True
 

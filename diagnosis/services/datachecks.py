@@ -33,6 +33,9 @@ from onestop.services.audit import audit_record, audit_snapshot
 log = logging.getLogger(__name__)
 COPY_CHUNK = 1024 * 1024
 # Marked for translation here, translated when the job fails (in its starter's language).
+EXPIRED_DURING_TRAINING = gettext_noop(
+    "Stopped: the data check's file reached the end of its retention and was deleted."
+)
 UNEXPECTED = gettext_noop(
     "The work stopped on an unexpected error. Your file is kept: try again, and if it fails "
     "again, tell the OneStop desk."
@@ -257,10 +260,16 @@ def data_check_share_rows(*, check, user, share):
 
 
 def data_checks_purge_expired(now=None):
-    """Delete the checks whose retention has run out, files included."""
+    """Delete the checks whose retention has run out, files included; their training jobs
+    stop first and give their units back."""
+    from deployment.services.training.starting import training_stop
+
     expired = list(DataCheck.objects.filter(expires_at__lte=now or timezone.now()))
     for check in expired:
         folder = check.folder
+        for job in check.training_jobs.filter(state__in=("waiting", "running", "stopping")):
+            with translation.override(job.language):
+                training_stop(job=job, user=None, reason=_(EXPIRED_DURING_TRAINING))
         with transaction.atomic():
             before = audit_snapshot(check)
             check.delete()

@@ -53,7 +53,6 @@ def training_run(job_id, attempt):
     if job is None:
         return None
     job.folder.mkdir(parents=True, exist_ok=True)
-    job.stop_path.unlink(missing_ok=True)
     cpu_file = job.folder / f"run-{attempt}.onnx.part"
     npu_file = job.folder / f"run-{attempt}-npu.onnx.part"
     seconds_left = remaining_unit_seconds(job) / job.units

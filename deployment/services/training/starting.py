@@ -165,8 +165,9 @@ def borrow_only(company, pool, user):
     )
 
 
-def training_stop(*, job, user):
-    """Stop a job for good: its run ends at its next checkpoint, its units go back."""
+def training_stop(*, job, user, reason=None):
+    """Stop a job for good: its run ends at its next checkpoint, its units go back. Without a
+    person (``user`` None), ``reason`` says why."""
     from deployment.services.preemptible import ask_run_to_stop
 
     with transaction.atomic():
@@ -176,7 +177,11 @@ def training_stop(*, job, user):
         was_running = job.state in (TrainingJob.State.RUNNING, TrainingJob.State.STOPPING)
         before = audit_snapshot(job)
         job.state = TrainingJob.State.STOPPED
-        job.error = _("Stopped by %(name)s.") % {"name": user.get_full_name() or user.email}
+        job.error = (
+            _("Stopped by %(name)s.") % {"name": user.get_full_name() or user.email}
+            if user is not None
+            else str(reason)
+        )
         job.finished_at = timezone.now()
         job.save(update_fields=["state", "error", "finished_at"])
         audit_record(
