@@ -143,3 +143,13 @@ def start_cluster_scoring(job_id, attempt):
     from deployment.services.scoring import scoring_cluster_start
 
     return scoring_cluster_start(job_id, attempt)
+
+
+# Not acks_late: the next minute's scan looks again; a file is taken by renaming it, once.
+@shared_task(soft_time_limit=50, time_limit=55, expires=55)
+def scan_drop_folders():
+    """Files dropped in endpoints' drop folders become scoring jobs; finished jobs' answers
+    go to the folders' outboxes."""
+    from deployment.services.drops import drops_scan
+
+    return drops_scan()

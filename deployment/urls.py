@@ -19,6 +19,7 @@ urlpatterns = [
     path("endpoints/<int:pk>/keys/", manage.endpoint_key_issue, name="endpoint_key_issue"),
     path("endpoint-keys/<int:pk>/revoke/", manage.endpoint_key_revoke, name="endpoint_key_revoke"),
     path("endpoints/<int:pk>/scoring/", scoring.scoring_new, name="scoring_new"),
+    path("endpoints/<int:pk>/drop/", scoring.scoring_drop_view, name="scoring_drop"),
     path("scoring/<int:pk>/", scoring.scoring_detail, name="scoring_detail"),
     path("scoring/<int:pk>/status/", scoring.scoring_status, name="scoring_status"),
     path("scoring/<int:pk>/scored.csv", scoring.scoring_result, name="scoring_result"),

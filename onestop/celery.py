@@ -47,6 +47,10 @@ app.conf.update(
             "task": "deployment.tasks.roll_up_endpoint_usage",
             "schedule": 3600.0,
         },
+        "scan-drop-folders": {
+            "task": "deployment.tasks.scan_drop_folders",
+            "schedule": 60.0,
+        },
         "purge-expired-data-checks": {
             "task": "diagnosis.tasks.purge_expired_data_checks",
             "schedule": 3600.0,

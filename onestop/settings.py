@@ -252,8 +252,12 @@ ONESTOP_TRAINING_BORROW_DAYS = env_int("ONESTOP_TRAINING_BORROW_DAYS", 30)
 ONESTOP_TRAINING_CHECKPOINT_MAX_BYTES = env_int(
     "ONESTOP_TRAINING_CHECKPOINT_MAX_BYTES", 512 * 1024 * 1024
 )
-# Batch scoring jobs a company runs or queues at once (docs/batch-scoring.md).
+# Batch scoring jobs a company runs or queues at once (docs/batch-scoring.md), and where the
+# endpoints' drop folders live (a plant's share mounted there on an installation on its
+# premises); a dropped file is taken once it has not changed for ONESTOP_DROP_SETTLE_SECONDS.
 ONESTOP_SCORING_JOBS_AT_ONCE = env_int("ONESTOP_SCORING_JOBS_AT_ONCE", 2)
+ONESTOP_DROP_ROOT = Path(os.environ.get("ONESTOP_DROP_ROOT", VAR_DIR / "drop-folders"))
+ONESTOP_DROP_SETTLE_SECONDS = env_int("ONESTOP_DROP_SETTLE_SECONDS", 60)
 # Operators' Prometheus scraper: `Authorization: Bearer <token>` at /metrics (staff may also
 # read it signed in). Empty: staff only.
 ONESTOP_METRICS_TOKEN = os.environ.get("ONESTOP_METRICS_TOKEN", "")
@@ -388,6 +392,7 @@ CELERY_TASK_ROUTES = {
     "deployment.tasks.start_cluster_training": {"queue": "deployment"},
     "deployment.tasks.run_scoring_job": {"queue": "scoring"},
     "deployment.tasks.start_cluster_scoring": {"queue": "scoring"},
+    "deployment.tasks.scan_drop_folders": {"queue": "heartbeats"},
     "onestop.tasks.send_invitation_email": {"queue": "mail"},
     "onestop.tasks.send_company_notice": {"queue": "mail"},
     # Pools report and abandoned deploy steps are found on time, whatever else is queued.

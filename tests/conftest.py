@@ -34,6 +34,7 @@ def _fast_and_quiet(settings):
 def _data_checks_in_a_temporary_folder(settings, tmp_path):
     """Uploaded files and everything derived land in the test's own folder."""
     settings.ONESTOP_DATA_ROOT = tmp_path / "data-checks"
+    settings.ONESTOP_DROP_ROOT = tmp_path / "drop-folders"
     settings.ONESTOP_MODEL_ROOT = tmp_path / "models"
     settings.ONESTOP_DEMO_CREDENTIALS = tmp_path / "demo-credentials.json"
 

@@ -256,3 +256,49 @@ def test_a_chunk_sent_by_a_cluster_run_is_kept_only_as_onestop_writes_it(tmp_pat
     assert "formula" in chunk_problem(bad, 2, 4)
     assert "rows" in chunk_problem(good, 3, 4)  # a row missing: every row must be scored
     assert "columns" in chunk_problem(good, 2, 5)
+
+
+def test_a_drop_folder_scores_settled_files_and_never_follows_a_link(plant, settings):
+    import os
+
+    from django.urls import reverse
+
+    from deployment.models import ScoringDrop
+    from deployment.services.drops import drops_scan
+
+    owner, endpoint, _lender = plant
+    client = Client()
+    client.force_login(owner)
+    client.post(reverse("scoring_drop", args=[endpoint.pk]), {"enabled": "1"})
+    drop = ScoringDrop.objects.get(endpoint=endpoint)
+    assert drop.inbox.is_dir()
+    page = client.get(reverse("endpoint_detail", args=[endpoint.pk])).content.decode()
+    assert f"{drop.place}/inbox" in page
+    assert str(settings.ONESTOP_DROP_ROOT) not in page  # the server's paths stay private
+
+    settled = drop.inbox / "line 3 night.csv"
+    settled.write_bytes(big_file(30))
+    old = timezone.now().timestamp() - 3600
+    os.utime(settled, (old, old))
+    (drop.inbox / "still-writing.csv").write_bytes(big_file(5))  # changed just now
+    secret = drop.folder / "secret.csv"
+    secret.write_bytes(b"air_temp\n1\n")
+    (drop.inbox / "link.csv").symlink_to(secret)
+    os.utime(drop.inbox / "link.csv", (old, old), follow_symlinks=False)
+
+    assert drops_scan() == {"taken": 1, "delivered": 0}
+    job = ScoringJob.objects.get()
+    assert job.original_name == "line 3 night.csv"
+    assert job.state == "ready", job.error
+    assert drops_scan() == {"taken": 0, "delivered": 1}  # the answer goes to the outbox
+    scored = drop.outbox / "line_3_night-scored.csv"
+    rows = list(csv.reader(scored.read_text(encoding="utf-8").splitlines()))
+    assert len(rows) == 31
+    assert rows[0][-1] == "scoring_error"
+    remaining = {p.name for p in drop.inbox.iterdir()}
+    assert remaining == {"still-writing.csv", "link.csv"}  # not yet, and never
+    assert drops_scan() == {"taken": 0, "delivered": 0}  # each file once
+
+    client.post(reverse("scoring_drop", args=[endpoint.pk]), {"enabled": "0"})
+    os.utime(drop.inbox / "still-writing.csv", (old, old))
+    assert drops_scan() == {"taken": 0, "delivered": 0}  # off: files wait

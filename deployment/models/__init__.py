@@ -1,7 +1,7 @@
 from deployment.models.allocation import AllocationEvent, Exemption, Grant, UsageReview, Workload
 from deployment.models.catalog import ModelFamily, ModelVersion, Task
 from deployment.models.compute import ComputePool, Flavor
-from deployment.models.scoring import ScoringJob
+from deployment.models.scoring import ScoringDrop, ScoringJob
 from deployment.models.serving import (
     Endpoint,
     EndpointEvent,
@@ -24,6 +24,7 @@ __all__ = [
     "Grant",
     "ModelFamily",
     "ModelVersion",
+    "ScoringDrop",
     "ScoringJob",
     "Task",
     "TrainingJob",

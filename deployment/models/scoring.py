@@ -14,6 +14,56 @@ class ScoringJobQuerySet(models.QuerySet):
         return self.filter(state__in=ScoringJob.ACTIVE)
 
 
+class ScoringDrop(models.Model):
+    """An endpoint's drop folder: files a plant's system puts in its inbox are scored as they
+    arrive, and the scored files appear in its outbox. The folder lives under the operator's
+    ``ONESTOP_DROP_ROOT`` (where the plant's share is mounted, on a OneStop installed on its
+    premises), one per endpoint."""
+
+    company = models.ForeignKey(
+        "onestop.Company", on_delete=models.CASCADE, related_name="scoring_drops"
+    )
+    endpoint = models.OneToOneField(
+        "deployment.Endpoint", on_delete=models.CASCADE, related_name="scoring_drop"
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    enabled = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_scan_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("drop folder")
+        verbose_name_plural = _("drop folders")
+
+    def __str__(self):
+        return str(self.folder)
+
+    @property
+    def folder(self):
+        return Path(settings.ONESTOP_DROP_ROOT) / str(self.company_id) / self.endpoint.name
+
+    @property
+    def place(self):
+        """Where the folder is under the drop root: what the company's IT staff is told (the
+        server's own paths are the operator's business)."""
+        return f"{self.company_id}/{self.endpoint.name}"
+
+    @property
+    def inbox(self):
+        return self.folder / "inbox"
+
+    @property
+    def outbox(self):
+        return self.folder / "outbox"
+
+    @property
+    def taken(self):
+        """Files taken from the inbox, kept until their job has delivered its answer."""
+        return self.folder / "taken"
+
+
 class ScoringJob(models.Model):
     """A file scored by a deployed model as preemptible work: the endpoint's model runs over the
     file's rows in chunks on units the allocation engine admits (idle ones of others' included),
@@ -76,6 +126,11 @@ class ScoringJob(models.Model):
     stop_requested_at = models.DateTimeField(null=True, blank=True)
     # The Ray job of the current run, on a pool backed by a cluster.
     ray_submission_id = models.CharField(max_length=100, blank=True)
+    # A file taken from a drop folder: its answer goes back to the folder's outbox.
+    drop = models.ForeignKey(
+        ScoringDrop, on_delete=models.SET_NULL, null=True, blank=True, related_name="jobs"
+    )
+    delivered_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(_("requested"), auto_now_add=True)
     finished_at = models.DateTimeField(null=True, blank=True)
     expires_at = models.DateTimeField(_("deleted on"))

@@ -16,7 +16,7 @@ from deployment.forms import (
     ScaleForm,
     suggested_name,
 )
-from deployment.models import Endpoint, Workload
+from deployment.models import Endpoint, ScoringDrop, Workload
 from deployment.services import endpoint_usage
 from deployment.services.endpoints.pipeline import endpoint_create
 from deployment.services.endpoints.queries import (
@@ -126,6 +126,7 @@ def detail_context(request, endpoint):
         "keys": list(endpoint.keys.order_by("revoked_at", "-created_at")),
         "is_owner": owner,
         "scoring_jobs": list(endpoint.scoring_jobs.all()[:10]),
+        "scoring_drop": ScoringDrop.objects.filter(endpoint=endpoint).first(),
     }
     if owner:
         context.update(

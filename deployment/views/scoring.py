@@ -105,3 +105,21 @@ def scoring_stop_view(request, pk):
     else:
         messages.success(request, _("The job was stopped; its units went back to the pool."))
     return redirect("scoring_detail", pk)
+
+
+@company_member_required
+@require_POST
+def scoring_drop_view(request, pk):
+    """Turn the endpoint's drop folder on or off (owners)."""
+    from deployment.services.drops import drop_disable, drop_enable
+
+    endpoint = get_object_or_404(Endpoint.objects.filter(company=request.current.company), pk=pk)
+    if not request.current.is_owner:
+        raise PermissionDenied("Only the company's owners manage drop folders.")
+    if request.POST.get("enabled") == "1":
+        drop_enable(endpoint=endpoint, user=request.user)
+        messages.success(request, _("The drop folder is on: files put in its inbox are scored."))
+    elif hasattr(endpoint, "scoring_drop"):
+        drop_disable(drop=endpoint.scoring_drop, user=request.user)
+        messages.success(request, _("The drop folder is off: new files wait in its inbox."))
+    return redirect("endpoint_detail", pk)
