@@ -376,6 +376,7 @@ ONESTOP_WORKER_CONCURRENCY = {
     "heartbeats": env_int("ONESTOP_WORKER_CONCURRENCY_HEARTBEATS", 1),
     "training": env_int("ONESTOP_WORKER_CONCURRENCY_TRAINING", 1),
     "scoring": env_int("ONESTOP_WORKER_CONCURRENCY_SCORING", 1),
+    "drops": env_int("ONESTOP_WORKER_CONCURRENCY_DROPS", 1),
     "default": env_int("ONESTOP_WORKER_CONCURRENCY_DEFAULT", 1),
 }
 CELERY_TASK_DEFAULT_QUEUE = "default"
@@ -392,7 +393,8 @@ CELERY_TASK_ROUTES = {
     "deployment.tasks.start_cluster_training": {"queue": "deployment"},
     "deployment.tasks.run_scoring_job": {"queue": "scoring"},
     "deployment.tasks.start_cluster_scoring": {"queue": "scoring"},
-    "deployment.tasks.scan_drop_folders": {"queue": "heartbeats"},
+    # Reading dropped files from a share may be slow: never in front of a heartbeat.
+    "deployment.tasks.scan_drop_folders": {"queue": "drops"},
     "onestop.tasks.send_invitation_email": {"queue": "mail"},
     "onestop.tasks.send_company_notice": {"queue": "mail"},
     # Pools report and abandoned deploy steps are found on time, whatever else is queued.

@@ -259,7 +259,6 @@ def test_a_chunk_sent_by_a_cluster_run_is_kept_only_as_onestop_writes_it(tmp_pat
 
 
 def test_a_drop_folder_scores_settled_files_and_never_follows_a_link(plant, settings):
-    import os
 
     from django.urls import reverse
 
@@ -276,29 +275,49 @@ def test_a_drop_folder_scores_settled_files_and_never_follows_a_link(plant, sett
     assert f"{drop.place}/inbox" in page
     assert str(settings.ONESTOP_DROP_ROOT) not in page  # the server's paths stay private
 
-    settled = drop.inbox / "line 3 night.csv"
-    settled.write_bytes(big_file(30))
-    old = timezone.now().timestamp() - 3600
-    os.utime(settled, (old, old))
-    (drop.inbox / "still-writing.csv").write_bytes(big_file(5))  # changed just now
+    (drop.inbox / "line 3 night.csv").write_bytes(big_file(30))
     secret = drop.folder / "secret.csv"
     secret.write_bytes(b"air_temp\n1\n")
     (drop.inbox / "link.csv").symlink_to(secret)
-    os.utime(drop.inbox / "link.csv", (old, old), follow_symlinks=False)
+    assert drops_scan() == {"taken": 0, "delivered": 0}  # just written: it may still grow
 
-    assert drops_scan() == {"taken": 1, "delivered": 0}
+    later = timezone.now() + timedelta(minutes=5)
+    assert drops_scan(now=later) == {"taken": 1, "delivered": 0}
     job = ScoringJob.objects.get()
     assert job.original_name == "line 3 night.csv"
+    assert job.requested_by == owner
     assert job.state == "ready", job.error
-    assert drops_scan() == {"taken": 0, "delivered": 1}  # the answer goes to the outbox
-    scored = drop.outbox / "line_3_night-scored.csv"
+    assert drops_scan(now=later) == {"taken": 0, "delivered": 1}  # the answer to the outbox
+    scored = drop.outbox / f"line_3_night-{job.pk}-scored.csv"
     rows = list(csv.reader(scored.read_text(encoding="utf-8").splitlines()))
     assert len(rows) == 31
     assert rows[0][-1] == "scoring_error"
-    remaining = {p.name for p in drop.inbox.iterdir()}
-    assert remaining == {"still-writing.csv", "link.csv"}  # not yet, and never
-    assert drops_scan() == {"taken": 0, "delivered": 0}  # each file once
+    assert {p.name for p in drop.inbox.iterdir()} == {"link.csv"}  # a link is never read
+    assert drops_scan(now=later) == {"taken": 0, "delivered": 0}  # each file once
+    assert job.drop_key  # the file's identity: the same file is never scored twice
+
+    # An outbox that is a link to elsewhere makes the scan skip the folder, writing nothing.
+    elsewhere = drop.folder.parent / "elsewhere"
+    elsewhere.mkdir()
+    drop.outbox.rename(drop.folder / "old-outbox")
+    drop.outbox.symlink_to(elsewhere)
+    (drop.inbox / "next.csv").write_bytes(big_file(5))
+    assert drops_scan(now=later + timedelta(minutes=5)) == {"taken": 0, "delivered": 0}
+    assert list(elsewhere.iterdir()) == []
 
     client.post(reverse("scoring_drop", args=[endpoint.pk]), {"enabled": "0"})
-    os.utime(drop.inbox / "still-writing.csv", (old, old))
-    assert drops_scan() == {"taken": 0, "delivered": 0}  # off: files wait
+    drop.outbox.unlink()
+    drop.outbox.mkdir()
+    assert drops_scan(now=later + timedelta(minutes=5)) == {"taken": 0, "delivered": 0}
+    assert (drop.inbox / "next.csv").exists()  # off: files wait
+
+
+def test_a_header_sent_by_a_cluster_run_must_name_the_files_columns(tmp_path):
+    from deployment.scoring.chunks import chunk_problem, write_whole
+
+    header = tmp_path / "header.csv"
+    write_whole(header, [], header=["=cmd", "scores_0", "scoring_error"])
+    assert chunk_problem(header, 1, None) is None  # escaped as OneStop writes it
+    broken = tmp_path / "broken.csv"
+    broken.write_bytes(b"\xff\xfe not utf-8")
+    assert "UTF-8" in chunk_problem(broken, 1, None)

@@ -19,7 +19,7 @@ EXPECTED = {
     "deployment.tasks.start_cluster_training": "deployment",
     "deployment.tasks.run_scoring_job": "scoring",
     "deployment.tasks.start_cluster_scoring": "scoring",
-    "deployment.tasks.scan_drop_folders": "heartbeats",
+    "deployment.tasks.scan_drop_folders": "drops",
     "deployment.tasks.sync_cluster_endpoints": "heartbeats",
     "onestop.tasks.send_invitation_email": "mail",
     "onestop.tasks.send_company_notice": "mail",

@@ -108,7 +108,7 @@ def test_a_borrowing_job_is_reclaimed_resumes_from_its_checkpoint_and_its_npu_mo
         budget_unit_hours=4,
         units=2,
     )
-    assert job.state == "running"
+    assert job.state == "running", job.error
     first_run = job.ray_submission_id
     # The run on the cluster reports in: it has fetched the rows and is working.
     assert wait_until(lambda: TrainingJob.objects.get(pk=job.pk).progress > 0, 120)

@@ -74,6 +74,13 @@ def start_cluster(tmp_dir, units, gpus=0):
             "--port", str(gcs_port),
             "--dashboard-host", "127.0.0.1",
             "--dashboard-port", str(dashboard_port),
+            # Every fixed port Ray would otherwise take (the job agent's 52365 among them) is a
+            # free one, so a second cluster on the machine (another test run) cannot collide.
+            "--dashboard-agent-listen-port", str(free_port()),
+            "--dashboard-agent-grpc-port", str(free_port()),
+            "--runtime-env-agent-port", str(free_port()),
+            "--metrics-export-port", str(free_port()),
+            "--ray-client-server-port", str(free_port()),
             "--num-cpus", "2",
             "--object-store-memory", str(200 * 1024 * 1024),
             "--resources", json.dumps({"RBLN": units}),

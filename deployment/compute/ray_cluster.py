@@ -23,6 +23,9 @@ from urllib.parse import urlsplit
 from django.utils.translation import gettext as _
 
 TIMEOUT_SECONDS = 5  # for each whole answer, not only each socket operation
+# A call that makes the cluster start or signal actors (Serve's application list, a Ray job's
+# submission or stop) may take a busy head longer than a read.
+ACTION_TIMEOUT_SECONDS = 30
 MAX_ANSWER_BYTES = 4 * 1024 * 1024
 CHUNK_BYTES = 64 * 1024
 # A token goes into an HTTP header: visible ASCII only, so it can never split the header.

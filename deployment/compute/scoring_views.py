@@ -25,10 +25,17 @@ from deployment.compute.runs_http import (
     send_file,
 )
 from deployment.models import ScoringJob
-from deployment.scoring.chunks import CHUNK_ROWS, HEADER, chunk_path, chunk_problem
+from deployment.scoring.chunks import (
+    CHUNK_ROWS,
+    ERROR_COLUMN,
+    HEADER,
+    chunk_path,
+    chunk_problem,
+)
 from deployment.services.preemptible import run_stopped
 from deployment.services.scoring import reporter, scoring_finished
 from diagnosis.datacheck.profile import NORMALISED_NAME
+from onestop.csvsafe import safe_cell
 
 State = ScoringJob.State
 CHUNK_INDEX = re.compile(r"[0-9]{1,6}")
@@ -94,12 +101,34 @@ def chunk(request, pk, index):
     received = target.with_name(target.name + ".sent")
     if not receive(request, received, settings.ONESTOP_DATA_JOB_FILE_BYTES):
         return failure("the chunk is larger than OneStop keeps", 413)
-    problem = None if index == "header" else chunk_problem_for(job, received, int(index))
+    if index == "header" and target.exists():
+        received.unlink(missing_ok=True)  # sent by an earlier run: the first one stands
+        return JsonResponse({"stop": job.state != State.RUNNING})
+    if index == "header":
+        problem = header_problem(job, received)
+    else:
+        problem = chunk_problem_for(job, received, int(index))
     if problem:
         received.unlink(missing_ok=True)
         return failure(problem, 400)
     received.replace(target)
     return JsonResponse({"stop": job.state != State.RUNNING})
+
+
+def header_problem(job, path):
+    """The header is one row: the file's columns as OneStop read them, the answers' columns,
+    then scoring_error."""
+    columns = pl.scan_parquet(job.folder / NORMALISED_NAME).collect_schema().names()
+    problem = chunk_problem(path, 1, None)
+    if problem:
+        return problem
+    with path.open(encoding="utf-8", newline="") as handle:
+        header = next(csv.reader(handle))
+    if header[: len(columns)] != [safe_cell(c) for c in columns] or header[-1] != ERROR_COLUMN:
+        return "the header is the file's columns, the answers' and scoring_error"
+    if len(header) < len(columns) + 2:
+        return "the header names at least one answer column"
+    return None
 
 
 def chunk_problem_for(job, path, index):
@@ -111,7 +140,7 @@ def chunk_problem_for(job, path, index):
         columns = len(next(csv.reader(handle), []))
     rows = pl.scan_parquet(job.folder / NORMALISED_NAME).select(pl.len()).collect().item()
     expected = min(CHUNK_ROWS, rows - index * CHUNK_ROWS)
-    if expected <= 0:
+    if expected < 0 or (expected == 0 and index > 0):
         return f"the rows have no chunk {index}"
     return chunk_problem(path, expected, columns)
 

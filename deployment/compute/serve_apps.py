@@ -128,7 +128,12 @@ def push(pool):
             return
         config = desired(locked)
         ray_cluster.request_json(
-            locked.cluster_dashboard_url, APPLICATIONS_PATH, locked.cluster_token, "PUT", config
+            locked.cluster_dashboard_url,
+            APPLICATIONS_PATH,
+            locked.cluster_token,
+            "PUT",
+            config,
+            timeout=ray_cluster.ACTION_TIMEOUT_SECONDS,
         )
 
 

@@ -58,11 +58,6 @@ class ScoringDrop(models.Model):
     def outbox(self):
         return self.folder / "outbox"
 
-    @property
-    def taken(self):
-        """Files taken from the inbox, kept until their job has delivered its answer."""
-        return self.folder / "taken"
-
 
 class ScoringJob(models.Model):
     """A file scored by a deployed model as preemptible work: the endpoint's model runs over the
@@ -130,6 +125,8 @@ class ScoringJob(models.Model):
     drop = models.ForeignKey(
         ScoringDrop, on_delete=models.SET_NULL, null=True, blank=True, related_name="jobs"
     )
+    # The dropped file's identity (name, inode, size, time): a file is scored once.
+    drop_key = models.CharField(max_length=64, blank=True)
     delivered_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(_("requested"), auto_now_add=True)
     finished_at = models.DateTimeField(null=True, blank=True)

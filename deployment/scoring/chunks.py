@@ -75,15 +75,19 @@ def chunk_problem(path, expected_rows, columns):
 
     from onestop.csvsafe import FORMULA
 
+    csv.field_size_limit(max(csv.field_size_limit(), 64 * 1024 * 1024))
     rows = 0
-    with open(path, encoding="utf-8", newline="") as handle:
-        for row in csv.reader(handle):
-            rows += 1
-            if len(row) != columns:
-                return f"row {rows} has {len(row)} columns, not {columns}"
-            for cell in row:
-                if FORMULA.search(cell) and not is_number(cell):
-                    return f"row {rows} has a cell a spreadsheet would read as a formula"
+    try:
+        with open(path, encoding="utf-8", newline="") as handle:
+            for row in csv.reader(handle):
+                rows += 1
+                if columns is not None and len(row) != columns:
+                    return f"row {rows} has {len(row)} columns, not {columns}"
+                for cell in row:
+                    if FORMULA.search(cell) and not is_number(cell):
+                        return f"row {rows} has a cell a spreadsheet would read as a formula"
+    except (csv.Error, UnicodeDecodeError) as exc:
+        return f"the chunk is not UTF-8 CSV: {exc}"
     if rows != expected_rows:
         return f"the chunk holds {rows} rows, not {expected_rows}"
     return None

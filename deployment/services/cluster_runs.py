@@ -33,9 +33,6 @@ ENTRYPOINTS = {
 ENDED = ("SUCCEEDED", "FAILED", "STOPPED")
 # A run the cluster has not reported on for this long after it was submitted is looked up.
 SETTLE_AFTER_SECONDS = 30
-# Submitting or stopping a Ray job starts or signals an actor on the cluster: a busy head may
-# take longer to answer than a read.
-JOB_CALL_SECONDS = 30
 GONE = "GONE"  # the cluster no longer knows the Ray job (its head restarted, say)
 
 
@@ -62,12 +59,10 @@ def cluster_run_start(job_id, attempt, model=TrainingJob, prepare=None):
     if prepare is not None and not prepare(job):
         return False
     pool = job.pool
-    job.ray_submission_id = submission_id(job)
-    job.save(update_fields=["ray_submission_id"])
     entrypoint, spec_route = ENTRYPOINTS[model]
     payload = {
         "entrypoint": entrypoint,
-        "submission_id": job.ray_submission_id,
+        "submission_id": submission_id(job),
         **entrypoint_units(pool, job.units),
         "runtime_env": {
             "env_vars": {
@@ -76,7 +71,7 @@ def cluster_run_start(job_id, attempt, model=TrainingJob, prepare=None):
                 "ONESTOP_RUN_TOKEN": run_token(job),
             }
         },
-        "metadata": {"onestop_job": job.ray_submission_id},
+        "metadata": {"onestop_job": submission_id(job)},
     }
     try:
         ray_cluster.request_json(
@@ -85,7 +80,7 @@ def cluster_run_start(job_id, attempt, model=TrainingJob, prepare=None):
             pool.cluster_token,
             "POST",
             payload,
-            timeout=JOB_CALL_SECONDS,
+            timeout=ray_cluster.ACTION_TIMEOUT_SECONDS,
         )
     except ClusterUnreachable as exc:
         with translation.override(job.language):
@@ -95,6 +90,8 @@ def cluster_run_start(job_id, attempt, model=TrainingJob, prepare=None):
                 _("The pool's Ray cluster did not take the job: %(reason)s") % {"reason": exc},
             )
         return False
+    # Recorded once the cluster has it: the heartbeat never looks up a job still being sent.
+    model.objects.filter(pk=job.pk, attempt=attempt).update(ray_submission_id=submission_id(job))
     return True
 
 
@@ -107,7 +104,7 @@ def stop_on_cluster(job):
             pool.cluster_token,
             "POST",
             {},
-            timeout=JOB_CALL_SECONDS,
+            timeout=ray_cluster.ACTION_TIMEOUT_SECONDS,
         )
     except ClusterUnreachable as exc:
         log.warning("stopping %s on its cluster: %s", job.ray_submission_id, exc)

@@ -226,6 +226,9 @@ def claim(model, job_id, attempt):
             job.save(update_fields=["runs", "run_started_at"])
             job.stop_path.unlink(missing_ok=True)
             return job
+        # It never began: nothing to charge.
+        job.run_started_at = timezone.now()
+        job.save(update_fields=["run_started_at"])
     run_stopped(job, attempt, job.step)
     return None
 
@@ -235,10 +238,11 @@ def remaining_unit_seconds(job):
 
 
 def lost_runs_sweep(now=None):
-    """Local runs whose worker died with them (a killed worker, a lost task): past the longest
-    a run may last, they are settled as stopped, so the job waits again and resumes from its
-    last checkpoint instead of holding its units for ever. Cluster runs are settled by their
-    pool's heartbeat."""
+    """Runs lost with their worker (a killed worker, a lost task): a local run past the longest
+    a run may last, or a cluster run never submitted past the longest its start may take, is
+    settled as stopped, so the job waits again and resumes from its last checkpoint instead of
+    holding its units for ever. A run that never began is not charged. Cluster runs that were
+    submitted are settled by their pool's heartbeat."""
     from django.conf import settings
 
     now = now or timezone.now()
@@ -246,12 +250,18 @@ def lost_runs_sweep(now=None):
         TrainingJob: settings.ONESTOP_TRAINING_RUN_WALL_SECONDS + 900,
         ScoringJob: 2 * settings.ONESTOP_DATA_JOB_WALL_SECONDS + 900,
     }
+    unsubmitted = timedelta(seconds=settings.ONESTOP_DATA_JOB_WALL_SECONDS + 900)
     swept = 0
     for model, seconds in longest.items():
-        lost = model.objects.filter(
+        local = model.objects.filter(
             run_started_at__lt=now - timedelta(seconds=seconds), pool__cluster_dashboard_url=""
         )
-        for job in lost:
+        never_sent = model.objects.filter(
+            run_started_at__lt=now - unsubmitted, ray_submission_id=""
+        ).exclude(pool__cluster_dashboard_url="")
+        for job in [*local, *never_sent]:
             log.warning("%s %s: its run was lost; it waits to resume", model.__name__, job.pk)
+            if len(job.runs) < job.attempt:  # never claimed: it never began
+                model.objects.filter(pk=job.pk).update(run_started_at=now)
             swept += bool(run_stopped(job, job.attempt, job.step))
     return swept

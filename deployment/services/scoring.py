@@ -44,8 +44,9 @@ UNEXPECTED = gettext_noop(
 )
 
 
-def scoring_start(*, endpoint, user, upload):
-    """Keep the file and submit the job's work to the allocation engine."""
+def scoring_start(*, endpoint, user, upload, drop=None, drop_key=""):
+    """Keep the file and submit the job's work to the allocation engine; a file from a drop
+    folder records the folder and the file's identity in the same transaction."""
     from diagnosis.services.datachecks import store_upload
 
     if endpoint.state not in SCORABLE or endpoint.pool_id is None:
@@ -73,6 +74,8 @@ def scoring_start(*, endpoint, user, upload):
             original_name=upload.name[:255],
             size=upload.size,
             pool=endpoint.pool,
+            drop=drop,
+            drop_key=drop_key,
             progress_message=_("Waiting for units"),
             expires_at=timezone.now() + timedelta(days=settings.ONESTOP_DATA_RETENTION_DAYS),
         )

@@ -6,6 +6,7 @@ the job failed with a reason rather than lost. The work itself runs in a separat
 a memory and time budget (diagnosis.datacheck.jobs); this process keeps the database up to
 date."""
 
+import contextlib
 import hashlib
 import json
 import logging
@@ -265,11 +266,16 @@ def data_checks_purge_expired(now=None):
     from deployment.services.training.starting import training_stop
 
     expired = list(DataCheck.objects.filter(expires_at__lte=now or timezone.now()))
+    deleted = 0
     for check in expired:
         folder = check.folder
         for job in check.training_jobs.filter(state__in=("waiting", "running", "stopping")):
-            with translation.override(job.language):
+            with translation.override(job.language), contextlib.suppress(ValidationError):
+                # (one that ended meanwhile needs no stop)
                 training_stop(job=job, user=None, reason=_(EXPIRED_DURING_TRAINING))
+        if check.training_jobs.filter(run_started_at__isnull=False).exists():
+            continue  # a run is still stopping: the check goes at a later purge, once it has
+        deleted += 1
         with transaction.atomic():
             before = audit_snapshot(check)
             check.delete()
@@ -277,7 +283,7 @@ def data_checks_purge_expired(now=None):
                 action="datacheck.expire", target=check, before=before, company=check.company
             )
         shutil.rmtree(folder, ignore_errors=True)
-    return len(expired)
+    return deleted
 
 
 def study_request(*, check, user, target="", excluded=()):
