@@ -25,6 +25,7 @@ from django.template.defaultfilters import filesizeformat
 from django.template.loader import render_to_string
 from django.urls import Resolver404, resolve
 from django.utils import translation
+from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 
 from onestop.uploads import MULTIPART_ALLOWANCE
@@ -39,6 +40,10 @@ UPLOAD_ROUTES = {
     "compute_training_model": "ONESTOP_MAX_MODEL_BYTES",
     "compute_scoring_chunk": "ONESTOP_DATA_JOB_FILE_BYTES",
 }
+# Upload routes only a program holding a token calls (settings.ONESTOP_UPLOAD_GATES: route →
+# the dotted path of a check of the bearer token that needs no database): their large limit is
+# given only to a request whose token passes, so nobody else can make OneStop spool a large
+# body to disk.
 
 
 def limit_bodies(app):
@@ -74,7 +79,11 @@ class RouteLimit:
         if self.limit is None or size <= self.limit or self.resolved:
             return size if self.limit is None else self.limit
         self.resolved = True
-        setting = UPLOAD_ROUTES.get(route_name(self.scope))
+        route = route_name(self.scope)
+        setting = UPLOAD_ROUTES.get(route)
+        gate = settings.ONESTOP_UPLOAD_GATES.get(route)
+        if gate is not None and not import_string(gate)(bearer(self.scope)):
+            setting = None
         if setting is not None:
             self.limit = getattr(settings, setting) + MULTIPART_ALLOWANCE
         return self.limit
@@ -120,6 +129,14 @@ def content_length(scope):
             except ValueError:
                 return None  # the server refuses a malformed length itself
     return None
+
+
+def bearer(scope):
+    for name, value in scope["headers"]:
+        if name == b"authorization":
+            scheme, _sep, token = value.decode("latin-1").partition(" ")
+            return token.strip() if scheme.lower() == "bearer" else ""
+    return ""
 
 
 def route_name(scope):

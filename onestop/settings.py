@@ -252,6 +252,12 @@ ONESTOP_TRAINING_BORROW_DAYS = env_int("ONESTOP_TRAINING_BORROW_DAYS", 30)
 ONESTOP_TRAINING_CHECKPOINT_MAX_BYTES = env_int(
     "ONESTOP_TRAINING_CHECKPOINT_MAX_BYTES", 512 * 1024 * 1024
 )
+# Upload routes only a training or scoring run on a cluster calls get their large body limit
+# only with a sound run token (onestop/bodylimits.py).
+ONESTOP_UPLOAD_GATES = dict.fromkeys(
+    ("compute_training_checkpoint", "compute_training_model", "compute_scoring_chunk"),
+    "deployment.compute.tokens.run_token_sound",
+)
 # Batch scoring jobs a company runs or queues at once (docs/batch-scoring.md), and where the
 # endpoints' drop folders live (a plant's share mounted there on an installation on its
 # premises); a dropped file is taken once it has not changed for ONESTOP_DROP_SETTLE_SECONDS.

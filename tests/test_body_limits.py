@@ -21,6 +21,7 @@ DATA_LIMIT = 3 * MB  # ONESTOP_MAX_UPLOAD_BYTES
 MODEL_LIMIT = 2 * MB  # ONESTOP_MAX_MODEL_BYTES
 CHUNK = b"x" * (64 * 1024)
 GIVE_UP_AFTER = 64 * MB  # a server that has not answered by then buffers the whole body
+SERVER_KEY = "body-limits-" + "k" * 50  # the server's secret key, so a test can make a run token
 
 
 @pytest.fixture(scope="module")
@@ -42,6 +43,7 @@ def server(tmp_path_factory):
         DATA_UPLOAD_MAX_MEMORY_SIZE=str(FORM_LIMIT),
         ONESTOP_MAX_UPLOAD_BYTES=str(DATA_LIMIT),
         ONESTOP_MAX_MODEL_BYTES=str(MODEL_LIMIT),
+        SECRET_KEY=SERVER_KEY,
     )
     log = var / "serve.log"
     with log.open("w") as out:
@@ -60,10 +62,14 @@ def server(tmp_path_factory):
         process.wait(timeout=30)
 
 
-def request_head(path, *, length=None, accept="text/html", content_type="multipart/form-data"):
+def request_head(
+    path, *, length=None, accept="text/html", content_type="multipart/form-data", method="POST",
+    token=None,
+):  # fmt: skip
     framing = f"Content-Length: {length}" if length is not None else "Transfer-Encoding: chunked"
+    authorization = f"Authorization: Bearer {token}\r\n" if token else ""
     return (
-        f"POST {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: {accept}\r\n"
+        f"{method} {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: {accept}\r\n{authorization}"
         f"Accept-Language: en\r\nContent-Type: {content_type}; boundary=b\r\n{framing}\r\n\r\n"
     ).encode()
 
@@ -200,3 +206,25 @@ def test_small_requests_pass_untouched(server):
     started = time.monotonic()
     assert answers(f"http://127.0.0.1:{port}/login/")
     assert time.monotonic() - started < 5
+
+
+def test_a_run_upload_gets_its_large_limit_only_with_a_sound_run_token(server):
+    """Checkpoints, models and chunks from a cluster's run may be large; nobody else may make
+    the server take a large body there."""
+    import hashlib
+    import hmac
+
+    port, process, spool = server
+    path, body = "/compute/training/1/checkpoint?step=1", 1536 * 1024
+    # A sound token of another job: the body is taken, and the view refuses the token for
+    # this job (without the database, which this server has not set up).
+    mac = hmac.new(SERVER_KEY.encode(), b"onestop-run:tr:2:1", hashlib.sha256).hexdigest()
+    for token, expected in [(None, 413), ("tr_2_1_" + "0" * 64, 413), (f"tr_2_1_{mac}", 401)]:
+        status, _, text, _sent = send_until_answered(
+            port,
+            request_head(path, length=body, accept="*/*", method="PUT", token=token),
+            chunked=False,
+            total=body,
+        )
+        assert status == expected, (token, text[:300])  # 401: read, then refused by the view
+    assert wait_for(lambda: spooled_files(process, spool) == [], timeout=5)

@@ -40,9 +40,13 @@ def _mac(endpoint_id, generation):
 
 
 # A preemptible job's run token (a training or scoring run on a cluster): the same
-# construction, for one run (attempt) of one job. A token read off the cluster's job list opens
-# nothing once that run is over. ``tr_`` names a training job, ``sc_`` a scoring job.
-RUN_SHAPE = re.compile(r"(?P<kind>tr|sc)_(?P<job>[0-9]{1,18})_(?P<mac>[0-9a-f]{64})")
+# construction, for one run (attempt) of one job, ``<kind>_<job>_<attempt>_<hmac>`` (``tr``
+# names a training job, ``sc`` a scoring job). A token read off the cluster's job list opens
+# nothing once that run is over; and since the token carries all it is made of, its soundness
+# can be checked without the database (the body limit does so before a large body is read).
+RUN_SHAPE = re.compile(
+    r"(?P<kind>tr|sc)_(?P<job>[0-9]{1,18})_(?P<attempt>[0-9]{1,9})_(?P<mac>[0-9a-f]{64})"
+)
 
 
 def _kind(job):
@@ -53,7 +57,7 @@ def _kind(job):
 
 def run_token(job):
     kind = _kind(job)
-    return f"{kind}_{job.pk}_{_run_mac(kind, job.pk, job.attempt)}"
+    return f"{kind}_{job.pk}_{job.attempt}_{_run_mac(kind, job.pk, job.attempt)}"
 
 
 def claimed_run(raw):
@@ -62,12 +66,21 @@ def claimed_run(raw):
     return (match["kind"], int(match["job"])) if match else None
 
 
-def run_token_opens(raw, job):
+def run_token_sound(raw):
+    """Whether ``raw`` is a token OneStop made for some run (current or not)."""
     match = RUN_SHAPE.fullmatch(raw or "")
-    kind = _kind(job)
-    if match is None or match["kind"] != kind or int(match["job"]) != job.pk:
+    if match is None:
         return False
-    return hmac.compare_digest(match["mac"], _run_mac(kind, job.pk, job.attempt))
+    expected = _run_mac(match["kind"], int(match["job"]), int(match["attempt"]))
+    return hmac.compare_digest(match["mac"], expected)
+
+
+def run_token_opens(raw, job):
+    """Whether ``raw`` is the token of ``job``'s current run."""
+    match = RUN_SHAPE.fullmatch(raw or "")
+    if match is None or match["kind"] != _kind(job) or int(match["job"]) != job.pk:
+        return False
+    return int(match["attempt"]) == job.attempt and run_token_sound(raw)
 
 
 def _run_mac(kind, job_id, attempt):
