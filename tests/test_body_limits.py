@@ -151,8 +151,10 @@ def test_a_chunked_login_post_without_a_length_is_cut_off_at_the_form_limit(serv
     )
     assert status == 413
     assert "too large" in body
-    # Refused once the count passed 1 MB (plus what the sockets held on the way).
-    assert FORM_LIMIT < sent < FORM_LIMIT + 8 * MB
+    # Refused once the count passed 1 MB, plus what the sockets held on the way and what the
+    # client sent before it saw the answer (on a loaded 2-core machine, up to ~9 MB was seen):
+    # far from the 64 MB a server that buffers the body would take.
+    assert FORM_LIMIT < sent < FORM_LIMIT + 16 * MB
     assert wait_for(lambda: spooled_files(process, spool) == [], timeout=5)
 
 
