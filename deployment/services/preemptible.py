@@ -265,3 +265,40 @@ def lost_runs_sweep(now=None):
                 model.objects.filter(pk=job.pk).update(run_started_at=now)
             swept += bool(run_stopped(job, job.attempt, job.step))
     return swept
+
+
+def job_stop(*, job, user, action, reason=None):
+    """Stop a training or scoring job for good: its run (if any) is asked to stop, its units
+    go back at once, the change is audited as ``action``. Without a person (``user`` None),
+    ``reason`` says why."""
+    from django.core.exceptions import ValidationError
+
+    from onestop.services.audit import audit_record, audit_snapshot
+
+    with transaction.atomic():
+        job = type(job).objects.select_for_update().get(pk=job.pk)
+        if not job.is_active:
+            raise ValidationError(_("This job has already ended."))
+        was_running = job.state in (State.RUNNING, State.STOPPING)
+        before = audit_snapshot(job)
+        job.state = State.STOPPED
+        job.error = (
+            _("Stopped by %(name)s.") % {"name": user.get_full_name() or user.email}
+            if user is not None
+            else str(reason)
+        )
+        job.finished_at = timezone.now()
+        job.save(update_fields=["state", "error", "finished_at"])
+        audit_record(
+            action=action,
+            target=job,
+            actor=user,
+            before=before,
+            after=audit_snapshot(job),
+            company=job.company,
+        )
+        if was_running:
+            ask_run_to_stop(job)
+        if job.workload_id:
+            workload_finish(workload=job.workload)
+    return job

@@ -22,8 +22,8 @@ from deployment.scoring.chunks import assemble
 from deployment.services.allocation import workload_finish, workload_submit
 from deployment.services.preemptible import (
     account,
-    ask_run_to_stop,
     claim,
+    job_stop,
     locked_run,
     run_failed,
     run_stopped,
@@ -106,29 +106,7 @@ def scoring_start(*, endpoint, user, upload, drop=None, drop_key=""):
 
 
 def scoring_stop(*, job, user):
-    with transaction.atomic():
-        job = ScoringJob.objects.select_for_update().get(pk=job.pk)
-        if not job.is_active:
-            raise ValidationError(_("This job has already ended."))
-        before = audit_snapshot(job)
-        was_running = job.state in (State.RUNNING, State.STOPPING)
-        job.state = State.STOPPED
-        job.error = _("Stopped by %(name)s.") % {"name": user.get_full_name() or user.email}
-        job.finished_at = timezone.now()
-        job.save(update_fields=["state", "error", "finished_at"])
-        audit_record(
-            action="scoring.stop",
-            target=job,
-            actor=user,
-            before=before,
-            after=audit_snapshot(job),
-            company=job.company,
-        )
-        if was_running:
-            ask_run_to_stop(job)
-        if job.workload_id:
-            workload_finish(workload=job.workload)
-    return job
+    return job_stop(job=job, user=user, action="scoring.stop")
 
 
 def reporter(job):

@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 
 from deployment.models import ComputePool, Grant, TrainingJob, Workload
 from deployment.models.compute import FLAVOR_SPECS
-from deployment.services.allocation import grant_create, workload_finish, workload_submit
+from deployment.services.allocation import grant_create, workload_submit
 from onestop.models import Company
 from onestop.services.audit import audit_record, audit_snapshot
 
@@ -168,32 +168,6 @@ def borrow_only(company, pool, user):
 def training_stop(*, job, user, reason=None):
     """Stop a job for good: its run ends at its next checkpoint, its units go back. Without a
     person (``user`` None), ``reason`` says why."""
-    from deployment.services.preemptible import ask_run_to_stop
+    from deployment.services.preemptible import job_stop
 
-    with transaction.atomic():
-        job = TrainingJob.objects.select_for_update().get(pk=job.pk)
-        if not job.is_active:
-            raise ValidationError(_("This job has already ended."))
-        was_running = job.state in (TrainingJob.State.RUNNING, TrainingJob.State.STOPPING)
-        before = audit_snapshot(job)
-        job.state = TrainingJob.State.STOPPED
-        job.error = (
-            _("Stopped by %(name)s.") % {"name": user.get_full_name() or user.email}
-            if user is not None
-            else str(reason)
-        )
-        job.finished_at = timezone.now()
-        job.save(update_fields=["state", "error", "finished_at"])
-        audit_record(
-            action="training.stop",
-            target=job,
-            actor=user,
-            before=before,
-            after=audit_snapshot(job),
-            company=job.company,
-        )
-        if was_running:
-            ask_run_to_stop(job)
-        if job.workload_id:
-            workload_finish(workload=job.workload)
-    return job
+    return job_stop(job=job, user=user, reason=reason, action="training.stop")
