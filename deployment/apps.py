@@ -10,10 +10,12 @@ class DeploymentConfig(AppConfig):
     def ready(self):
         # The Desk shows these without importing Deployment (see onestop.registry).
         from deployment import journey
+        from deployment.models.compute import Flavor
         from onestop import registry
 
         registry.register_journey_step("apply", journey.apply_step)
         registry.register_journey_step("deploy", journey.deploy_step)
+        registry.register_flavor_labels(dict(Flavor.choices))
         registry.register_demo_seeder(seed_demo_deployment)
 
 

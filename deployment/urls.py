@@ -17,6 +17,11 @@ urlpatterns = [
     path("endpoints/<int:pk>/scale/", manage.endpoint_scale, name="endpoint_scale"),
     path("endpoints/<int:pk>/configure/", manage.endpoint_configure, name="endpoint_configure"),
     path("endpoints/<int:pk>/keys/", manage.endpoint_key_issue, name="endpoint_key_issue"),
+    path(
+        "endpoints/<int:pk>/keys/<int:key_pk>/",
+        manage.endpoint_key_created,
+        name="endpoint_key_created",
+    ),
     path("endpoint-keys/<int:pk>/revoke/", manage.endpoint_key_revoke, name="endpoint_key_revoke"),
     path("endpoints/<int:pk>/scoring/", scoring.scoring_new, name="scoring_new"),
     path("endpoints/<int:pk>/drop/", scoring.scoring_drop_view, name="scoring_drop"),

@@ -15,4 +15,5 @@ class DiagnosisConfig(AppConfig):
         registry.register_journey_step("diagnose", journey.diagnose_step)
         registry.register_journey_step("match", journey.match_step)
         registry.register_application_evidence(evidence.application_evidence)
+        registry.register_plan_suggestion(evidence.plan_suggestion)
         registry.register_demo_seeder(demo.seed_demo_diagnosis)

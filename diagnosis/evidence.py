@@ -33,3 +33,32 @@ def application_evidence(company):
             "monthly_cost_krw": choice.monthly_cost_krw,
         }
     return evidence
+
+
+# Hours in a quarter: one unit busy all day for a quarter of a year.
+HOURS_PER_QUARTER = 2190
+
+
+def plan_suggestion(company, programme):
+    """What to ask for, from the chosen match's expected traffic: the units ranking sized for
+    the company's predictions per day, busy all day, every quarter of the programme's term.
+    None without a chosen match (or when the match is no longer offered)."""
+    from diagnosis.matching.rank import match_for
+
+    choice = MatchChoice.objects.filter(company=company).select_related("pool").first()
+    if choice is None:
+        return None
+    match = match_for(company, version_id=choice.version_id, pool_id=choice.pool_id)
+    if match is None:
+        return None
+    quarters = programme.term_years * 4
+    per_quarter = match.units * HOURS_PER_QUARTER
+    needs = getattr(company, "matching_needs", None)
+    return {
+        "flavor": choice.pool.flavor,
+        "units": match.units,
+        "per_quarter": per_quarter,
+        "quarters": quarters,
+        "plan": ", ".join([str(per_quarter)] * quarters),
+        "requests_per_day": needs.requests_per_day if needs else None,
+    }

@@ -8,6 +8,7 @@ from django.http import Http404
 from django.template.response import TemplateResponse
 from django.utils.translation import gettext_lazy as _
 
+from onestop.admin_staff import StaffProfileForm
 from onestop.models import (
     ApiKey,
     Application,
@@ -236,7 +237,8 @@ class ConsultantAssignmentAdmin(CompanyScopedAdmin):
 
 @admin.register(StaffProfile)
 class StaffProfileAdmin(DeskAdmin):
-    list_display = ["user", "role", "organisation"]
+    form = StaffProfileForm
+    list_display = ["user", "role", "organisation", "capacity"]
     list_filter = ["role"]
     list_select_related = ["user"]
     search_fields = ["user__email", "user__full_name", "organisation"]

@@ -38,6 +38,31 @@ def application_evidence(company):
     return evidence
 
 
+# Function (company, programme) -> suggested plan or None (see diagnosis.evidence).
+_plan_suggestion = [None]
+# Accelerator flavor code -> the words a person reads ("Rebellions ATOM (NPU)").
+_flavor_labels = {}
+
+
+def register_plan_suggestion(suggest):
+    _plan_suggestion[0] = suggest
+
+
+def plan_suggestion(company, programme):
+    """What an application to ``programme`` might ask for, or None while nobody suggests."""
+    suggest = _plan_suggestion[0]
+    return suggest(company, programme) if suggest else None
+
+
+def register_flavor_labels(labels):
+    _flavor_labels.update(labels)
+
+
+def flavor_label(code):
+    """The flavor's name for people; the code itself for one nobody registered."""
+    return str(_flavor_labels.get(code, code))
+
+
 def register_demo_seeder(seeder):
     if seeder not in _demo_seeders:
         _demo_seeders.append(seeder)

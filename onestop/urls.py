@@ -58,6 +58,11 @@ portal_patterns = [
         consultant.consultant_company_detail,
         name="consultant_company_detail",
     ),
+    path(
+        "consultant/companies/<int:pk>/assign/",
+        consultant.consultant_assign_view,
+        name="consultant_assign",
+    ),
     path("programmes/<int:pk>/apply/", programmes.application_new, name="application_new"),
     path(
         "programmes/applications/<int:pk>/reports/<int:month>/",
@@ -66,6 +71,7 @@ portal_patterns = [
     ),
     path("partner/", partner.partner_home, name="partner_home"),
     path("partner/keys/new/", partner.partner_key_create, name="partner_key_create"),
+    path("partner/keys/<int:pk>/created/", partner.partner_key_created, name="partner_key_created"),
     path("partner/keys/<int:pk>/revoke/", partner.partner_key_revoke, name="partner_key_revoke"),
 ]
 

@@ -71,11 +71,11 @@ def deployment_objects(world):
     return world._deployment
 
 
-def programme(**fields):
+def programme(flavors=("nvidia-h200", "rbln-atom"), **fields):
     from onestop.models import Programme, ProgrammeFlavor
 
     created = Programme.objects.create(**{"name": "AI 컴퓨팅 지원사업", "year": 2026, **fields})
-    for flavor in ("nvidia-h200", "rbln-atom"):
+    for flavor in flavors:
         ProgrammeFlavor.objects.create(programme=created, flavor=flavor, budget_unit_hours=100_000)
     return created
 

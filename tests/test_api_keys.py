@@ -13,7 +13,8 @@ def bearer(raw):
 
 def test_a_new_key_is_shown_once_and_stored_only_as_an_hmac(world, client):
     client.force_login(world.partner_user)
-    response = client.post(reverse("partner_key_create"), {"name": "CI upload"})
+    created = client.post(reverse("partner_key_create"), {"name": "CI upload"})
+    response = client.get(created["Location"])
     raw = response.context["raw_key"]
     assert raw.startswith("os_")
     assert raw in response.content.decode()
@@ -26,6 +27,11 @@ def test_a_new_key_is_shown_once_and_stored_only_as_an_hmac(world, client):
     listing = client.get(reverse("partner_home")).content.decode()
     assert key.display_prefix in listing
     assert raw not in listing
+    # Reloading the page that showed it neither shows it again nor makes another key.
+    again = client.get(created["Location"]).content.decode()
+    assert raw not in again
+    assert key.display_prefix in again
+    assert ApiKey.objects.filter(name="CI upload").count() == 1
 
 
 def test_a_key_authenticates_and_records_when_it_was_used(world):

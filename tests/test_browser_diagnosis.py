@@ -105,6 +105,10 @@ def test_two_respondents_answer_the_owner_submits_and_gets_the_report(
     assert owner_page.get_by_test_id("consensus").is_visible()
     shot(owner_page, "13-assessment-two-respondents-ko")
     owner_page.get_by_test_id("submit-assessment").click()
+    # Submitting cannot be undone, so the page asks first and says what will happen.
+    assert "더 이상 바꿀 수 없습니다" in owner_page.get_by_test_id("confirm").inner_text()
+    shot(owner_page, "14-submit-confirm-ko")
+    owner_page.get_by_test_id("confirm-yes").click()
     owner_page.wait_for_url("**/report/")
 
     assert owner_page.get_by_test_id("radar").locator("polygon.series-company").is_visible()

@@ -8,7 +8,7 @@ import re
 
 import pytest
 
-from deployment.demo import seed_demo_catalog
+from deployment.demo import seed_demo_catalog, seed_demo_programme
 from onestop.models import Partner
 from tests import datacheck_files as files
 from tests import factories
@@ -30,6 +30,7 @@ def plant(transactional_db):
     factories.make_partner(name="K-Vision AI", kind=Partner.Kind.MODEL_VENDOR)
     factories.make_partner(name="Korea NPU Cloud", kind=Partner.Kind.COMPUTE_PROVIDER)
     seed_demo_catalog()
+    seed_demo_programme()
     return owner
 
 

@@ -96,7 +96,14 @@ def test_submission_freezes_answers_and_keeps_a_recomputable_snapshot(
 ):
     answer(assessment, world.owner_a, seed=4)
     answer(assessment, world.member_a, seed=5, maturity=0.8)
-    response = owner_client.post(reverse("diagnosis:submit", args=[assessment.pk]))
+    asked = owner_client.post(reverse("diagnosis:submit", args=[assessment.pk]))
+    assert asked.status_code == 200  # submitting asks first
+    assert 'data-testid="confirm"' in asked.content.decode()
+    assessment.refresh_from_db()
+    assert assessment.is_open
+    response = owner_client.post(
+        reverse("diagnosis:submit", args=[assessment.pk]), {"confirmed": "yes"}
+    )
     assert response["Location"] == reverse("diagnosis:report", args=[assessment.pk])
     assessment.refresh_from_db()
     snapshot = assessment.result
@@ -119,7 +126,7 @@ def test_a_member_cannot_submit_and_an_empty_assessment_is_refused(
 ):
     client.force_login(world.member_a)
     assert client.post(reverse("diagnosis:submit", args=[assessment.pk])).status_code == 403
-    owner_client.post(reverse("diagnosis:submit", args=[assessment.pk]))
+    owner_client.post(reverse("diagnosis:submit", args=[assessment.pk]), {"confirmed": "yes"})
     assessment.refresh_from_db()
     assert assessment.is_open
 

@@ -340,7 +340,13 @@ def test_stop_resume_and_delete_through_the_page(
         post(owner_client, "endpoint_resume", ready)
     ready.refresh_from_db()
     assert ready.state == State.READY
-    response = post(owner_client, "endpoint_delete", ready)
+    # Deleting asks first: the first POST only shows what will happen.
+    asked = post(owner_client, "endpoint_delete", ready)
+    assert asked.status_code == 200
+    assert 'data-testid="confirm"' in asked.content.decode()
+    ready.refresh_from_db()
+    assert ready.state == State.READY
+    response = post(owner_client, "endpoint_delete", ready, {"confirmed": "yes"})
     assert response["Location"] == reverse("endpoint_list")
     ready.refresh_from_db()
     assert ready.state == State.DELETED
@@ -417,8 +423,15 @@ def infer(raw_key, row=(1, 2, 3, 4)):
     )
 
 
+def issue_key(client, endpoint, name):
+    """Issue a key through the page: the POST redirects to the page that shows it once."""
+    response = post(client, "endpoint_key_issue", endpoint, {"name": name})
+    assert response.status_code == 302
+    return client.get(response["Location"])
+
+
 def test_a_key_is_shown_once_then_only_its_prefix(owner_client, ready):
-    response = post(owner_client, "endpoint_key_issue", ready, {"name": "line 3 gateway"})
+    response = issue_key(owner_client, ready, "line 3 gateway")
     assert response.status_code == 200
     raw = response.context["raw_key"]
     text = response.content.decode()
@@ -431,8 +444,18 @@ def test_a_key_is_shown_once_then_only_its_prefix(owner_client, ready):
     assert str(key) in later
 
 
+def test_reloading_the_new_key_s_page_issues_no_second_key_and_hides_the_first(owner_client, ready):
+    shown = issue_key(owner_client, ready, "line 3 gateway")
+    reloaded = owner_client.get(shown.wsgi_request.path)
+    assert reloaded.status_code == 200
+    text = reloaded.content.decode()
+    assert shown.context["raw_key"] not in text
+    assert 'data-testid="key-already-shown"' in text
+    assert EndpointKey.objects.filter(endpoint=ready).count() == 1
+
+
 def test_a_revoked_key_no_longer_opens_the_endpoint(owner_client, ready):
-    raw = post(owner_client, "endpoint_key_issue", ready, {"name": "app"}).context["raw_key"]
+    raw = issue_key(owner_client, ready, "app").context["raw_key"]
     assert infer(raw).status_code == 200
     key = EndpointKey.objects.get(endpoint=ready, name="app")
     response = owner_client.post(reverse("endpoint_key_revoke", args=[key.pk]))

@@ -32,6 +32,7 @@ def plant(world):
         claimed={"roc_auc": 0.80},
     )
     cpu = make.pool(flavor="cpu", name="CPU pool", price_per_unit_hour=300)
+    make.programme(flavors=["cpu"])  # the CPU pool's matches can be funded
     return check, boastful, modest, cpu
 
 
@@ -274,3 +275,52 @@ def test_officers_change_the_weights_in_the_admin_and_consultants_cannot(world):
     officer.force_login(world.officer)
     assert officer.post(url, fields).status_code == 302
     assert MatchingPolicy.current().policy == 40
+
+
+def test_a_match_nothing_funds_says_so_offers_what_would_work_and_cannot_be_chosen(
+    world, plant, owner_client
+):
+    """Only the CPU programme is open: a match on an NPU pool is a dead end today, so it has no
+    "choose" or "deploy", names the funded match of the same model instead, and a forged choice
+    of it is refused."""
+    _check, _boastful, modest, cpu = plant
+    npu_ready = make.version(modest.family, version="study-1-npu", flavors=["rbln-atom"])
+    npu_ready.input_columns, npu_ready.state = modest.input_columns, modest.state
+    npu_ready.save()
+    atom = make.pool(flavor="rbln-atom", name="ATOM pool", price_per_unit_hour=100)
+    unfunded = [m for m in rank(world.company_a) if m.pool == atom]
+    assert unfunded, "the NPU-ready form ranks on the NPU pool"
+    page = owner_client.get(reverse("diagnosis:matching")).content.decode()
+    cards = page.split('data-testid="match"')[1:]
+    atom_cards = [c for c in cards if "ATOM pool" in c.split("</h3>")[0]]
+    assert atom_cards
+    for card in atom_cards:
+        assert 'data-testid="unfunded"' in card
+        assert 'data-testid="choose"' not in card and 'data-testid="deploy"' not in card
+        instead = card.split('data-testid="instead">')[1].split("</strong>")[0]
+        assert "CPU pool" in instead and "Modest" in instead
+    cpu_cards = [c for c in cards if "CPU pool" in c.split("</h3>")[0]]
+    assert all('data-testid="choose"' in c for c in cpu_cards)
+    refused = owner_client.post(
+        reverse("diagnosis:match_choose"), {"version": npu_ready.pk, "pool": atom.pk}, follow=True
+    )
+    assert "비용을 지원받을 수 없습니다" in refused.content.decode()
+    assert not MatchChoice.objects.exists()
+
+
+def test_the_chosen_match_leads_to_the_application_with_a_plan_from_its_traffic(
+    world, plant, owner_client
+):
+    _check, boastful, _modest, cpu = plant
+    owner_client.post(reverse("diagnosis:match_choose"), {"version": boastful.pk, "pool": cpu.pk})
+    page = owner_client.get(reverse("diagnosis:matching")).content.decode()
+    link = page.split('data-testid="apply-for-match"')[0].rsplit('href="', 1)[1].split('"')[0]
+    form = owner_client.get(link)
+    assert form.status_code == 200
+    units = form.context["suggestion"]["units"]
+    quarters = form.context["quarters"]
+    assert quarters == 8  # a two-year programme
+    assert form.context["form"].initial["units"] == units
+    assert form.context["form"].initial["quarterly_plan"] == ", ".join([str(units * 2190)] * 8)
+    explained = form.content.decode().split('data-testid="plan-explained"')[1]
+    assert "8" in explained and "2,190" in explained

@@ -5,6 +5,7 @@ refusal is the service's own sentence."""
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
@@ -15,6 +16,8 @@ from deployment.services.endpoints import keys, lifecycle
 from deployment.services.endpoints.queries import endpoints_not_deleted
 from deployment.views.endpoints import company_endpoint
 from deployment.views.snippets import snippets
+from onestop import shown_once
+from onestop.confirm import ask_to_confirm, is_confirmed
 from onestop.views.access import company_owner_required
 
 
@@ -71,6 +74,18 @@ endpoint_rollback = plain_action(
 @require_POST
 def endpoint_delete(request, pk):
     endpoint = company_endpoint(request, pk)
+    if not is_confirmed(request):
+        return ask_to_confirm(
+            request,
+            title=_("Delete the endpoint “%(name)s”?") % {"name": endpoint.name},
+            consequences=[
+                _("Applications calling it get an error from now on: its keys stop working."),
+                _("Its quota goes back to your grant for other endpoints."),
+                _("This cannot be undone; to serve the model again, deploy it anew."),
+            ],
+            action=_("Delete the endpoint"),
+            cancel_url=reverse("endpoint_detail", args=[endpoint.pk]),
+        )
     if attempt(
         request,
         endpoint,
@@ -152,7 +167,17 @@ def endpoint_key_issue(request, pk):
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
         return back(endpoint)
-    # Rendered once, never stored: the page tells the person to copy it now.
+    # Shown once, after a redirect: reloading the page must not issue a second key.
+    shown_once.hand_over(request, "endpoint_key", key.pk, raw)
+    return redirect("endpoint_key_created", pk=endpoint.pk, key_pk=key.pk)
+
+
+@company_owner_required
+def endpoint_key_created(request, pk, key_pk):
+    """The new key, once. A reload says it was shown and how to get another."""
+    endpoint = company_endpoint(request, pk)
+    key = get_object_or_404(EndpointKey.objects.filter(endpoint=endpoint), pk=key_pk)
+    raw = shown_once.take(request, "endpoint_key", key.pk)
     return render(
         request,
         "deployment/key_created.html",
@@ -160,7 +185,7 @@ def endpoint_key_issue(request, pk):
             "endpoint": endpoint,
             "key": key,
             "raw_key": raw,
-            "snippets": snippets(request, endpoint, raw),
+            "snippets": snippets(request, endpoint, raw) if raw else None,
         },
     )
 

@@ -57,6 +57,8 @@ class Match:
     monthly_cost: int
     reasons: dict = field(default_factory=dict)
     mapping: object = None
+    funding: str | None = None  # set by diagnosis.matching.funding.mark_funding
+    instead: object = None  # what would work when nothing pays for this match
 
 
 def context_for(company):

@@ -12,6 +12,7 @@ from deployment.models import ModelVersion
 from diagnosis.datacheck.errors import UnreadableFile
 from diagnosis.datacheck.jobs import run_isolated
 from diagnosis.datacheck.profile import NORMALISED_NAME
+from diagnosis.matching.funding import funding_for
 from diagnosis.matching.rank import match_for
 from diagnosis.models import ColumnMapping, DataEvaluation, JobStatus, MatchChoice, MatchingNeeds
 from diagnosis.services.datachecks import (
@@ -157,6 +158,14 @@ def choice_make(*, company, user, version_id, pool_id):
     if match is None:
         raise ValidationError(
             _("That match is no longer offered: the model or the pool changed. Pick again.")
+        )
+    if funding_for(company).of(match.pool) is None:
+        raise ValidationError(
+            _(
+                "Nothing pays for %(flavor)s now: no open programme funds it and you hold no "
+                "grant on this pool. Pick a match the page does not mark as unfunded."
+            )
+            % {"flavor": match.pool.get_flavor_display()}
         )
     choice = MatchChoice.objects.create(
         company=company,

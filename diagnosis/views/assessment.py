@@ -1,6 +1,7 @@
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -13,6 +14,7 @@ from diagnosis.services.assessments import (
     respondent_progress,
 )
 from diagnosis.views.access import company_assessment
+from onestop.confirm import ask_to_confirm, is_confirmed
 from onestop.models import Membership
 from onestop.views.access import company_member_required, company_owner_required
 
@@ -108,6 +110,18 @@ def respondent_add_view(request, pk):
 @require_POST
 def assessment_submit_view(request, pk):
     assessment = company_assessment(request, pk)
+    if assessment.is_open and not is_confirmed(request):
+        return ask_to_confirm(
+            request,
+            title=_("Submit the %(stage)s assessment?") % {"stage": assessment.stage},
+            consequences=[
+                _("Answers can no longer change, for you or your teammates."),
+                _("The report is made from everyone's answers so far."),
+                _("Teammates who have not answered yet are left out."),
+            ],
+            action=_("Submit the assessment"),
+            cancel_url=reverse("diagnosis:assessment", args=[pk]),
+        )
     try:
         assessment_submit(assessment=assessment, user=request.user)
     except ValidationError as exc:

@@ -12,6 +12,7 @@ from django.views.decorators.http import require_POST
 from deployment.models import ModelVersion
 from diagnosis.forms_matching import NeedsForm
 from diagnosis.matching.columns import auto_map, input_key
+from diagnosis.matching.funding import funding_for, mark_funding, open_programme_for
 from diagnosis.matching.rank import context_for, rank
 from diagnosis.models import ColumnMapping, DataEvaluation, MatchChoice, MatchingNeeds
 from diagnosis.services import matching
@@ -37,11 +38,17 @@ PART_NAMES = {
 def matching_home(request):
     company = request.current.company
     context = context_for(company)
-    matches = rank(company, limit=SHOWN, context=context)
+    funding = funding_for(company)
+    matches = mark_funding(rank(company, limit=SHOWN, context=context), funding)
     needs = MatchingNeeds.objects.filter(company=company).first() or MatchingNeeds(company=company)
     evaluations = DataEvaluation.objects.filter(company=company).select_related("version__family")[
         :10
     ]
+    choice = (
+        MatchChoice.objects.filter(company=company)
+        .select_related("version__family", "pool")
+        .first()
+    )
     return render(
         request,
         "diagnosis/matching.html",
@@ -51,9 +58,9 @@ def matching_home(request):
             "context": context,
             "evaluations": evaluations,
             "evaluating": any(e.is_active for e in evaluations),
-            "choice": MatchChoice.objects.filter(company=company)
-            .select_related("version__family", "pool")
-            .first(),
+            "choice": choice,
+            "choice_funding": choice and funding.of(choice.pool),
+            "apply_to": choice and open_programme_for(choice.pool.flavor),
             "part_names": PART_NAMES,
             "weights": context.weights,
         },

@@ -16,6 +16,29 @@ class StaffProfile(models.Model):
     )
     role = models.CharField(_("role"), max_length=12, choices=Role.choices, default=Role.CONSULTANT)
     organisation = models.CharField(_("organisation"), max_length=200, blank=True)
+    # Which new companies a consultant takes on by themselves (onestop.services.assignment).
+    regions = models.JSONField(
+        _("regions covered"),
+        default=list,
+        blank=True,
+        help_text=_("Region codes this consultant serves; empty for every region."),
+    )
+    ksic_divisions = models.JSONField(
+        _("industries covered (KSIC divisions)"),
+        default=list,
+        blank=True,
+        help_text=_(
+            "Two-digit KSIC divisions, e.g. 29 for machinery or 30 for motor vehicles; empty for "
+            "every industry."
+        ),
+    )
+    capacity = models.PositiveSmallIntegerField(
+        _("most companies at once"),
+        default=25,
+        help_text=_(
+            "Once every consultant who covers a new company is full, it waits for an officer."
+        ),
+    )
 
     class Meta:
         verbose_name = _("staff profile")

@@ -6,6 +6,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from onestop.models import Company, Membership
+from onestop.services.assignment import consultant_assign_automatically
 from onestop.services.audit import audit_record, audit_snapshot, audited_update
 
 COMPANY_FIELDS = Company.PROFILE_FIELDS
@@ -34,11 +35,20 @@ def user_create(*, email, full_name, password):
 
 
 @transaction.atomic
+def company_open(*, owner, **fields):
+    """A company someone opens in the portal: created, and given a consultant who covers its
+    region and industry (or left in the officers' queue). (company, consultant or None)."""
+    company = company_create(owner=owner, **fields)
+    return company, consultant_assign_automatically(company)
+
+
+@transaction.atomic
 def user_signup(*, email, full_name, password, company_fields):
-    """Sign-up creates the person and their company in one step, or neither."""
+    """Sign-up creates the person and their company in one step, or neither.
+    (user, company, consultant or None)."""
     user = user_create(email=email, full_name=full_name, password=password)
-    company = company_create(owner=user, **company_fields)
-    return user, company
+    company, consultant = company_open(owner=user, **company_fields)
+    return user, company, consultant
 
 
 @transaction.atomic

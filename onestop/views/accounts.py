@@ -10,6 +10,7 @@ from django.views.decorators.debug import sensitive_post_parameters
 
 from onestop.auth_limits import reset_limit, signin_limit
 from onestop.forms import PersonForm, SignInForm, SignupForm
+from onestop.services.assignment import who_reviews
 from onestop.services.companies import user_create, user_signup
 from onestop.tenancy import SESSION_KEY
 
@@ -41,7 +42,7 @@ def signup(request):
                 email=data["email"], password=data["password1"], full_name=data["full_name"]
             )
         else:
-            user, company = user_signup(
+            user, company, consultant = user_signup(
                 email=data["email"],
                 full_name=data["full_name"],
                 password=data["password1"],
@@ -50,6 +51,8 @@ def signup(request):
             request.session[SESSION_KEY] = company.pk
         login(request, user, backend="django.contrib.auth.backends.ModelBackend")
         messages.success(request, _("Welcome to OneStop, %(name)s.") % {"name": user.full_name})
+        if not invitation_url:
+            messages.info(request, who_reviews(consultant))
         return redirect(invitation_url or "dashboard")
     return render(
         request, "registration/signup.html", {"form": form, "invitation_url": invitation_url}

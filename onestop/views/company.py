@@ -7,7 +7,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from onestop.forms import CompanyForm
-from onestop.services.companies import company_create, company_update
+from onestop.services.assignment import who_reviews
+from onestop.services.companies import company_open, company_update
 from onestop.tenancy import SESSION_KEY, switch_company
 from onestop.views.access import company_member_required, company_owner_required
 
@@ -34,9 +35,10 @@ def company_edit(request):
 def company_new(request):
     form = CompanyForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        company = company_create(owner=request.user, **form.cleaned_data)
+        company, consultant = company_open(owner=request.user, **form.cleaned_data)
         request.session[SESSION_KEY] = company.pk
         messages.success(request, _("%(company)s is ready.") % {"company": company})
+        messages.info(request, who_reviews(consultant))
         return redirect("dashboard")
     return render(request, "company/new.html", {"form": form})
 

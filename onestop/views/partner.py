@@ -4,6 +4,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from onestop import shown_once
 from onestop.forms import ApiKeyForm
 from onestop.models import PartnerMembership
 from onestop.services.api_keys import api_key_create, api_key_revoke
@@ -40,7 +41,17 @@ def partner_key_create(request):
     if not form.is_valid():
         return _partner_page(request, form, status=400)
     key, raw = api_key_create(partner=partner, name=form.cleaned_data["name"], actor=request.user)
-    # Rendered once, never stored: the page tells the person to copy it now.
+    # Shown once, after a redirect: reloading the page must not create a second key.
+    shown_once.hand_over(request, "api_key", key.pk, raw)
+    return redirect("partner_key_created", pk=key.pk)
+
+
+@partner_member_required
+def partner_key_created(request, pk):
+    """The new key, once. A reload says it was shown and how to get another."""
+    _require_partner_owner(request)
+    key = get_object_or_404(request.partner_membership.partner.api_keys, pk=pk)
+    raw = shown_once.take(request, "api_key", key.pk)
     return render(request, "partner/key_created.html", {"key": key, "raw_key": raw})
 
 

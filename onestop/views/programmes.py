@@ -7,10 +7,10 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 
 from onestop.models import Application, Programme
-from onestop.registry import application_evidence
+from onestop.registry import application_evidence, flavor_label, plan_suggestion
 from onestop.services.programmes import application_submit, report_submit
 from onestop.views.access import company_owner_required
 
@@ -29,7 +29,15 @@ class ApplicationForm(forms.Form):
     def __init__(self, *args, programme, **kwargs):
         super().__init__(*args, **kwargs)
         self.programme = programme
-        self.fields["flavor"].choices = [(f.flavor, f.flavor) for f in programme.flavors.all()]
+        self.fields["flavor"].choices = [
+            (f.flavor, flavor_label(f.flavor)) for f in programme.flavors.all()
+        ]
+        quarters = programme.term_years * 4
+        self.fields["quarterly_plan"].help_text = ngettext(
+            "%(n)s number, one per quarter of the programme, separated by commas.",
+            "%(n)s numbers, one per quarter of the programme, separated by commas.",
+            quarters,
+        ) % {"n": quarters}
 
     def clean_quarterly_plan(self):
         try:
@@ -69,7 +77,14 @@ def application_new(request, pk):
     company = request.current.company
     evidence = application_evidence(company)
     initial = {}
-    if "match" in evidence:
+    suggestion = plan_suggestion(company, programme)
+    if suggestion:
+        initial = {
+            "flavor": suggestion["flavor"],
+            "units": suggestion["units"],
+            "quarterly_plan": suggestion["plan"],
+        }
+    elif "match" in evidence:
         initial["flavor"] = evidence["match"]["flavor"]
     form = ApplicationForm(request.POST or None, programme=programme, initial=initial)
     if request.method == "POST" and form.is_valid():
@@ -95,7 +110,15 @@ def application_new(request, pk):
     return render(
         request,
         "programmes/apply.html",
-        {"programme": programme, "form": form, "evidence": evidence},
+        {
+            "programme": programme,
+            "form": form,
+            "evidence": evidence,
+            "suggestion": suggestion,
+            "quarters": programme.term_years * 4,
+            # One unit busy all day for a quarter of a year.
+            "hours_per_quarter": 2190,
+        },
     )
 
 

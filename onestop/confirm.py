@@ -1,0 +1,34 @@
+"""Asking before an irreversible action. The action's form posts without ``confirmed``; the
+view answers with a page that says what will happen and posts the same form again with it.
+Works without JavaScript, and a stray or replayed POST never does the irreversible thing by
+itself."""
+
+from django.shortcuts import render
+
+FIELD = "confirmed"
+
+
+def is_confirmed(request):
+    return request.POST.get(FIELD) == "yes"
+
+
+def ask_to_confirm(request, *, title, consequences, action, cancel_url):
+    """The confirmation page for this POST: the same fields, posted back with ``confirmed``."""
+    carried = [
+        (name, value)
+        for name, values in request.POST.lists()
+        if name not in {FIELD, "csrfmiddlewaretoken"}
+        for value in values
+    ]
+    return render(
+        request,
+        "confirm.html",
+        {
+            "title": title,
+            "consequences": consequences,
+            "action": action,
+            "cancel_url": cancel_url,
+            "carried": carried,
+            "target": request.get_full_path(),
+        },
+    )
