@@ -15,6 +15,7 @@ class DeploymentConfig(AppConfig):
 
         registry.register_journey_step("apply", journey.apply_step)
         registry.register_journey_step("deploy", journey.deploy_step)
+        registry.register_journey_step("evaluate", journey.evaluate_step)
         registry.register_flavor_labels(dict(Flavor.choices))
         registry.register_demo_seeder(seed_demo_deployment)
 

@@ -55,3 +55,23 @@ def deploy_step(company):
         ngettext("%(n)s endpoint, none ready yet.", "%(n)s endpoints, none ready yet.", len(states))
         % {"n": len(states)},
     )
+
+
+def evaluate_step(company):
+    """(state, url, status) for the journey's last step: the progress reports of the company's
+    approved applications."""
+    from onestop.services.programmes import reports_due
+
+    rows = reports_due(company)
+    if not rows:
+        return "todo", reverse("programmes"), None
+    months = [m for _application, due in rows for m, report in due]
+    sent = sum(1 for _application, due in rows for _m, report in due if report is not None)
+    if sent == len(months):
+        return "done", reverse("programmes"), _("Every report is sent.")
+    return (
+        "in_progress",
+        reverse("programmes"),
+        ngettext("%(sent)s of %(n)s report sent.", "%(sent)s of %(n)s reports sent.", len(months))
+        % {"sent": sent, "n": len(months)},
+    )

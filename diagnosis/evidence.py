@@ -1,7 +1,7 @@
 """What an application for quota carries as evidence: the latest diagnosis and the chosen
 match, as they were when the company applied (registered in DiagnosisConfig.ready())."""
 
-from diagnosis.models import Assessment, MatchChoice
+from diagnosis.models import Assessment, MatchChoice, Screening
 
 
 def application_evidence(company):
@@ -19,6 +19,13 @@ def application_evidence(company):
             "overall": round(assessment.result.overall, 1),
             "level": assessment.result.level,
         }
+    else:
+        screening = Screening.objects.filter(company=company).first()
+        if screening is not None:
+            evidence["screening"] = {
+                "overall": round(screening.overall or 0, 1),
+                "level": screening.level,
+            }
     choice = (
         MatchChoice.objects.filter(company=company)
         .select_related("version__family", "pool")

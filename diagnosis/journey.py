@@ -3,7 +3,8 @@
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from diagnosis.models import Assessment
+from diagnosis.models import Assessment, Screening
+from diagnosis.questionnaire import screening as quick
 
 
 def diagnose_step(company):
@@ -12,7 +13,19 @@ def diagnose_step(company):
         Assessment.objects.for_company(company).select_related("result").order_by("-stage").first()
     )
     if latest is None:
-        return "todo", reverse("diagnosis:home"), None
+        screening = Screening.objects.filter(company=company).first()
+        if screening is None:
+            return "todo", reverse("diagnosis:screening"), None, quick.MINUTES
+        # The quick start opens the next steps; the full diagnosis stays proposed.
+        return (
+            "done",
+            reverse("diagnosis:screening"),
+            _(
+                "Quick start: level %(level)s (approximate). The full diagnosis with your team "
+                "takes about 20 minutes and starts with these answers."
+            )
+            % {"level": screening.level},
+        )
     if latest.is_open:
         return (
             "in_progress",
@@ -41,7 +54,16 @@ def match_step(company):
         .first()
     )
     if choice is None:
-        return "todo", reverse("diagnosis:matching"), None
+        from diagnosis.services.datachecks import latest_ready_check
+
+        if latest_ready_check(company) is None:
+            return (
+                "todo",
+                reverse("diagnosis:data_home"),
+                _("First upload a sample of your data (3 minutes): matching tests models on it."),
+                8,
+            )
+        return "todo", reverse("diagnosis:matching"), None, 5
     return (
         "done",
         reverse("diagnosis:matching"),

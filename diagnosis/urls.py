@@ -8,6 +8,7 @@ from diagnosis.views import (
     matching,
     officer,
     report,
+    screening,
     sharing,
 )
 
@@ -16,6 +17,7 @@ app_name = "diagnosis"
 urlpatterns = [
     path("diagnosis/", home.diagnosis_home, name="home"),
     path("diagnosis/start/", home.assessment_start_view, name="start"),
+    path("diagnosis/quick/", screening.screening_page, name="screening"),
     path("diagnosis/shares/", sharing.share_grant_view, name="share_grant"),
     path("diagnosis/shares/<int:pk>/revoke/", sharing.share_revoke_view, name="share_revoke"),
     path("diagnosis/<int:pk>/", assessment.assessment_detail, name="assessment"),

@@ -81,7 +81,9 @@ def test_two_respondents_answer_the_owner_submits_and_gets_the_report(
     base = live_server.url
     owner_page = browser_context()
     log_in(owner_page, base, "owner@factory.example")
+    # The dashboard proposes the quick start; the full diagnosis is one link further.
     owner_page.get_by_test_id("step-diagnose").click()
+    owner_page.get_by_test_id("go-full-diagnosis").click()
     owner_page.get_by_test_id("start-assessment").click()
     owner_page.wait_for_url("**/answer/strategy/")
     shot(owner_page, "10-diagnosis-first-page-ko")

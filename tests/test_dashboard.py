@@ -39,10 +39,12 @@ def test_officers_see_every_company_and_can_search(client, world):
 def test_the_dashboard_query_count_is_pinned(owner_client, world, django_assert_num_queries):
     owner_client.get(reverse("dashboard"))  # the first visit stores the current company
     # 1 session, 2 user, 3 current membership with its company, 4 the diagnosis step's latest
-    # assessment, 5 the matching step's chosen match, 6–7 the apply step's grant and
-    # application, 8 the deploy step's endpoints, 9 team size, 10 open invitations, 11 the
-    # layout's partner link, 12 the company switcher's other companies.
-    with django_assert_num_queries(12):
+    # assessment, 5 its quick start (there is no assessment), 6 the matching step's chosen
+    # match, 7 its data check (none chosen yet), 8–9 the apply step's grant and application,
+    # 10 the deploy step's endpoints, 11 the evaluate step's approved applications, 12 team
+    # size, 13 open invitations, 14 the layout's partner link, 15 the company switcher's
+    # other companies.
+    with django_assert_num_queries(15):
         owner_client.get(reverse("dashboard"))
 
 

@@ -283,7 +283,7 @@ def test_a_match_nothing_funds_says_so_offers_what_would_work_and_cannot_be_chos
     """Only the CPU programme is open: a match on an NPU pool is a dead end today, so it has no
     "choose" or "deploy", names the funded match of the same model instead, and a forged choice
     of it is refused."""
-    _check, _boastful, modest, cpu = plant
+    _check, _boastful, modest, _cpu = plant
     npu_ready = make.version(modest.family, version="study-1-npu", flavors=["rbln-atom"])
     npu_ready.input_columns, npu_ready.state = modest.input_columns, modest.state
     npu_ready.save()
@@ -296,9 +296,11 @@ def test_a_match_nothing_funds_says_so_offers_what_would_work_and_cannot_be_chos
     assert atom_cards
     for card in atom_cards:
         assert 'data-testid="unfunded"' in card
-        assert 'data-testid="choose"' not in card and 'data-testid="deploy"' not in card
+        assert 'data-testid="choose"' not in card
+        assert 'data-testid="deploy"' not in card
         instead = card.split('data-testid="instead">')[1].split("</strong>")[0]
-        assert "CPU pool" in instead and "Modest" in instead
+        assert "CPU pool" in instead
+        assert "Modest" in instead
     cpu_cards = [c for c in cards if "CPU pool" in c.split("</h3>")[0]]
     assert all('data-testid="choose"' in c for c in cpu_cards)
     refused = owner_client.post(
@@ -323,4 +325,5 @@ def test_the_chosen_match_leads_to_the_application_with_a_plan_from_its_traffic(
     assert form.context["form"].initial["units"] == units
     assert form.context["form"].initial["quarterly_plan"] == ", ".join([str(units * 2190)] * 8)
     explained = form.content.decode().split('data-testid="plan-explained"')[1]
-    assert "8" in explained and "2,190" in explained
+    assert "8" in explained
+    assert "2,190" in explained

@@ -74,10 +74,13 @@ def context_for(company):
         .first()
     )
     use_cases = {}
-    if assessment is not None:
+    # The full diagnosis when one is submitted, else the quick start's screening.
+    scored = assessment.result if assessment is not None else screening_of(company)
+    if scored is not None:
         from diagnosis.questionnaire.report import result_from_snapshot
 
-        fits = use_case_fits(assessment.questionnaire.spec, result_from_snapshot(assessment.result))
+        spec = (assessment or scored).questionnaire.spec
+        fits = use_case_fits(spec, result_from_snapshot(scored))
         products = {f.use_case.code: f.feasibility * f.impact for f in fits}
         top = max(products.values(), default=0) or 1
         use_cases = {code: value / top for code, value in products.items()}
@@ -92,7 +95,7 @@ def context_for(company):
         needs=needs,
         weights=MatchingPolicy.current().weights(),
         use_cases=use_cases,
-        has_diagnosis=assessment is not None,
+        has_diagnosis=scored is not None,
         data_check=check,
         columns=check.columns if check else [],
         evaluations=evaluations,
@@ -100,6 +103,12 @@ def context_for(company):
             m.version_id: m.corrections for m in ColumnMapping.objects.filter(company=company)
         },
     )
+
+
+def screening_of(company):
+    from diagnosis.models import Screening
+
+    return Screening.objects.filter(company=company).select_related("questionnaire").first()
 
 
 def candidate_pools(context, **filters):

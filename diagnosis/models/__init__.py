@@ -17,6 +17,7 @@ from diagnosis.models.matching import (
 )
 from diagnosis.models.peers import CohortScore
 from diagnosis.models.questionnaire import Questionnaire
+from diagnosis.models.screening import Screening
 
 __all__ = [
     "Answer",
@@ -35,4 +36,5 @@ __all__ = [
     "Questionnaire",
     "Respondent",
     "ReviewComment",
+    "Screening",
 ]

@@ -53,7 +53,9 @@ def assessment_start(*, company, user):
     assessment = Assessment.objects.create(
         company=company, questionnaire=questionnaire, stage=stage, created_by=user
     )
-    Respondent.objects.create(assessment=assessment, user=user, added_by=user)
+    starter = Respondent.objects.create(assessment=assessment, user=user, added_by=user)
+    if stage == Assessment.Stage.T0:
+        prefill_from_screening(starter)
     audit_record(
         action="assessment.start",
         target=assessment,
@@ -62,6 +64,33 @@ def assessment_start(*, company, user):
         company=company,
     )
     return assessment
+
+
+def prefill_from_screening(respondent):
+    """The full diagnosis starts with the quick start's answers filled in (the starter reviews
+    them instead of answering them again)."""
+    from diagnosis.models import Screening
+
+    screening = Screening.objects.filter(company=respondent.assessment.company).first()
+    if screening is None:
+        return
+    known = respondent.assessment.questionnaire.spec.questions
+    Answer.objects.bulk_create(
+        [
+            Answer(
+                respondent=respondent,
+                question=code,
+                value=None if value == NA_STORED else value,
+                not_applicable=value == NA_STORED,
+            )
+            for code, value in screening.answers.items()
+            if code in known and value is not None
+        ]
+    )
+
+
+# How a "not applicable" answer is kept in a screening's JSON answers.
+NA_STORED = "__not_applicable__"
 
 
 def respondent_add(*, assessment, user, added_by):
@@ -204,15 +233,7 @@ def assessment_submit(*, assessment, user):
         overall=result.overall,
         level=result.level,
         dimensions=result.dimensions,
-        questions={
-            code: {
-                "score": q.score,
-                "scores": q.scores,
-                "disagree": q.disagree,
-                "na": q.not_applicable,
-            }
-            for code, q in result.questions.items()
-        },
+        questions=questions_snapshot(result),
         kpi_importance=result.kpi_importance,
         respondent_count=len(respondents),
     )
@@ -226,6 +247,15 @@ def assessment_submit(*, assessment, user):
         company=assessment.company,
     )
     return snapshot
+
+
+def questions_snapshot(result):
+    """The per-question consensus of a scoring result, as stored (read back by
+    ``diagnosis.questionnaire.report.result_from_snapshot``)."""
+    return {
+        code: {"score": q.score, "scores": q.scores, "disagree": q.disagree, "na": q.not_applicable}
+        for code, q in result.questions.items()
+    }
 
 
 def cohort_replace(*, assessment, result):

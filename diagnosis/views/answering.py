@@ -85,7 +85,7 @@ def answer_page(request, pk, dimension):
             "assessment": assessment,
             "spec": spec,
             "dimension": current,
-            "questions": _question_rows(current, answers, errors),
+            "questions": question_rows(current.questions, answers, errors),
             "errors": errors,
             "answered": answered,
             "asked": asked,
@@ -120,10 +120,10 @@ def _after_save(request, assessment, respondent, codes, dimension):
     return redirect("diagnosis:answer_page", pk=assessment.pk, dimension=dimension)
 
 
-def _question_rows(dimension, answers, errors):
+def question_rows(questions, answers, errors):
     """What the template needs per question: its value, N/A state, visibility and choices."""
     rows = []
-    for question in dimension.questions:
+    for question in questions:
         value = answers.get(question.code)
         rows.append(
             {

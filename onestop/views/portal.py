@@ -1,6 +1,6 @@
 from django.shortcuts import redirect, render
 
-from onestop.journey import journey_for
+from onestop.journey import journey_for, next_step
 from onestop.tenancy import current_membership
 from onestop.views.access import company_member_required, landing_for
 
@@ -16,12 +16,14 @@ def home(request):
 @company_member_required
 def dashboard(request):
     company = request.current.company
+    journey = journey_for(company)
     return render(
         request,
         "portal/dashboard.html",
         {
             "company": company,
-            "journey": journey_for(company),
+            "journey": journey,
+            "next_step": next_step(journey),
             "team_size": company.memberships.count(),
             "pending_invitations": company.invitations.pending().count(),
         },
