@@ -1,6 +1,7 @@
 """The consultants' admin. Consultants see and edit only their assigned companies; programme
 officers see everything. Every change made here lands in the audit log."""
 
+from django.apps import apps
 from django.contrib import admin, messages
 from django.contrib.auth.models import Group
 from django.db.models import Count, Q
@@ -9,6 +10,7 @@ from django.template.response import TemplateResponse
 from django.utils.translation import gettext_lazy as _
 
 from onestop.admin_staff import StaffProfileForm
+from onestop.audit_words import ACTIONS
 from onestop.models import (
     ApiKey,
     Application,
@@ -331,23 +333,63 @@ class ApiKeyAdmin(DeskAdmin):
         messages.success(request, _("Selected keys revoked."))
 
 
+class AuditActionFilter(admin.SimpleListFilter):
+    """The audit log's actions by their words, not their codes."""
+
+    title = _("action")
+    parameter_name = "action"
+
+    def lookups(self, request, model_admin):
+        return sorted(((code, label) for code, label in ACTIONS.items()), key=lambda c: str(c[1]))
+
+    def queryset(self, request, queryset):
+        return queryset.filter(action=self.value()) if self.value() else queryset
+
+
 @admin.register(AuditEntry)
 class AuditEntryAdmin(CompanyScopedAdmin):
     read_only = True
     list_display = [
         "created_at",
-        "actor_label",
-        "action",
-        "target_type",
+        "who",
+        "what",
+        "kind_of_target",
         "target_label",
         "company",
         "partner",
     ]
-    list_filter = ["action", "target_type"]
+    list_filter = [AuditActionFilter]
     list_select_related = ["company", "partner"]
     search_fields = ["actor_label", "target_label", "target_id", "action"]
     date_hierarchy = "created_at"
-    readonly_fields = [f.name for f in AuditEntry._meta.fields]
+    fields = readonly_fields = [
+        "created_at",
+        "who",
+        "what",
+        "kind_of_target",
+        "target_label",
+        "target_id",
+        "company",
+        "partner",
+        "before",
+        "after",
+    ]
+
+    @admin.display(description=_("who"), ordering="actor_label")
+    def who(self, entry):
+        return entry.actor_shown
+
+    @admin.display(description=_("action"), ordering="action")
+    def what(self, entry):
+        return entry.action_label
+
+    @admin.display(description=_("kind"), ordering="target_type")
+    def kind_of_target(self, entry):
+        app_label, _dot, model_name = entry.target_type.partition(".")
+        try:
+            return apps.get_model(app_label, model_name)._meta.verbose_name
+        except LookupError:
+            return entry.target_type
 
     def has_add_permission(self, request):
         return False

@@ -37,6 +37,7 @@ class ModelFamily(models.Model):
         null=True,
         blank=True,
         related_name="model_families",
+        verbose_name=_("vendor"),
     )
     company = models.ForeignKey(
         "onestop.Company",
@@ -45,6 +46,7 @@ class ModelFamily(models.Model):
         blank=True,
         related_name="private_models",
         help_text=_("Set for a company's own model; nobody else sees it."),
+        verbose_name=_("company"),
     )
     visibility = models.CharField(
         _("visibility"), max_length=10, choices=Visibility.choices, default=Visibility.PUBLIC
@@ -64,7 +66,7 @@ class ModelFamily(models.Model):
     description_en = models.TextField(_("description (English)"), blank=True)
     licence = models.CharField(_("licence"), max_length=100, blank=True)
     domestic = models.BooleanField(_("domestic model"), default=False)
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created"))
 
     objects = ModelFamilyQuerySet.as_manager()
 
@@ -111,37 +113,57 @@ class ModelVersion(models.Model):
         PUBLISHED = "published", _("Published")
         REJECTED = "rejected", _("Rejected")
 
-    family = models.ForeignKey(ModelFamily, on_delete=models.CASCADE, related_name="versions")
+    family = models.ForeignKey(
+        ModelFamily, on_delete=models.CASCADE, related_name="versions", verbose_name=_("family")
+    )
     version = models.CharField(_("version"), max_length=50)
-    sha256 = models.CharField(max_length=64, db_index=True)
+    sha256 = models.CharField(max_length=64, db_index=True, verbose_name=_("SHA-256"))
     size = models.BigIntegerField(_("size in bytes"))
     state = models.CharField(
         _("state"), max_length=12, choices=State.choices, default=State.UPLOADED
     )
     reason = models.TextField(_("rejection reason"), blank=True)
-    ir_version = models.PositiveIntegerField(null=True, blank=True)
-    opsets = models.JSONField(default=dict, blank=True)
-    signature = models.JSONField(default=dict, blank=True)
+    ir_version = models.PositiveIntegerField(
+        null=True, blank=True, verbose_name=_("ONNX IR version")
+    )
+    opsets = models.JSONField(default=dict, blank=True, verbose_name=_("operator sets"))
+    signature = models.JSONField(default=dict, blank=True, verbose_name=_("signature"))
     input_columns = models.JSONField(
         default=list,
         blank=True,
         help_text=_("Per input feature: name, type (number, category, boolean), unit."),
+        verbose_name=_("input columns"),
     )
-    claimed_metrics = models.JSONField(default=dict, blank=True)
-    flavors = models.JSONField(default=list, blank=True)  # the flavors that can take it
-    flavor_notes = models.JSONField(default=list, blank=True)  # why each flavor can or cannot
-    latency_ms = models.JSONField(default=dict, blank=True)  # measured on CPU at validation
-    origin = models.CharField(max_length=100, blank=True)  # "partner-api", "admin", "study:12"
+    claimed_metrics = models.JSONField(default=dict, blank=True, verbose_name=_("claimed metrics"))
+    flavors = models.JSONField(
+        default=list, blank=True, verbose_name=_("flavors")
+    )  # the flavors that can take it
+    flavor_notes = models.JSONField(
+        default=list, blank=True, verbose_name=_("flavor notes")
+    )  # why each flavor can or cannot
+    latency_ms = models.JSONField(
+        default=dict, blank=True, verbose_name=_("latency (ms)")
+    )  # measured on CPU at validation
+    origin = models.CharField(
+        max_length=100, blank=True, verbose_name=_("origin")
+    )  # "partner-api", "admin", "study:12"
     # Derived on save, so ranking thousands of versions reads plain columns, not JSON.
-    flavor_mask = models.PositiveIntegerField(default=0)
-    latency_b1_ms = models.FloatField(null=True, blank=True)
-    claimed_score = models.FloatField(null=True, blank=True)
-    inputs_key = models.CharField(max_length=40, blank=True)
-    uploaded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    flavor_mask = models.PositiveIntegerField(default=0, verbose_name=_("flavors (bits)"))
+    latency_b1_ms = models.FloatField(
+        null=True, blank=True, verbose_name=_("latency at batch 1 (ms)")
     )
-    created_at = models.DateTimeField(auto_now_add=True)
-    validated_at = models.DateTimeField(null=True, blank=True)
+    claimed_score = models.FloatField(null=True, blank=True, verbose_name=_("claimed score"))
+    inputs_key = models.CharField(max_length=40, blank=True, verbose_name=_("inputs fingerprint"))
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("uploaded by"),
+    )
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created"))
+    validated_at = models.DateTimeField(null=True, blank=True, verbose_name=_("validated"))
 
     objects = ModelVersionQuerySet.as_manager()
 

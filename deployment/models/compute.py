@@ -5,6 +5,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from onestop.korea import Region
+
 
 class Flavor(models.TextChoices):
     NVIDIA_H200 = "nvidia-h200", "NVIDIA H200"
@@ -92,7 +94,12 @@ class ComputePool(models.Model):
         INFERENCE = "inference", _("inference")
         BOTH = "both", _("training and inference")
 
-    provider = models.ForeignKey("onestop.Partner", on_delete=models.PROTECT, related_name="pools")
+    provider = models.ForeignKey(
+        "onestop.Partner",
+        on_delete=models.PROTECT,
+        related_name="pools",
+        verbose_name=_("provider"),
+    )
     name = models.CharField(_("name"), max_length=200)
     flavor = models.CharField(_("flavor"), max_length=20, choices=Flavor.choices)
     purpose = models.CharField(
@@ -106,7 +113,10 @@ class ComputePool(models.Model):
         _("price per unit-hour (KRW)"), max_digits=12, decimal_places=0
     )
     region = models.CharField(
-        _("region"), max_length=50, help_text=_("A Korean region code, or 'overseas'.")
+        _("region"),
+        max_length=50,
+        choices=[*Region.choices, ("overseas", _("Overseas"))],
+        help_text=_("Where the machines are: a Korean region, or overseas."),
     )
     runtime = models.CharField(_("runtime"), max_length=100, blank=True)
     local = models.BooleanField(
@@ -132,11 +142,11 @@ class ComputePool(models.Model):
         blank=True,
         help_text=_("The cluster's authentication token, when it requires one."),
     )
-    last_heartbeat = models.DateTimeField(null=True, blank=True)
-    heartbeat = models.JSONField(default=dict, blank=True)
+    last_heartbeat = models.DateTimeField(null=True, blank=True, verbose_name=_("last heartbeat"))
+    heartbeat = models.JSONField(default=dict, blank=True, verbose_name=_("heartbeat"))
     # Why the pool cannot take work now (its cluster did not answer, ...); empty when it can.
     unavailable_reason = models.CharField(_("why unavailable"), max_length=300, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created"))
 
     objects = ComputePoolQuerySet.as_manager()
 

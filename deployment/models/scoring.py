@@ -76,26 +76,44 @@ class ScoringJob(models.Model):
     ACTIVE = (State.WAITING, State.RUNNING, State.STOPPING)
 
     company = models.ForeignKey(
-        "onestop.Company", on_delete=models.CASCADE, related_name="scoring_jobs"
+        "onestop.Company",
+        on_delete=models.CASCADE,
+        related_name="scoring_jobs",
+        verbose_name=_("company"),
     )
     endpoint = models.ForeignKey(
-        "deployment.Endpoint", on_delete=models.CASCADE, related_name="scoring_jobs"
+        "deployment.Endpoint",
+        on_delete=models.CASCADE,
+        related_name="scoring_jobs",
+        verbose_name=_("endpoint"),
     )
     # The model the rows are scored with: the endpoint's when the job started.
     version = models.ForeignKey(
-        "deployment.ModelVersion", on_delete=models.PROTECT, related_name="+"
+        "deployment.ModelVersion",
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("version"),
     )
     requested_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+        verbose_name=_("requested by"),
     )
-    language = models.CharField(max_length=10, default="ko")
-    key = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    language = models.CharField(max_length=10, default="ko", verbose_name=_("language"))
+    key = models.UUIDField(
+        default=uuid.uuid4, unique=True, editable=False, verbose_name=_("stored file")
+    )
     original_name = models.CharField(_("file name"), max_length=255)
     size = models.BigIntegerField(_("size in bytes"))
-    sha256 = models.CharField(max_length=64)
+    sha256 = models.CharField(max_length=64, verbose_name=_("SHA-256"))
     units = models.PositiveSmallIntegerField(_("units"), default=1)
     pool = models.ForeignKey(
-        "deployment.ComputePool", on_delete=models.PROTECT, related_name="scoring_jobs"
+        "deployment.ComputePool",
+        on_delete=models.PROTECT,
+        related_name="scoring_jobs",
+        verbose_name=_("pool"),
     )
     workload = models.OneToOneField(
         "deployment.Workload",
@@ -103,33 +121,45 @@ class ScoringJob(models.Model):
         null=True,
         blank=True,
         related_name="scoring_job",
+        verbose_name=_("workload"),
     )
     state = models.CharField(
         _("state"), max_length=10, choices=State.choices, default=State.WAITING
     )
     # Chunks of rows; a chunk's answers are written whole once it is scored (the checkpoint).
-    step = models.PositiveIntegerField(default=0)
-    steps = models.PositiveIntegerField(default=0)
-    runs = models.JSONField(default=list, blank=True)
-    rows = models.PositiveBigIntegerField(default=0)
-    progress = models.PositiveSmallIntegerField(default=0)
-    progress_message = models.CharField(max_length=200, blank=True)
-    error = models.TextField(blank=True)
-    used_unit_seconds = models.FloatField(default=0)
-    attempt = models.PositiveIntegerField(default=0)
-    run_started_at = models.DateTimeField(null=True, blank=True)
-    stop_requested_at = models.DateTimeField(null=True, blank=True)
+    step = models.PositiveIntegerField(default=0, verbose_name=_("step"))
+    steps = models.PositiveIntegerField(default=0, verbose_name=_("steps"))
+    runs = models.JSONField(default=list, blank=True, verbose_name=_("runs"))
+    rows = models.PositiveBigIntegerField(default=0, verbose_name=_("rows"))
+    progress = models.PositiveSmallIntegerField(default=0, verbose_name=_("progress"))
+    progress_message = models.CharField(
+        max_length=200, blank=True, verbose_name=_("progress message")
+    )
+    error = models.TextField(blank=True, verbose_name=_("error"))
+    used_unit_seconds = models.FloatField(default=0, verbose_name=_("unit-seconds used"))
+    attempt = models.PositiveIntegerField(default=0, verbose_name=_("attempt"))
+    run_started_at = models.DateTimeField(null=True, blank=True, verbose_name=_("run started"))
+    stop_requested_at = models.DateTimeField(
+        null=True, blank=True, verbose_name=_("stop requested")
+    )
     # The Ray job of the current run, on a pool backed by a cluster.
-    ray_submission_id = models.CharField(max_length=100, blank=True)
+    ray_submission_id = models.CharField(
+        max_length=100, blank=True, verbose_name=_("cluster job id")
+    )
     # A file taken from a drop folder: its answer goes back to the folder's outbox.
     drop = models.ForeignKey(
-        ScoringDrop, on_delete=models.SET_NULL, null=True, blank=True, related_name="jobs"
+        ScoringDrop,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="jobs",
+        verbose_name=_("drop"),
     )
     # The dropped file's identity (name, inode, size, time): a file is scored once.
-    drop_key = models.CharField(max_length=64, blank=True)
-    delivered_at = models.DateTimeField(null=True, blank=True)
+    drop_key = models.CharField(max_length=64, blank=True, verbose_name=_("drop file"))
+    delivered_at = models.DateTimeField(null=True, blank=True, verbose_name=_("delivered"))
     created_at = models.DateTimeField(_("requested"), auto_now_add=True)
-    finished_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True, verbose_name=_("finished"))
     expires_at = models.DateTimeField(_("deleted on"))
 
     objects = ScoringJobQuerySet.as_manager()

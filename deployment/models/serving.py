@@ -38,28 +38,49 @@ class Endpoint(models.Model):
     IN_FLIGHT = (State.PENDING, State.VALIDATING, State.PROVISIONING, State.WARMING)
 
     company = models.ForeignKey(
-        "onestop.Company", on_delete=models.CASCADE, related_name="endpoints"
+        "onestop.Company",
+        on_delete=models.CASCADE,
+        related_name="endpoints",
+        verbose_name=_("company"),
     )
     name = models.SlugField(_("name"), max_length=100, help_text=_("The model name clients call."))
     version = models.ForeignKey(
-        "deployment.ModelVersion", on_delete=models.PROTECT, related_name="endpoints"
+        "deployment.ModelVersion",
+        on_delete=models.PROTECT,
+        related_name="endpoints",
+        verbose_name=_("version"),
     )
     # A roll warms the next version while the current one keeps serving; a rollback swaps
     # back to the previous one.
     next_version = models.ForeignKey(
-        "deployment.ModelVersion", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        "deployment.ModelVersion",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("next version"),
     )
     previous_version = models.ForeignKey(
-        "deployment.ModelVersion", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        "deployment.ModelVersion",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("previous version"),
     )
     pool = models.ForeignKey(
-        "deployment.ComputePool", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        "deployment.ComputePool",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("pool"),
     )
     state = models.CharField(
         _("state"), max_length=12, choices=State.choices, default=State.PENDING
     )
-    reason = models.TextField(blank=True)
-    next_step = models.TextField(blank=True)
+    reason = models.TextField(blank=True, verbose_name=_("reason"))
+    next_step = models.TextField(blank=True, verbose_name=_("next step"))
     deadline_ms = models.PositiveIntegerField(_("deadline per request (ms)"), default=2000)
     min_replicas = models.PositiveSmallIntegerField(_("minimum replicas"), default=1)
     max_replicas = models.PositiveSmallIntegerField(_("maximum replicas"), default=1)
@@ -67,12 +88,14 @@ class Endpoint(models.Model):
     # Dynamic batching: off when the largest batch is 1.
     batch_max_size = models.PositiveSmallIntegerField(_("largest batch"), default=1)
     batch_max_delay_ms = models.PositiveSmallIntegerField(_("longest queue wait (ms)"), default=0)
-    attempts = models.PositiveSmallIntegerField(default=0)
+    attempts = models.PositiveSmallIntegerField(default=0, verbose_name=_("attempts"))
     # Renewed when the endpoint stops or goes: its replicas' token changes with it
     # (deployment/compute/tokens.py).
-    replica_generation = models.CharField(max_length=32, default=new_generation, editable=False)
-    state_changed_at = models.DateTimeField(default=timezone.now)
-    created_at = models.DateTimeField(auto_now_add=True)
+    replica_generation = models.CharField(
+        max_length=32, default=new_generation, editable=False, verbose_name=_("replica generation")
+    )
+    state_changed_at = models.DateTimeField(default=timezone.now, verbose_name=_("state changed"))
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created"))
 
     class Meta:
         verbose_name = _("endpoint")

@@ -32,22 +32,35 @@ class TrainingJob(models.Model):
     ACTIVE = (State.WAITING, State.RUNNING, State.STOPPING)
 
     company = models.ForeignKey(
-        "onestop.Company", on_delete=models.CASCADE, related_name="training_jobs"
+        "onestop.Company",
+        on_delete=models.CASCADE,
+        related_name="training_jobs",
+        verbose_name=_("company"),
     )
     data_check = models.ForeignKey(
-        "diagnosis.DataCheck", on_delete=models.CASCADE, related_name="training_jobs"
+        "diagnosis.DataCheck",
+        on_delete=models.CASCADE,
+        related_name="training_jobs",
+        verbose_name=_("data check"),
     )
     requested_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+        verbose_name=_("requested by"),
     )
-    language = models.CharField(max_length=10, default="ko")
+    language = models.CharField(max_length=10, default="ko", verbose_name=_("language"))
     target = models.CharField(_("target column"), max_length=255)
-    excluded = models.JSONField(default=list, blank=True)
+    excluded = models.JSONField(default=list, blank=True, verbose_name=_("excluded"))
     family = models.CharField(_("model family"), max_length=10, choices=Family.choices)
     units = models.PositiveSmallIntegerField(_("units"), default=1)
     budget_unit_hours = models.PositiveIntegerField(_("budget (unit-hours)"))
     pool = models.ForeignKey(
-        "deployment.ComputePool", on_delete=models.PROTECT, related_name="training_jobs"
+        "deployment.ComputePool",
+        on_delete=models.PROTECT,
+        related_name="training_jobs",
+        verbose_name=_("pool"),
     )
     workload = models.OneToOneField(
         "deployment.Workload",
@@ -55,27 +68,31 @@ class TrainingJob(models.Model):
         null=True,
         blank=True,
         related_name="training_job",
+        verbose_name=_("workload"),
     )
     state = models.CharField(
         _("state"), max_length=10, choices=State.choices, default=State.WAITING
     )
     # Steps of the final fit; a checkpoint is written after each.
-    step = models.PositiveSmallIntegerField(default=0)
-    steps = models.PositiveSmallIntegerField(default=0)
+    step = models.PositiveSmallIntegerField(default=0, verbose_name=_("step"))
+    steps = models.PositiveSmallIntegerField(default=0, verbose_name=_("steps"))
     # The step each run started from: [0, 4] is a run from scratch, then one resumed at step 4.
-    runs = models.JSONField(default=list, blank=True)
-    progress = models.PositiveSmallIntegerField(default=0)
-    progress_message = models.CharField(max_length=200, blank=True)
-    error = models.TextField(blank=True)
+    runs = models.JSONField(default=list, blank=True, verbose_name=_("runs"))
+    progress = models.PositiveSmallIntegerField(default=0, verbose_name=_("progress"))
+    progress_message = models.CharField(
+        max_length=200, blank=True, verbose_name=_("progress message")
+    )
+    error = models.TextField(blank=True, verbose_name=_("error"))
     # Cross-validated scores of the family and of guessing, as soon as they are known.
-    metrics = models.JSONField(null=True, blank=True)
-    result = models.JSONField(null=True, blank=True)
+    metrics = models.JSONField(null=True, blank=True, verbose_name=_("metrics"))
+    result = models.JSONField(null=True, blank=True, verbose_name=_("result"))
     cpu_version = models.ForeignKey(
         "deployment.ModelVersion",
         on_delete=models.SET_NULL,
         null=True,
         blank=True,
         related_name="+",
+        verbose_name=_("CPU version"),
     )
     npu_version = models.ForeignKey(
         "deployment.ModelVersion",
@@ -83,16 +100,23 @@ class TrainingJob(models.Model):
         null=True,
         blank=True,
         related_name="+",
+        verbose_name=_("NPU-ready version"),
     )
-    used_unit_seconds = models.FloatField(default=0)
-    attempt = models.PositiveIntegerField(default=0)  # runs started; a run's tasks carry it
-    run_started_at = models.DateTimeField(null=True, blank=True)
+    used_unit_seconds = models.FloatField(default=0, verbose_name=_("unit-seconds used"))
+    attempt = models.PositiveIntegerField(
+        default=0, verbose_name=_("attempt")
+    )  # runs started; a run's tasks carry it
+    run_started_at = models.DateTimeField(null=True, blank=True, verbose_name=_("run started"))
     # When the current run was asked to stop (its units taken back, or a person's Stop).
-    stop_requested_at = models.DateTimeField(null=True, blank=True)
+    stop_requested_at = models.DateTimeField(
+        null=True, blank=True, verbose_name=_("stop requested")
+    )
     # The Ray job of the current run, on a pool backed by a cluster.
-    ray_submission_id = models.CharField(max_length=100, blank=True)
+    ray_submission_id = models.CharField(
+        max_length=100, blank=True, verbose_name=_("cluster job id")
+    )
     created_at = models.DateTimeField(_("requested"), auto_now_add=True)
-    finished_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True, verbose_name=_("finished"))
 
     objects = TrainingJobQuerySet.as_manager()
 

@@ -9,14 +9,16 @@ class DecisionForm(forms.Form):
     comment = forms.CharField(
         label=_("Comment"), widget=forms.Textarea(attrs={"rows": 3}), required=False
     )
-    decision = forms.ChoiceField(choices=[("approve", _("Approve")), ("reject", _("Reject"))])
+    decision = forms.ChoiceField(
+        label=_("Decision"), choices=[("approve", _("Approve")), ("reject", _("Reject"))]
+    )
 
 
 class EvaluationForm(forms.Form):
     score = forms.IntegerField(label=_("Score (0–100)"), min_value=0, max_value=100)
     evaluation = forms.CharField(label=_("Evaluation"), widget=forms.Textarea(attrs={"rows": 2}))
     decision = forms.ChoiceField(
-        choices=[("accept", _("Accept")), ("return", _("Return for changes"))]
+        label=_("Decision"), choices=[("accept", _("Accept")), ("return", _("Return for changes"))]
     )
 
 

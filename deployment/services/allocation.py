@@ -141,7 +141,7 @@ def replicas_hold(*, endpoint, count):
                 Workload.objects.create(
                     company_id=endpoint.company_id,
                     pool=pool,
-                    name=f"{endpoint.name} replica {index + 1}",
+                    name=f"{endpoint.name} #{index + 1}",
                     kind=Workload.Kind.INFERENCE,
                     units=endpoint.units_per_replica,
                     endpoint=endpoint,

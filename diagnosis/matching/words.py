@@ -2,7 +2,6 @@
 
 from django.utils.translation import gettext as _
 
-from deployment.models.compute import FLAVOR_SPECS
 from deployment.usecases import UseCase
 
 
@@ -94,7 +93,7 @@ def accelerator_reason(match, context):
     if pool.emulated:
         text += " " + _(
             "This server has no %(runtime)s runtime: the pool is emulated on its CPU."
-        ) % {"runtime": FLAVOR_SPECS[pool.flavor]["runtime"]}
+        ) % {"runtime": pool.get_flavor_display()}
     return text
 
 

@@ -29,21 +29,36 @@ class Assessment(models.Model):
         SUBMITTED = "submitted", _("Submitted")
 
     company = models.ForeignKey(
-        "onestop.Company", on_delete=models.CASCADE, related_name="assessments"
+        "onestop.Company",
+        on_delete=models.CASCADE,
+        related_name="assessments",
+        verbose_name=_("company"),
     )
     questionnaire = models.ForeignKey(
-        "diagnosis.Questionnaire", on_delete=models.PROTECT, related_name="assessments"
+        "diagnosis.Questionnaire",
+        on_delete=models.PROTECT,
+        related_name="assessments",
+        verbose_name=_("questionnaire"),
     )
     stage = models.CharField(_("stage"), max_length=2, choices=Stage.choices)
     status = models.CharField(
         _("status"), max_length=10, choices=Status.choices, default=Status.OPEN
     )
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+        verbose_name=_("created by"),
     )
     created_at = models.DateTimeField(_("started"), auto_now_add=True)
     submitted_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("submitted by"),
     )
     submitted_at = models.DateTimeField(_("submitted"), null=True, blank=True)
 

@@ -23,18 +23,27 @@ class DataCheck(BackgroundJob):
     and everything derived from it live in one folder, removed with the record."""
 
     company = models.ForeignKey(
-        "onestop.Company", on_delete=models.CASCADE, related_name="data_checks"
+        "onestop.Company",
+        on_delete=models.CASCADE,
+        related_name="data_checks",
+        verbose_name=_("company"),
     )
-    key = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    key = models.UUIDField(
+        default=uuid.uuid4, unique=True, editable=False, verbose_name=_("stored file")
+    )
     uploaded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+        verbose_name=_("uploaded by"),
     )
     original_name = models.CharField(_("file name"), max_length=255)
     size = models.BigIntegerField(_("size in bytes"))
-    sha256 = models.CharField(max_length=64)
+    sha256 = models.CharField(max_length=64, verbose_name=_("SHA-256"))
     sheet = models.CharField(_("sheet"), max_length=100, blank=True)
-    profile = models.JSONField(null=True, blank=True)
-    readiness = models.JSONField(null=True, blank=True)
+    profile = models.JSONField(null=True, blank=True, verbose_name=_("profile"))
+    readiness = models.JSONField(null=True, blank=True, verbose_name=_("readiness"))
     readiness_score = models.PositiveSmallIntegerField(_("data readiness"), null=True, blank=True)
     share_rows = models.BooleanField(
         _("consultants may see rows"),

@@ -16,14 +16,16 @@ class BackgroundJob(models.Model):
     """Work a Celery task does for a person: its state, progress and, on failure, the reason
     in the language of the person who started it."""
 
-    language = models.CharField(max_length=10, default="ko")
+    language = models.CharField(max_length=10, default="ko", verbose_name=_("language"))
     status = models.CharField(
         _("status"), max_length=10, choices=JobStatus.choices, default=JobStatus.QUEUED
     )
-    progress = models.PositiveSmallIntegerField(default=0)
-    progress_message = models.CharField(max_length=200, blank=True)
-    error = models.TextField(blank=True)
-    finished_at = models.DateTimeField(null=True, blank=True)
+    progress = models.PositiveSmallIntegerField(default=0, verbose_name=_("progress"))
+    progress_message = models.CharField(
+        max_length=200, blank=True, verbose_name=_("progress message")
+    )
+    error = models.TextField(blank=True, verbose_name=_("error"))
+    finished_at = models.DateTimeField(null=True, blank=True, verbose_name=_("finished"))
 
     class Meta:
         abstract = True

@@ -46,7 +46,7 @@ class MatchingPolicy(models.Model):
         help_text=_("Programme policy: train on GPUs, serve on domestic NPUs."),
     )
     cost = models.PositiveSmallIntegerField(_("cost within budget"), default=10)
-    updated_at = models.DateTimeField(auto_now=True)
+    updated_at = models.DateTimeField(auto_now=True, verbose_name=_("updated"))
 
     PARTS = ("use_case", "industry", "inputs", "accuracy", "accelerator", "policy", "cost")
 
@@ -118,19 +118,33 @@ class MatchChoice(models.Model):
     """The match a company picked: the model and the pool its application for quota names."""
 
     company = models.ForeignKey(
-        "onestop.Company", on_delete=models.CASCADE, related_name="match_choices"
+        "onestop.Company",
+        on_delete=models.CASCADE,
+        related_name="match_choices",
+        verbose_name=_("company"),
     )
     version = models.ForeignKey(
-        "deployment.ModelVersion", on_delete=models.PROTECT, related_name="+"
+        "deployment.ModelVersion",
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("version"),
     )
-    pool = models.ForeignKey("deployment.ComputePool", on_delete=models.PROTECT, related_name="+")
-    score = models.FloatField()
-    parts = models.JSONField(default=dict)
-    monthly_cost_krw = models.PositiveBigIntegerField(default=0)
+    pool = models.ForeignKey(
+        "deployment.ComputePool", on_delete=models.PROTECT, related_name="+", verbose_name=_("pool")
+    )
+    score = models.FloatField(verbose_name=_("score"))
+    parts = models.JSONField(default=dict, verbose_name=_("parts"))
+    monthly_cost_krw = models.PositiveBigIntegerField(
+        default=0, verbose_name=_("monthly cost (KRW)")
+    )
     chosen_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+        verbose_name=_("chosen by"),
     )
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created"))
 
     class Meta:
         ordering = ["-created_at", "-pk"]

@@ -17,7 +17,7 @@ class Questionnaire(models.Model):
     version = models.PositiveIntegerField(_("version"))
     title = models.CharField(_("title"), max_length=200)
     content = models.JSONField(_("content"))
-    sha256 = models.CharField(max_length=64)
+    sha256 = models.CharField(max_length=64, verbose_name=_("SHA-256"))
     published_at = models.DateTimeField(_("published"), auto_now_add=True)
 
     objects = QuestionnaireQuerySet.as_manager()

@@ -8,6 +8,7 @@ from xml.sax.saxutils import escape
 
 from django.conf import settings
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from reportlab.graphics.shapes import Drawing, Line, Polygon, String
 from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
@@ -102,7 +103,7 @@ def report_pdf(report, *, language):
         _("Target"),
         _("Peer median"),
         _("Percentile"),
-        _("Change"),
+        pgettext("difference between stages", "Change"),
     ]
     rows = [header] + [
         [

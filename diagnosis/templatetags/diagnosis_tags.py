@@ -1,5 +1,6 @@
 from django import template
 from django.utils.html import format_html, format_html_join
+from django.utils.translation import gettext_lazy
 
 register = template.Library()
 
@@ -107,3 +108,52 @@ def weekly_svg(shares):
         height,
         bars,
     )
+
+
+@register.filter
+def metric_name(code):
+    """``roc_auc`` → "ROC-AUC (telling cases apart)", in the page's language."""
+    from diagnosis import metric_words
+
+    return metric_words.metric_name(code)
+
+
+@register.filter
+def model_name(code):
+    from diagnosis import metric_words
+
+    return metric_words.model_name(code)
+
+
+@register.filter
+def task_name(code):
+    from diagnosis import metric_words
+
+    return metric_words.task_name(code)
+
+
+@register.simple_tag
+def metric_sentence(code, value):
+    from diagnosis import metric_words
+
+    return metric_words.metric_sentence(code, value)
+
+
+DELIMITERS = {
+    "comma": gettext_lazy("comma"),
+    "semicolon": gettext_lazy("semicolon"),
+    "tab": gettext_lazy("tab"),
+    "pipe": gettext_lazy("vertical bar"),
+}
+TRUTH = {"True": gettext_lazy("yes"), "False": gettext_lazy("no")}
+
+
+@register.filter
+def delimiter_words(name):
+    return DELIMITERS.get(name, name)
+
+
+@register.filter
+def shown_value(value):
+    """A profiled value as a person reads it: a yes/no column's True and False in words."""
+    return TRUTH.get(value, value)

@@ -1,5 +1,6 @@
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
@@ -35,10 +36,20 @@ class AuditEntry(models.Model):
     target_id = models.CharField(_("object id"), max_length=64, blank=True)
     target_label = models.CharField(_("object"), max_length=200, blank=True)
     company = models.ForeignKey(
-        "onestop.Company", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        "onestop.Company",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("company"),
     )
     partner = models.ForeignKey(
-        "onestop.Partner", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        "onestop.Partner",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("partner"),
     )
     before = models.JSONField(_("before"), null=True, blank=True)
     after = models.JSONField(_("after"), null=True, blank=True)
@@ -55,4 +66,16 @@ class AuditEntry(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.created_at:%Y-%m-%d %H:%M} {self.actor_label} {self.action}"
+        when = timezone.localtime(self.created_at)
+        return f"{when:%Y-%m-%d %H:%M} {self.actor_shown} {self.action_label}"
+
+    @property
+    def actor_shown(self):
+        """Who did it, for people: work OneStop did by itself is said so in words."""
+        return _("OneStop (automatic)") if self.actor_label == "system" else self.actor_label
+
+    @property
+    def action_label(self):
+        from onestop.audit_words import action_label
+
+        return action_label(self.action)

@@ -45,11 +45,16 @@ class PartnerMembership(models.Model):
         MEMBER = "member", _("Member")
 
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="partner_memberships"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="partner_memberships",
+        verbose_name=_("person"),
     )
-    partner = models.ForeignKey(Partner, on_delete=models.CASCADE, related_name="memberships")
+    partner = models.ForeignKey(
+        Partner, on_delete=models.CASCADE, related_name="memberships", verbose_name=_("partner")
+    )
     role = models.CharField(_("role"), max_length=10, choices=Role.choices, default=Role.MEMBER)
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created"))
 
     objects = PartnerMembershipQuerySet.as_manager()
 
@@ -82,16 +87,23 @@ class ApiKey(models.Model):
     PUBLIC_ID_BYTES = 6
     SECRET_BYTES = 24
 
-    partner = models.ForeignKey(Partner, on_delete=models.CASCADE, related_name="api_keys")
+    partner = models.ForeignKey(
+        Partner, on_delete=models.CASCADE, related_name="api_keys", verbose_name=_("partner")
+    )
     name = models.CharField(_("name"), max_length=100)
-    public_id = models.CharField(max_length=16, unique=True, editable=False)
-    secret_hash = models.CharField(max_length=64, editable=False)
+    public_id = models.CharField(
+        max_length=16, unique=True, editable=False, verbose_name=_("public id")
+    )
+    secret_hash = models.CharField(
+        max_length=64, editable=False, verbose_name=_("secret fingerprint")
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,
         null=True,
         blank=True,
         related_name="+",
+        verbose_name=_("created by"),
     )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     last_used_at = models.DateTimeField(_("last used"), null=True, blank=True)
@@ -110,6 +122,8 @@ class ApiKey(models.Model):
     @property
     def display_prefix(self):
         return f"{settings.API_KEY_PREFIX}_{self.public_id}…"
+
+    display_prefix.fget.short_description = _("key begins with")
 
     @property
     def is_active(self):

@@ -2,6 +2,8 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from onestop.registry import flavor_label
+
 # Use it or lose it (NREL, quarterly, against the applicant's own plan): share used → cut.
 NREL_SCALE = [
     {"used_at_least": 0.70, "cut": 0.0},
@@ -42,7 +44,7 @@ class Programme(models.Model):
     reduction_scale = models.JSONField(_("reduction scale"), default=default_scale)
     grace_days = models.PositiveSmallIntegerField(_("grace period (days)"), default=60)
     open_for_applications = models.BooleanField(_("open for applications"), default=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created"))
 
     class Meta:
         verbose_name = _("support programme")
@@ -61,12 +63,18 @@ class ProgrammeFlavor(models.Model):
     budget_unit_hours = models.PositiveBigIntegerField(_("budget (unit-hours)"))
 
     class Meta:
+        verbose_name = _("accelerator offered")
+        verbose_name_plural = _("accelerators offered")
         constraints = [
             models.UniqueConstraint(fields=["programme", "flavor"], name="programme_flavor_once")
         ]
 
     def __str__(self):
-        return f"{self.programme} · {self.flavor}"
+        return f"{self.programme} · {self.flavor_label}"
+
+    @property
+    def flavor_label(self):
+        return flavor_label(self.flavor)
 
 
 class Application(models.Model):
@@ -79,9 +87,17 @@ class Application(models.Model):
         REJECTED = "rejected", _("Not approved")
         WITHDRAWN = "withdrawn", _("Withdrawn")
 
-    programme = models.ForeignKey(Programme, on_delete=models.PROTECT, related_name="applications")
+    programme = models.ForeignKey(
+        Programme,
+        on_delete=models.PROTECT,
+        related_name="applications",
+        verbose_name=_("programme"),
+    )
     company = models.ForeignKey(
-        "onestop.Company", on_delete=models.CASCADE, related_name="applications"
+        "onestop.Company",
+        on_delete=models.CASCADE,
+        related_name="applications",
+        verbose_name=_("company"),
     )
     flavor = models.CharField(_("flavor"), max_length=20)
     units = models.PositiveIntegerField(_("units"))
@@ -91,24 +107,35 @@ class Application(models.Model):
         help_text=_("One number per quarter of the term."),
     )
     purpose = models.TextField(_("what the units are for"))
-    evidence = models.JSONField(default=dict, blank=True)  # diagnosis and match, as they were
+    evidence = models.JSONField(
+        default=dict, blank=True, verbose_name=_("evidence")
+    )  # diagnosis and match, as they were
     state = models.CharField(
         _("state"), max_length=12, choices=State.choices, default=State.SUBMITTED
     )
     submitted_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+        verbose_name=_("submitted by"),
     )
-    submitted_at = models.DateTimeField(auto_now_add=True)
+    submitted_at = models.DateTimeField(auto_now_add=True, verbose_name=_("submitted"))
     review_score = models.PositiveSmallIntegerField(
         _("review score (0–100)"), null=True, blank=True
     )
     review_comment = models.TextField(_("review comment"), blank=True)
     reviewed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("reviewed by"),
     )
-    decided_at = models.DateTimeField(null=True, blank=True)
-    rest_released_at = models.DateTimeField(null=True, blank=True)
-    extended_at = models.DateTimeField(null=True, blank=True)
+    decided_at = models.DateTimeField(null=True, blank=True, verbose_name=_("decided"))
+    rest_released_at = models.DateTimeField(null=True, blank=True, verbose_name=_("rest released"))
+    extended_at = models.DateTimeField(null=True, blank=True, verbose_name=_("extended"))
 
     class Meta:
         verbose_name = _("application")
@@ -116,7 +143,11 @@ class Application(models.Model):
         ordering = ["-submitted_at", "-pk"]
 
     def __str__(self):
-        return f"{self.company} · {self.programme} · {self.flavor} × {self.units}"
+        return f"{self.company} · {self.programme} · {self.flavor_label} × {self.units}"
+
+    @property
+    def flavor_label(self):
+        return flavor_label(self.flavor)
 
     @property
     def waitlist_position(self):

@@ -12,7 +12,10 @@ class StaffProfile(models.Model):
         OFFICER = "officer", _("Programme officer")
 
     user = models.OneToOneField(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="staff_profile"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="staff_profile",
+        verbose_name=_("user"),
     )
     role = models.CharField(_("role"), max_length=12, choices=Role.choices, default=Role.CONSULTANT)
     organisation = models.CharField(_("organisation"), max_length=200, blank=True)
@@ -54,9 +57,13 @@ class ConsultantAssignment(models.Model):
         on_delete=models.CASCADE,
         related_name="assignments",
         limit_choices_to={"is_staff": True},
+        verbose_name=_("consultant"),
     )
     company = models.ForeignKey(
-        "onestop.Company", on_delete=models.CASCADE, related_name="consultant_assignments"
+        "onestop.Company",
+        on_delete=models.CASCADE,
+        related_name="consultant_assignments",
+        verbose_name=_("company"),
     )
     assigned_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -64,8 +71,9 @@ class ConsultantAssignment(models.Model):
         null=True,
         blank=True,
         related_name="+",
+        verbose_name=_("assigned by"),
     )
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created"))
 
     class Meta:
         verbose_name = _("consultant assignment")
