@@ -11,6 +11,7 @@ from pypdf import PdfReader
 from tests import factories
 from tests.browser import shot
 from tests.diagnosis_factories import publish, submitted_assessment
+from tests.walk import Walk, report
 
 pytestmark = pytest.mark.browser
 
@@ -54,8 +55,17 @@ def log_in(page, base, email):
     page.wait_for_url(f"{base}/dashboard/")
 
 
-def answer_everything(page, level, *, data_collected, screenshot=None):
-    """Go through every page of the questionnaire, answering what is asked."""
+# What a person does on one page of the questionnaire: the questions shown, and the
+# free-text answers (a sentence of about 60 characters each).
+ASKED = """() => ({
+  questions: document.querySelectorAll('.question:not([hidden])').length,
+  texts: document.querySelectorAll('.question:not([hidden]) input[type=text]').length,
+})"""
+
+
+def answer_everything(page, level, *, data_collected, screenshot=None, walk=None):
+    """Go through every page of the questionnaire, answering what is asked; a ``walk`` counts
+    what a person would have done."""
     while True:
         if page.locator("[name=q_data_collected_digitally]").count():
             page.check(f"[name=q_data_collected_digitally][value={data_collected}]")
@@ -68,6 +78,11 @@ def answer_everything(page, level, *, data_collected, screenshot=None):
                 shot(page, screenshot)
         page.evaluate(FILL, level)
         page.evaluate(FILL, level)  # questions revealed by the first pass
+        if walk is not None:
+            asked = page.evaluate(ASKED)
+            walk.arrive(page.url.rstrip("/").rsplit("/", 1)[-1])
+            walk.questions += asked["questions"]
+            walk.chars += 60 * asked["texts"]
         if page.get_by_test_id("finish").count():
             page.get_by_test_id("finish").click()
             return
@@ -87,7 +102,10 @@ def test_two_respondents_answer_the_owner_submits_and_gets_the_report(
     owner_page.get_by_test_id("start-assessment").click()
     owner_page.wait_for_url("**/answer/strategy/")
     shot(owner_page, "10-diagnosis-first-page-ko")
-    answer_everything(owner_page, 0.6, data_collected="yes", screenshot="11-data-page-yes-ko")
+    walk = Walk(owner_page, "full-diagnosis")
+    answer_everything(
+        owner_page, 0.6, data_collected="yes", screenshot="11-data-page-yes-ko", walk=walk
+    )
     assert owner_page.get_by_test_id("respondents").is_visible()
     assessment_url = owner_page.url
 
@@ -112,6 +130,10 @@ def test_two_respondents_answer_the_owner_submits_and_gets_the_report(
     shot(owner_page, "14-submit-confirm-ko")
     owner_page.get_by_test_id("confirm-yes").click()
     owner_page.wait_for_url("**/report/")
+    walk.arrive("report")
+    figures = walk.figures()
+    report(figures)
+    assert figures["person_active_minutes"] < 30  # the page promises about 20 minutes
 
     assert owner_page.get_by_test_id("radar").locator("polygon.series-company").is_visible()
     assert owner_page.get_by_test_id("radar").locator("polygon.series-cohort").is_visible()

@@ -289,7 +289,46 @@ def test_try_it_labels_fields_with_the_model_s_input_columns(owner_client, ready
     ready.version.save(update_fields=["input_columns"])
     text = page(owner_client, ready)
     assert "Torque (Nm)" in text
-    assert "Type = L" in text
+    assert 'name="c2"' in text  # the category is a choice, not a one-hot number
+
+
+def test_try_it_takes_a_category_as_a_choice_and_sends_its_one_hot_columns(owner_client, ready):
+    ready.version.input_columns = [
+        {"name": "Torque", "type": "number", "unit": "Nm"},
+        {"name": "Rotational speed", "type": "number", "unit": "rpm"},
+        {"name": "Type", "type": "category", "value": "L"},
+        {"name": "Type", "type": "category", "value": "M"},
+    ]
+    ready.version.save(update_fields=["input_columns"])
+    text = page(owner_client, ready)
+    assert text.count('data-testid="try-choice"') == 1
+    assert '<option value="M">M</option>' in text
+    answer = owner_client.post(
+        reverse("endpoint_try", args=[ready.pk]), {"x0": "1", "x1": "2", "c2": "M"}
+    )
+    assert answer.status_code == 200, answer.content
+    assert answer.json()["outputs"] == {"y": [[4.0, 4.0]]}  # 1 + 2 + (L 0) + (M 1)
+    refused = owner_client.post(
+        reverse("endpoint_try", args=[ready.pk]), {"x0": "1", "x1": "2", "c2": "Q"}
+    )
+    assert refused.status_code == 400
+    assert "Type" in refused.json()["error"]
+
+
+def test_the_answer_is_read_out_in_a_sentence():
+    from django.utils import translation
+
+    from deployment.views.try_reading import reading
+
+    with translation.override("ko"):
+        failure = reading(
+            {"label": [1], "probabilities": [{"0": 0.16, "1": 0.84}]},
+            ["predictive_maintenance"],
+        )
+        assert failure == "고장 가능성: 84 %"
+        assert reading({"label": [0], "probabilities": [[0.9, 0.1]]}, []).endswith("10 %")
+        assert reading({"y": [[12.25]]}, []) == "예측값: 12.25"
+        assert reading({"y": [[1.0, 2.0]]}, []) == ""  # nothing a sentence can tell
 
 
 def test_models_that_do_not_take_a_row_of_numbers_get_snippets_only(owner_client, ready):

@@ -17,6 +17,7 @@ from deployment.models import Endpoint
 from deployment.services.endpoints.queries import endpoints_not_deleted
 from deployment.serving import handling
 from deployment.serving.sessions import served
+from deployment.views.try_reading import reading
 from onestop.views.access import company_member_required
 
 FLOAT32_MAX = float(np.finfo(np.float32).max)
@@ -25,9 +26,24 @@ MOST_FIELDS = 64
 
 
 @dataclass(frozen=True)
+class Field:
+    """One thing the person enters: a number at ``positions[0]``, or a choice among
+    ``options`` for a category the model takes as one-hot columns at ``positions``."""
+
+    label: str
+    positions: tuple
+    options: tuple = ()
+
+    @property
+    def is_choice(self):
+        return bool(self.options)
+
+
+@dataclass(frozen=True)
 class RowInput:
     name: str  # the model's input
     labels: tuple  # one per number in the row
+    fields: tuple = ()  # what the form asks, in order
 
 
 def row_input(version):
@@ -46,9 +62,39 @@ def row_input(version):
     columns = version.input_columns or []
     if len(columns) == width and all(isinstance(c, dict) and c.get("name") for c in columns):
         labels = tuple(column_label(c) for c in columns)
+        fields = form_fields(columns)
     else:
         labels = tuple(f"{arg['name']}[{i}]" for i in range(width))
-    return RowInput(name=arg["name"], labels=labels)
+        fields = tuple(Field(label=label, positions=(i,)) for i, label in enumerate(labels))
+    return RowInput(name=arg["name"], labels=labels, fields=fields)
+
+
+def form_fields(columns):
+    """The fields for the model's columns: consecutive one-hot columns of one category
+    (``Type = L``, ``Type = M``, ``Type = H``) become one choice, the rest numbers."""
+    fields, index = [], 0
+    while index < len(columns):
+        column = columns[index]
+        if column.get("value") in (None, ""):
+            fields.append(Field(label=column_label(column), positions=(index,)))
+            index += 1
+            continue
+        end = index
+        while (
+            end < len(columns)
+            and columns[end].get("name") == column["name"]
+            and (columns[end].get("value") not in (None, ""))
+        ):
+            end += 1
+        fields.append(
+            Field(
+                label=str(column["name"]),
+                positions=tuple(range(index, end)),
+                options=tuple(str(columns[i]["value"]) for i in range(index, end)),
+            )
+        )
+        index = end
+    return tuple(fields)
 
 
 def column_label(column):
@@ -78,18 +124,29 @@ def jsonable(value):
 
 
 def read_row(post, spec):
-    """The numbers of the form, or a message naming the first field that is not one."""
-    row = []
-    for index, label in enumerate(spec.labels):
-        raw = (post.get(f"x{index}") or "").strip()
+    """The numbers of the form, or a message naming the first field that is not right. A
+    choice becomes its one-hot columns; a choice not offered is refused."""
+    row = [0.0] * len(spec.labels)
+    for field in spec.fields:
+        first = field.positions[0]
+        if field.is_choice:
+            chosen = post.get(f"c{first}")
+            if chosen not in field.options:
+                return _("%(field)s: choose one of %(options)s.") % {
+                    "field": field.label,
+                    "options": ", ".join(field.options),
+                }
+            row[field.positions[field.options.index(chosen)]] = 1.0
+            continue
+        raw = (post.get(f"x{first}") or "").strip()
         try:
             number = float(raw)
         except ValueError:
             number = math.nan
         # The model takes 32-bit floats: a larger number would reach it as infinity.
         if not math.isfinite(number) or abs(number) > FLOAT32_MAX:
-            return _("%(field)s: enter a number, e.g. 0 or 12.5.") % {"field": label}
-        row.append(number)
+            return _("%(field)s: enter a number, e.g. 0 or 12.5.") % {"field": field.label}
+        row[first] = number
     return row
 
 
@@ -109,7 +166,18 @@ def tried_on_cluster(endpoint, spec, row, started):
         }
     except (ValueError, TypeError, KeyError, AttributeError, RecursionError):
         return error(_("The model's answer could not be read. Try again shortly."), 502)
-    return JsonResponse({"outputs": outputs, "latency_ms": round(latency_s * 1000, 2)})
+    return answered(endpoint, outputs, latency_s)
+
+
+def answered(endpoint, outputs, latency_s):
+    """The answer for the page: the outputs, a sentence that reads them, the time taken."""
+    return JsonResponse(
+        {
+            "outputs": outputs,
+            "reading": reading(outputs, endpoint.version.family.use_cases or ()),
+            "latency_ms": round(latency_s * 1000, 2),
+        }
+    )
 
 
 @company_member_required
@@ -141,9 +209,4 @@ def endpoint_try(request, pk):
     results, latency_s = handling.run_metered(endpoint, model, feeds, started)
     if isinstance(results, str):  # a RunFailed: why, and the status it means
         return error(results, results.status)
-    return JsonResponse(
-        {
-            "outputs": {name: jsonable(value) for name, value in results.items()},
-            "latency_ms": round(latency_s * 1000, 2),
-        }
-    )
+    return answered(endpoint, {name: jsonable(value) for name, value in results.items()}, latency_s)

@@ -69,7 +69,11 @@
           var latency = document.createElement("p");
           latency.className = "muted";
           latency.textContent = form.dataset.latency.replace("%s", answer.body.latency_ms);
-          result.replaceChildren(list, latency);
+          var reading = document.createElement("p");
+          reading.className = "reading";
+          reading.setAttribute("data-testid", "try-reading");
+          reading.textContent = answer.body.reading || "";
+          result.replaceChildren(reading, list, latency);
           result.hidden = false;
         })
         .catch(function () {
