@@ -32,6 +32,15 @@ def review_grant_usage():
     return len(review_usage())
 
 
+@shared_task(acks_late=True, reject_on_worker_lost=True)
+def send_due_notices():
+    """Reports due within a week and quarters heading for a cut, each told to the owners once
+    (safe to run twice: each notice has a key)."""
+    from deployment.notices import due_notices
+
+    return len(due_notices())
+
+
 # Endpoint tasks are safe to run twice: each deploy step is claimed with a conditional update.
 @shared_task(acks_late=True, reject_on_worker_lost=True, soft_time_limit=600, time_limit=660)
 def deploy_endpoint(endpoint_id):

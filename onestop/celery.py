@@ -35,6 +35,10 @@ app.conf.update(
             # A run that could not start within the minute is replaced by the next one.
             "options": {"expires": 55},
         },
+        "due-notices": {
+            "task": "deployment.tasks.send_due_notices",
+            "schedule": 24 * 3600.0,
+        },
         "review-grant-usage": {
             "task": "deployment.tasks.review_grant_usage",
             "schedule": 6 * 3600.0,

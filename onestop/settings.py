@@ -105,6 +105,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "onestop.tenancy.current_company",
                 "onestop.roles.desk_role_context",
+                "onestop.views.notifications.unread_count",
             ],
         },
     },
@@ -402,7 +403,7 @@ CELERY_TASK_ROUTES = {
     # Reading dropped files from a share may be slow: never in front of a heartbeat.
     "deployment.tasks.scan_drop_folders": {"queue": "drops"},
     "onestop.tasks.send_invitation_email": {"queue": "mail"},
-    "onestop.tasks.send_company_notice": {"queue": "mail"},
+    "onestop.tasks.send_notification_emails": {"queue": "mail"},
     # Pools report and abandoned deploy steps are found on time, whatever else is queued.
     "deployment.tasks.local_pools_heartbeat": {"queue": "heartbeats"},
     "deployment.tasks.cluster_pools_heartbeat": {"queue": "heartbeats"},

@@ -37,7 +37,8 @@ def send_invitation_email(invitation_id, link):
     retry_backoff_max=1800,
     max_retries=8,
 )
-def send_company_notice(company_id, subject, body):
-    from onestop.services.notices import company_notice_send
+def send_notification_emails(notification_ids):
+    # Each one is marked when sent, so a retry sends only those still unsent.
+    from onestop.services.notifications import emails_send
 
-    return company_notice_send(company_id=company_id, subject=subject, body=body)
+    return emails_send(notification_ids)

@@ -58,6 +58,7 @@ OBJECTS = {
     "company_model": lambda w: (deployment_objects(w).private_a, deployment_objects(w).private_b),
     "endpoint": lambda w: endpoint_objects(w)[0],
     "training_job": lambda w: training_objects(w),
+    "notification": lambda w: notifications_of(w),
     "scoring_job": lambda w: scoring_objects(w),
     "endpoint_key": lambda w: endpoint_objects(w)[1],
 }
@@ -230,6 +231,20 @@ def resolve_value(value, obj, world):
     if not hasattr(obj, value):
         return value  # a literal, e.g. a dimension code
     return getattr(obj, value)
+
+
+def notifications_of(world):
+    """A notice in owner A's inbox and one in owner B's."""
+    from onestop.models import Notification
+
+    if not hasattr(world, "_notifications"):
+        world._notifications = tuple(
+            Notification.objects.create(
+                user=owner, kind="report_due", subject="보고서", body="본문", url="/programmes/"
+            )
+            for owner in (world.owner_a, world.owner_b)
+        )
+    return world._notifications
 
 
 def test_matrix_entries_name_every_persona_or_a_default():

@@ -22,7 +22,7 @@ EXPECTED = {
     "deployment.tasks.scan_drop_folders": "drops",
     "deployment.tasks.sync_cluster_endpoints": "heartbeats",
     "onestop.tasks.send_invitation_email": "mail",
-    "onestop.tasks.send_company_notice": "mail",
+    "onestop.tasks.send_notification_emails": "mail",
     "deployment.tasks.local_pools_heartbeat": "heartbeats",
     "deployment.tasks.cluster_pools_heartbeat": "heartbeats",
     "deployment.tasks.sweep_endpoints": "heartbeats",
@@ -31,6 +31,7 @@ EXPECTED = {
     "onestop.tasks.purge_idempotency_records": "default",
     "diagnosis.tasks.purge_expired_data_checks": "default",
     "deployment.tasks.review_grant_usage": "default",
+    "deployment.tasks.send_due_notices": "default",
     "deployment.tasks.roll_up_endpoint_usage": "default",
 }
 

@@ -25,8 +25,8 @@ def test_the_portfolio_costs_the_same_queries_for_many_companies(
     # 1 session, 2 user, 3 staff profile, 4 count for the paginator, 5 the layout's current
     # company (none for an officer), 6 the layout's partner link, 7 one page of companies with
     # their member counts, 8 the companies waiting for a consultant, 9 the consultants who could
-    # take them: the same nine for 2 companies or 32.
-    with django_assert_num_queries(9):
+    # take them, 10 the unread notifications: the same ten for 2 companies or 32.
+    with django_assert_num_queries(10):
         client.get(reverse("consultant_companies"))
 
 

@@ -43,8 +43,8 @@ def test_the_dashboard_query_count_is_pinned(owner_client, world, django_assert_
     # match, 7 its data check (none chosen yet), 8–9 the apply step's grant and application,
     # 10 the deploy step's endpoints, 11 the evaluate step's approved applications, 12 team
     # size, 13 open invitations, 14 the layout's partner link, 15 the company switcher's
-    # other companies.
-    with django_assert_num_queries(15):
+    # other companies, 16 the unread notifications.
+    with django_assert_num_queries(16):
         owner_client.get(reverse("dashboard"))
 
 

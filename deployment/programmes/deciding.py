@@ -4,13 +4,14 @@ position."""
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from deployment.programmes.grants import CapacityShort, grant_issue
 from onestop.models import Application
 from onestop.services.audit import audit_record, audit_snapshot
-from onestop.services.notices import notify_company
+from onestop.services.notices import Kind, notify_company
 
 
 def application_decide(*, application, reviewer, approve, score=None, comment=""):
@@ -35,6 +36,8 @@ def application_decide(*, application, reviewer, approve, score=None, comment=""
             application.company,
             _("Your application: %(state)s") % {"state": application.get_state_display()},
             decision_text(application),
+            kind=Kind.APPLICATION_DECIDED,
+            url=reverse("programmes"),
         )
         audit_record(
             action=f"application.{application.state}",

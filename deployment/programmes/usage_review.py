@@ -6,6 +6,7 @@ import math
 from datetime import timedelta
 
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -14,7 +15,7 @@ from deployment.programmes.usage import worked_unit_hours
 from deployment.programmes.waitlist import waitlist_advance
 from onestop.models import Programme
 from onestop.services.audit import audit_record
-from onestop.services.notices import notify_company
+from onestop.services.notices import Kind, notify_company
 
 QUARTER = timedelta(days=91)
 HOURS_PER_QUARTER = 91 * 24
@@ -55,17 +56,23 @@ def review_usage(now=None):
     return reviewed
 
 
-def review_quarter(grant, quarter, programme, start, now):
+def planned_unit_hours(grant, quarter):
+    """What the company planned for the quarter (its guarantee, all day, without a plan)."""
     plan = grant.application.quarterly_plan if grant.application_id else []
-    planned = plan[quarter] if quarter < len(plan) else grant.guarantee_units * HOURS_PER_QUARTER
+    return plan[quarter] if quarter < len(plan) else grant.guarantee_units * HOURS_PER_QUARTER
+
+
+def scale_of(programme):
+    if programme is None:
+        return Programme._meta.get_field("reduction_scale").default()
+    return programme.reduction_scale
+
+
+def review_quarter(grant, quarter, programme, start, now):
+    planned = planned_unit_hours(grant, quarter)
     used = worked_unit_hours(grant.company, grant.pool, start, start + QUARTER)
     share = used / planned if planned else 1.0
-    scale = (
-        programme.reduction_scale
-        if programme
-        else Programme._meta.get_field("reduction_scale").default()
-    )
-    cut = cut_for(scale, share)
+    cut = cut_for(scale_of(programme), share)
     exempted = Exemption.objects.filter(
         grant=grant, quarter=quarter, state=Exemption.State.ACCEPTED
     ).exists()
@@ -90,7 +97,9 @@ def review_quarter(grant, quarter, programme, start, now):
             notify_company(
                 grant.company,
                 _("Your guarantee was reduced"),
-                _(
+                kind=Kind.GUARANTEE_CUT,
+                url=reverse("programmes"),
+                body=_(
                     "In quarter %(q)s you used %(share)s of the unit-hours you planned, so your "
                     "guarantee on %(pool)s goes from %(before)s to %(after)s units under the "
                     "programme's rules. Ask for an exemption before the next review if use will be "

@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 
 from deployment.compute import ray_cluster, serve_apps
 from deployment.models import ComputePool, TrainingJob
+from deployment.notices import pool_unavailable_notice
 from deployment.programmes.waitlist import waitlist_advance
 from onestop.constraints import constraint_refuses
 from onestop.services.audit import audit_record, audit_snapshot, audited_update
@@ -149,6 +150,8 @@ def record_reading(pool, reading):
     if isinstance(reading, ray_cluster.ClusterUnreachable):
         # Only for the address and token that were read: the provider may have mended them.
         reason = str(reading)[:300]
+        if not pool.unavailable_reason:  # it just stopped answering: its provider hears once
+            pool_unavailable_notice(pool, reason)
         ComputePool.objects.filter(
             pk=pool.pk,
             cluster_dashboard_url=pool.cluster_dashboard_url,

@@ -1,6 +1,7 @@
 from onestop.models.audit import AuditEntry
 from onestop.models.company import Company, Invitation, Membership
 from onestop.models.idempotency import IdempotencyRecord
+from onestop.models.notification import Notification
 from onestop.models.partner import ApiKey, Partner, PartnerMembership
 from onestop.models.programme import Application, Programme, ProgrammeFlavor, ProgressReport
 from onestop.models.staff import ConsultantAssignment, StaffProfile
@@ -15,6 +16,7 @@ __all__ = [
     "IdempotencyRecord",
     "Invitation",
     "Membership",
+    "Notification",
     "Partner",
     "PartnerMembership",
     "Programme",

@@ -40,6 +40,11 @@ class User(AbstractBaseUser, PermissionsMixin):
     )
     is_active = models.BooleanField(_("active"), default=True)
     date_joined = models.DateTimeField(_("joined"), default=timezone.now)
+    notify_by_email = models.BooleanField(
+        _("notifications by e-mail"),
+        default=True,
+        help_text=_("Off: notifications only in the portal's inbox."),
+    )
 
     objects = UserManager()
 

@@ -4,10 +4,12 @@ progress reports. Deciding them and the grants they lead to are Deployment's
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from onestop.models import Application, ProgressReport
 from onestop.services.audit import audit_record, audit_snapshot
+from onestop.services.notifications import Kind, company_reviewers, notify
 
 OPEN = (Application.State.SUBMITTED, Application.State.WAITLISTED, Application.State.APPROVED)
 
@@ -51,6 +53,23 @@ def application_submit(
             target=application,
             actor=user,
             after=audit_snapshot(application),
+            company=company,
+        )
+        notify(
+            company_reviewers(company),
+            kind=Kind.APPLICATION_RECEIVED,
+            subject=_("New application from %(company)s") % {"company": company},
+            body=_(
+                "%(company)s applied to %(programme)s for %(units)s × %(flavor)s. Review it on "
+                "the desk's applications page."
+            )
+            % {
+                "company": company,
+                "programme": programme,
+                "units": units,
+                "flavor": application.flavor_label,
+            },
+            url=reverse("consultant_application", args=[application.pk]),
             company=company,
         )
     return application

@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 
 from deployment.compute import serve_apps
 from deployment.models import Endpoint, EndpointEvent, ModelVersion, Workload
+from deployment.notices import endpoint_ready_notice
 from deployment.services.allocation import replicas_hold, replicas_release
 from deployment.services.endpoints.cluster import cluster_provision, cluster_roll, cluster_warm
 from deployment.services.endpoints.queries import active_grants, deployable_versions, grant_for
@@ -182,6 +183,7 @@ def endpoint_deploy(*, endpoint_id):
                 user=None,
                 after={"version": endpoint.version.version},
             )
+            endpoint_ready_notice(endpoint)
     return endpoint.state
 
 

@@ -5,6 +5,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from deployment.models import Endpoint, EndpointEvent
+from deployment.notices import endpoint_failed_notice
 from deployment.services.allocation import replicas_release
 from onestop.services.audit import audit_record
 
@@ -42,6 +43,7 @@ def endpoint_fail(*, endpoint, sources, reason, next_step):
             endpoint_audit(
                 endpoint=endpoint, action="endpoint.failed", user=None, after={"reason": reason}
             )
+            endpoint_failed_notice(endpoint, reason)
     return moved
 
 
