@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from deployment.models import Endpoint
 from deployment.services.endpoints.queries import active_grants, deployable_versions
 from deployment.services.endpoints.rules import MAX_REPLICAS
+from onestop.dates import local_date
 
 
 class GrantChoiceField(forms.ModelChoiceField):
@@ -15,7 +16,7 @@ class GrantChoiceField(forms.ModelChoiceField):
             "pool": grant.pool.name,
             "flavor": grant.pool.get_flavor_display(),
             "units": grant.guarantee_units,
-            "end": grant.ends_at.date().isoformat(),
+            "end": local_date(grant.ends_at),
         }
 
 

@@ -6,6 +6,7 @@ from django.utils.translation import ngettext
 
 from deployment.models import Endpoint, Grant
 from deployment.services.endpoints.queries import endpoints_not_deleted
+from onestop.dates import local_date
 from onestop.models import Application
 
 
@@ -22,7 +23,7 @@ def apply_step(company):
                 "units": grant.guarantee_units,
                 "flavor": grant.pool.get_flavor_display(),
                 "pool": grant.pool.name,
-                "end": grant.ends_at.date().isoformat(),
+                "end": local_date(grant.ends_at),
             },
         )
     application = Application.objects.filter(company=company).first()

@@ -17,6 +17,7 @@ from deployment.programmes.usage_review import (
     quarter_of,
     scale_of,
 )
+from onestop.dates import local_date
 from onestop.models import Application
 from onestop.services.notifications import Kind, notify, notify_company, partner_members
 from onestop.services.programmes import report_months
@@ -138,7 +139,3 @@ def cuts_coming_notices(now):
             key=f"cut-coming:{grant.pk}:{quarter}",
         )
     return sent
-
-
-def local_date(moment):
-    return timezone.localtime(moment).date().isoformat()

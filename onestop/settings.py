@@ -155,6 +155,7 @@ LANGUAGE_CODE = "ko"
 LANGUAGES = [("ko", _("Korean")), ("en", _("English"))]
 LOCALE_PATHS = [BASE_DIR / "onestop" / "locale"]
 TIME_ZONE = "Asia/Seoul"
+FORMAT_MODULE_PATH = ["onestop.formats"]
 USE_I18N = True
 USE_TZ = True
 

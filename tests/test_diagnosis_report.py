@@ -127,11 +127,12 @@ def test_the_report_costs_the_same_queries_for_one_or_many_respondents(
     # 1 session, 2 user, 3 membership with company, 4 assessment with questionnaire, company
     # and result, 5 the previous stage, 6–9 the cohort sizes from narrowest to all (no cohort
     # is big enough here, so no standings query), 10 comments, 11 the latest data check,
-    # 12 the layout's partner link, 13 the company switcher, 14 the unread notifications: the
-    # same whether 1 or 5 people answered.
-    with django_assert_num_queries(14):
+    # 12 the layout's partner link, 13 the company switcher, 14 the unread notifications,
+    # 15–16 the respondents and their answers (the use cases' evidence shows what was
+    # answered): the same whether 1 or 5 people answered.
+    with django_assert_num_queries(16):
         owner_client.get(reverse("diagnosis:report", args=[one.pk]))
-    with django_assert_num_queries(14):
+    with django_assert_num_queries(16):
         client_b.get(reverse("diagnosis:report", args=[many.pk]))
     assert many.result.respondent_count == 5
 
@@ -197,10 +198,10 @@ def test_with_peers_and_a_previous_stage_the_query_count_is_still_fixed(
     # 5 the previous stage with its result, 6 the narrowest cohort's size (5: enough),
     # 7 standings (+1 on SQLite, which has no median aggregate), 8 comments, 9 the latest
     # data check, 10 the layout's partner link, 11 the company switcher, 12 the unread
-    # notifications.
+    # notifications, 13–14 the respondents and their answers.
     from django.db import connection
 
-    with django_assert_num_queries(12 if connection.vendor == "postgresql" else 13):
+    with django_assert_num_queries(14 if connection.vendor == "postgresql" else 15):
         page = owner_client.get(url)
     report = page.context["report"]
     assert report.previous is not None

@@ -185,3 +185,27 @@ def test_the_admin_speaks_korean(demo):
             )
     found = crawl(officer, seeds, demo, limit=len(seeds))
     assert found == {}, listed(found)
+
+
+def test_one_date_format_everywhere_in_korean_time():
+    """Pages, the admin, sentences written in Python and chart axes all say 2026-12-05, in
+    Korean time: 23:30 UTC on the 4th is already the 5th in Seoul."""
+    from datetime import UTC, datetime
+
+    from django.template import Context, Template
+    from django.utils import translation
+
+    from deployment.views.charts import hour_label
+    from onestop.dates import local_date, local_datetime
+
+    moment = datetime(2026, 12, 4, 23, 30, tzinfo=UTC)
+    template = Template(
+        '{{ m|date:"SHORT_DATE_FORMAT" }} {{ m|date:"DATETIME_FORMAT" }} {{ m|date }}'
+    )
+    for language in ("ko", "en"):
+        with translation.override(language):
+            shown = template.render(Context({"m": moment}))
+        assert shown == "2026-12-05 2026-12-05 08:30 2026-12-05"
+    assert local_date(moment) == "2026-12-05"
+    assert local_datetime(moment) == "2026-12-05 08:30"
+    assert hour_label(moment.isoformat()) == "2026-12-05 08:00"

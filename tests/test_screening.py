@@ -101,3 +101,12 @@ def test_a_new_company_s_dashboard_proposes_the_quick_start_first(published, own
     go = dashboard.split('data-testid="next-step"')[1]
     assert reverse("diagnosis:screening") in go
     assert "5분" in go
+
+
+def test_the_use_cases_evidence_shows_the_answers_given_not_their_scores(published, owner_client):
+    owner_client.post(reverse("diagnosis:screening"), ANSWERS)
+    page = owner_client.get(reverse("diagnosis:screening")).content.decode()
+    evidence = page.split('id="use-cases-title"')[1].split('data-testid="screening-next"')[0]
+    assert "불량 유형과 원인" in evidence  # a ticked option, in words
+    assert "5 년" in evidence or "5년" in evidence  # the years of history, with its unit
+    assert "%</li>" not in evidence  # no bare scores

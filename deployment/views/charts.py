@@ -9,7 +9,8 @@ WIDTH, HEIGHT = 480, 120
 
 
 def hour_label(iso):
-    return timezone.localtime(datetime.fromisoformat(iso)).strftime("%H:00")
+    """The hour with its date, in Korean time: 2026-12-05 17:00."""
+    return timezone.localtime(datetime.fromisoformat(iso)).strftime("%Y-%m-%d %H:00")
 
 
 def usage_charts(points):

@@ -20,6 +20,7 @@ from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
 from diagnosis.questionnaire.labels import NEXT_STEP_LABELS
+from onestop.dates import local_date
 
 SERIES_COLOURS = {"company": "#1f5fbf", "target": "#a86500", "cohort": "#1d7a46"}
 
@@ -61,6 +62,7 @@ def report_pdf(report, *, language):
         return text.get(language) if hasattr(text, "get") and hasattr(text, "ko") else str(text)
 
     assessment = report.assessment
+    submitted = local_date(assessment.submitted_at)
     story = [
         p(
             _("%(company)s · AI readiness diagnosis · %(stage)s")
@@ -68,7 +70,7 @@ def report_pdf(report, *, language):
             "title",
         ),
         p(
-            f"{t(report.spec.title)} v{report.spec.version} · {assessment.submitted_at:%Y-%m-%d}",
+            f"{t(report.spec.title)} v{report.spec.version} · {submitted}",
             "small",
         ),
         Spacer(1, 4 * mm),

@@ -116,6 +116,8 @@ def previous_stage(assessment):
 
 def build_report(assessment):
     """Report data for a submitted assessment (with ``result`` and ``questionnaire`` loaded)."""
+    from diagnosis.services.assessments import answer_sets
+
     spec = assessment.questionnaire.spec
     snapshot = assessment.result
     result = result_from_snapshot(snapshot)
@@ -163,7 +165,7 @@ def build_report(assessment):
         benchmark=benchmark,
         cohort_label=cohort_label(benchmark, assessment.company),
         gaps=gaps(spec, result),
-        use_cases=use_case_fits(spec, result),
+        use_cases=use_case_fits(spec, result, answer_sets(assessment)),
         previous=previous,
         overall_change=overall_change,
         disagreements=[spec.questions[c] for c, q in result.questions.items() if q.disagree],

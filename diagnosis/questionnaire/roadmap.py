@@ -1,10 +1,13 @@
 """From scores to an ordered plan: the gaps that matter most for the firm's own KPIs, and the
 AI use cases its answers make feasible. Pure functions over a spec and a scoring result."""
 
+import statistics
 from dataclasses import dataclass
 
-from diagnosis.questionnaire.labels import YNP_LABELS
-from diagnosis.questionnaire.scoring import YNP_SCORES
+from django.utils.translation import gettext as _
+
+from diagnosis.questionnaire.labels import ADOPTION_LABELS, YNP_LABELS
+from diagnosis.questionnaire.scoring import NA, YNP_SCORES
 
 
 @dataclass
@@ -64,9 +67,10 @@ def gaps(spec, result):
     return sorted(ranked, key=lambda g: (-g.priority, g.dimension.code))
 
 
-def use_case_fits(spec, result):
+def use_case_fits(spec, result, answer_sets=()):
     """Every use case, scored for feasibility (the answers it needs) and impact (the KPIs it
-    moves, weighted by how much the firm cares); best first."""
+    moves, weighted by how much the firm cares); best first. With the respondents'
+    ``answer_sets``, the evidence shows the answers given, not only their scores."""
     fits = []
     for use_case in spec.use_cases:
         evidence, weighted, total = [], 0.0, 0.0
@@ -81,7 +85,7 @@ def use_case_fits(spec, result):
                 Evidence(
                     question=question,
                     score=round(100 * consensus.score),
-                    answer=describe(question, consensus.score),
+                    answer=describe(question, consensus.score, [a.get(code) for a in answer_sets]),
                 )
             )
         feasibility = round(100 * weighted / total, 1) if total else 0.0
@@ -104,10 +108,31 @@ def use_case_fits(spec, result):
     return sorted(fits, key=lambda f: (-f.priority, -f.feasibility, f.use_case.code))
 
 
-def describe(question, score):
-    """The consensus answer in words, for evidence lists."""
+def describe(question, score, values=()):
+    """The consensus answer in words, for evidence lists: the statement chosen, the options
+    most respondents ticked, the median number with its unit."""
+    values = [v for v in values if v is not None and v is not NA]
     if question.kind == "ordinal":
         return question.levels[round(score * 5)]
     if question.kind == "ynp":
         return YNP_LABELS[min(YNP_SCORES, key=lambda choice: abs(YNP_SCORES[choice] - score))]
-    return f"{round(100 * score)}%"
+    if question.kind == "multi" and values:
+        ticked = [
+            o for o in question.options if 2 * sum(o.code in v for v in values) >= len(values)
+        ]
+        return ", ".join(str(o.text) for o in ticked) or _("none of these")
+    if question.kind == "number" and values:
+        median = statistics.median(float(v) for v in values)
+        return f"{median:g} {question.unit}".strip() if question.unit else f"{median:g}"
+    if question.kind == "adoption" and values:
+        steps = {
+            row.code: round(statistics.median(int(v.get(row.code, 0)) for v in values))
+            for row in question.rows
+        }
+        used = [
+            f"{row.text}: {ADOPTION_LABELS[steps[row.code]]}"
+            for row in question.rows
+            if steps[row.code]
+        ]
+        return ", ".join(used) or str(ADOPTION_LABELS[0])
+    return _("%(score)s points of 100") % {"score": round(100 * score)}

@@ -75,4 +75,5 @@ def screening_page(request):
 def _top_use_cases(spec, screening):
     if screening is None:
         return []
-    return use_case_fits(spec, result_from_snapshot(screening))[:USE_CASES_SHOWN]
+    fits = use_case_fits(spec, result_from_snapshot(screening), [screening_answers(screening)])
+    return fits[:USE_CASES_SHOWN]

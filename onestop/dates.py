@@ -1,0 +1,12 @@
+"""Dates as every page shows them: 2026-12-05, in Korean time (the site's TIME_ZONE), also
+where Python code writes a date into a sentence."""
+
+from django.utils import timezone
+
+
+def local_date(moment):
+    return timezone.localtime(moment).date().isoformat()
+
+
+def local_datetime(moment):
+    return f"{timezone.localtime(moment):%Y-%m-%d %H:%M}"
