@@ -224,3 +224,19 @@ def test_a_dimension_that_fewer_than_five_peers_answered_is_not_compared(world):
     standings = benchmark_for(mine).standings
     assert standings["overall"].n == 6
     assert "green" not in standings
+
+
+def test_radar_labels_are_broken_into_short_lines_and_have_room_at_the_sides():
+    from diagnosis.questionnaire.radar import Series, label_lines, radar
+
+    assert label_lines("생산 현장의 자동화와 연결") == ["생산 현장의", "자동화와 연결"]
+    assert label_lines("데이터 관리") == ["데이터 관리"]
+    chart = radar(
+        ["전략과 리더십", "생산 현장의 자동화와 연결", "거버넌스와 보안"],
+        [Series("company", "귀사", [50, 40, 30])],
+    )
+    assert all(len(line) <= 8 or " " not in line for a in chart.axes for line in a.lines)
+    # The side labels start or end inside the drawing, which is wider than the square.
+    left = min(a.label_x for a in chart.axes)
+    assert left > -chart.pad
+    assert chart.view_box.startswith(f"{-chart.pad:g} 0 ")

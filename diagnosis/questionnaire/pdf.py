@@ -193,13 +193,28 @@ def _radar_drawing(radar, font):
                 fillColor=None,
             )
         )
-    for label, x, y, lx, ly, anchor in radar.axes:
+    for axis in radar.axes:
         drawing.add(
             Line(
-                radar.centre, flip(radar.centre), x, flip(y), strokeColor=colors.HexColor("#dde3ea")
+                radar.centre,
+                flip(radar.centre),
+                axis.x,
+                flip(axis.y),
+                strokeColor=colors.HexColor("#dde3ea"),
             )
         )
-        drawing.add(String(lx, flip(ly) - 3, label, fontName=font, fontSize=8, textAnchor=anchor))
+        top = flip(axis.label_y) - 3 + 4.5 * (len(axis.lines) - 1)
+        for n, line in enumerate(axis.lines):
+            drawing.add(
+                String(
+                    axis.label_x,
+                    top - 9 * n,
+                    line,
+                    fontName=font,
+                    fontSize=8,
+                    textAnchor=axis.anchor,
+                )
+            )
     for series, points, _svg in radar.polygons:
         colour = colors.HexColor(SERIES_COLOURS[series.key])
         drawing.add(

@@ -12,16 +12,52 @@ class Series:
 
 
 @dataclass
+class Axis:
+    label: str
+    x: float  # where the axis ends (100)
+    y: float
+    label_x: float
+    label_y: float
+    anchor: str  # "start", "middle" or "end"
+    lines: list  # the label broken into short lines, so none runs off the chart
+
+
+@dataclass
 class Radar:
     size: float
     centre: float
     radius: float
-    axes: list  # (label, x, y, label_x, label_y, anchor)
+    axes: list  # Axis per dimension
+    pad: float  # room left and right of the square for the labels
+
+    @property
+    def width(self):
+        return self.size + 2 * self.pad
+
+    @property
+    def view_box(self):
+        return f"{-self.pad:g} 0 {self.width:g} {self.size:g}"
+
     rings: list  # polygon point strings at 20, 40, 60, 80, 100
     polygons: list  # (series, points as [(x, y)], svg points string)
 
 
-def radar(labels, series, *, size=420, margin=90):
+# A label longer than this is broken at its spaces (Korean dimension names are 4–12 letters).
+LINE_LENGTH = 8
+
+
+def label_lines(label):
+    lines, line = [], ""
+    for word in str(label).split():
+        if line and len(line) + 1 + len(word) > LINE_LENGTH:
+            lines.append(line)
+            line = word
+        else:
+            line = f"{line} {word}".strip()
+    return [*lines, line] if line else lines
+
+
+def radar(labels, series, *, size=420, margin=90, pad=40):
     centre = size / 2
     radius = centre - margin
 
@@ -35,7 +71,7 @@ def radar(labels, series, *, size=420, margin=90):
         x, y = point(i, 100)
         lx, ly = point(i, 118)
         anchor = "middle" if abs(lx - centre) < 5 else ("start" if lx > centre else "end")
-        axes.append((label, x, y, lx, ly, anchor))
+        axes.append(Axis(str(label), x, y, lx, ly, anchor, label_lines(label)))
     rings = [
         " ".join(f"{x},{y}" for x, y in (point(i, level) for i in range(len(labels))))
         for level in (20, 40, 60, 80, 100)
@@ -44,4 +80,12 @@ def radar(labels, series, *, size=420, margin=90):
     for s in series:
         points = [point(i, min(100.0, v) if v is not None else 0) for i, v in enumerate(s.values)]
         polygons.append((s, points, " ".join(f"{x},{y}" for x, y in points)))
-    return Radar(size=size, centre=centre, radius=radius, axes=axes, rings=rings, polygons=polygons)
+    return Radar(
+        size=size,
+        centre=centre,
+        radius=radius,
+        axes=axes,
+        pad=pad,
+        rings=rings,
+        polygons=polygons,
+    )
