@@ -93,7 +93,7 @@ def scoring_start(*, endpoint, user, upload, drop=None, drop_key=""):
             job.workload = workload_submit(
                 company=company,
                 pool=job.pool,
-                name=f"batch scoring {job.pk}: {endpoint.name}"[:200],
+                name=f"{endpoint.name} #{job.pk}"[:200],  # shown with its kind
                 kind=Workload.Kind.TRAINING,
                 units=job.units,
             )

@@ -140,7 +140,7 @@ def training_start(*, check, user, target, excluded=(), family, budget_unit_hour
         job.workload = workload_submit(
             company=company,
             pool=pool,
-            name=f"training {job.pk}: {target}"[:200],
+            name=f"{target} #{job.pk}"[:200],  # read with its kind: the pages say "training"
             kind=Workload.Kind.TRAINING,
             units=units,
         )
