@@ -30,14 +30,14 @@ def diagnose_step(company):
         return (
             "in_progress",
             reverse("diagnosis:assessment", args=[latest.pk]),
-            _("%(stage)s assessment in progress.") % {"stage": latest.stage},
+            _("%(stage)s assessment in progress.") % {"stage": latest.get_stage_display()},
         )
     return (
         "done",
         reverse("diagnosis:report", args=[latest.pk]),
         _("%(stage)s: %(score)s / 100, level %(level)s.")
         % {
-            "stage": latest.stage,
+            "stage": latest.get_stage_display(),
             "score": f"{latest.result.overall:.0f}",
             "level": latest.result.level,
         },

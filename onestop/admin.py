@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from onestop.admin_staff import StaffProfileForm
 from onestop.audit_words import ACTIONS
+from onestop.korea import ksic_division_label
 from onestop.models import (
     ApiKey,
     Application,
@@ -159,23 +160,45 @@ class MembershipInline(OfficerEditsInline, admin.TabularInline):
     raw_id_fields = ["user"]
 
 
+class IndustryFilter(admin.SimpleListFilter):
+    """Companies by KSIC division, named ("29 · 기타 기계 및 장비 제조업"), not by bare code."""
+
+    title = _("industry")
+    parameter_name = "ksic_division"
+
+    def lookups(self, request, model_admin):
+        divisions = model_admin.get_queryset(request).values_list("ksic_division", flat=True)
+        return [(d, ksic_division_label(d)) for d in sorted(set(divisions))]
+
+    def queryset(self, request, queryset):
+        return queryset.filter(ksic_division=self.value()) if self.value() else queryset
+
+
 @admin.register(Company)
 class CompanyAdmin(CompanyScopedAdmin):
     company_path = "pk"
     consultant_can = ("view", "change")
     list_display = [
         "name",
-        "registration_number",
-        "ksic_division",
+        "registration",
+        "industry",
         "region",
         "employee_band",
         "member_count",
         "created_at",
     ]
-    list_filter = ["region", "employee_band", "ksic_division"]
+    list_filter = ["region", "employee_band", IndustryFilter]
     search_fields = ["name", "registration_number", "contact_email"]
     date_hierarchy = "created_at"
     inlines = [MembershipInline]
+
+    @admin.display(description=_("business registration number"), ordering="registration_number")
+    def registration(self, company):
+        return company.registration_number_display
+
+    @admin.display(description=_("industry"), ordering="ksic_division")
+    def industry(self, company):
+        return company.industry_label
 
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(_member_count=Count("memberships"))

@@ -47,7 +47,7 @@ def test_a_measurement_on_the_company_data_changes_the_ranking(
     before = rank(world.company_a)
     assert names(before) == ["Boastful", "Modest"]  # on the vendors' word
     assert before[0].reasons["accuracy"] == (
-        "공급사 보고 roc_auc 0.97. 아직 귀사 데이터로 측정하지 않았습니다."
+        "공급사 보고 ROC-AUC(구분 능력) 0.97. 아직 귀사 데이터로 측정하지 않았습니다."
     )
     for version in (boastful, modest):
         with django_capture_on_commit_callbacks(execute=True):

@@ -3,6 +3,7 @@
 from django.utils.translation import gettext as _
 
 from deployment.usecases import UseCase
+from diagnosis.metric_words import metric_name
 
 
 def won(amount):
@@ -70,14 +71,14 @@ def accuracy_reason(version, context):
     evaluation = context.evaluations.get(version.pk)
     if evaluation is not None and evaluation.value is not None:
         return _("Measured on your data: %(metric)s %(value).3f on %(rows)s rows.") % {
-            "metric": evaluation.metric,
+            "metric": metric_name(evaluation.metric),
             "value": evaluation.value,
             "rows": f"{evaluation.rows:,}",
         }
     if version.claimed_metrics:
         name, value = next(iter(version.claimed_metrics.items()))
         return _("The vendor reports %(metric)s %(value)s; not yet measured on your data.") % {
-            "metric": name,
+            "metric": metric_name(name),
             "value": f"{value:.3g}",
         }
     return _("No accuracy reported.")
