@@ -104,6 +104,14 @@ class ModelVersionQuerySet(models.QuerySet):
         return self.filter(family__in=ModelFamily.objects.visible_to_company(company))
 
 
+# Where a company's own model came from, as its versions are labelled.
+OWN_ORIGINS = {
+    "study": _("feasibility study %(n)s"),
+    "training": _("training job %(n)s"),
+}
+NPU_READY = _("NPU-ready")
+
+
 class ModelVersion(models.Model):
     """One ONNX artifact of a model, stored by content hash, and what validation found."""
 
@@ -177,7 +185,7 @@ class ModelVersion(models.Model):
         indexes = [models.Index(fields=["state", "family"])]
 
     def __str__(self):
-        return f"{self.family.name} {self.version}"
+        return f"{self.family.name} {self.label}"
 
     def save(self, *args, **kwargs):
         self.derive()
@@ -193,6 +201,18 @@ class ModelVersion(models.Model):
         self.claimed_score = metric_score(self.claimed_metrics or {})
         canonical = json.dumps(self.input_columns or [], sort_keys=True, ensure_ascii=False)
         self.inputs_key = hashlib.sha1(canonical.encode(), usedforsecurity=False).hexdigest()
+
+    @property
+    def label(self):
+        """The version as people read it: the vendor's own number, or for a company's own model
+        where it came from ("feasibility study 1 · NPU-ready") instead of ``study-1-npu``."""
+        kind, _colon, source = (self.origin or "").partition(":")
+        if self.family.company_id is None or kind not in OWN_ORIGINS:
+            return self.version
+        text = OWN_ORIGINS[kind] % {"n": source}
+        if self.version.endswith("-npu"):
+            text = f"{text} · {NPU_READY}"
+        return text
 
     @property
     def artifact_path(self):

@@ -75,6 +75,13 @@ def accuracy_reason(version, context):
             "value": evaluation.value,
             "rows": f"{evaluation.rows:,}",
         }
+    if version.claimed_metrics and version.family.company_id:
+        name, value = next(iter(version.claimed_metrics.items()))
+        # The company's own model: its figure was measured on the company's rows, not claimed.
+        return _("Measured when it was trained on your data: %(metric)s %(value)s.") % {
+            "metric": metric_name(name),
+            "value": f"{value:.3g}",
+        }
     if version.claimed_metrics:
         name, value = next(iter(version.claimed_metrics.items()))
         return _("The vendor reports %(metric)s %(value)s; not yet measured on your data.") % {
