@@ -83,7 +83,8 @@ def test_train_on_borrowed_gpus_deploy_the_npu_ready_model_and_try_it(
     events = page.get_by_test_id("job-events").inner_text()
     assert "빌려" in events  # it ran on borrowed units, and says so
     scores = page.get_by_test_id("job-scores")
-    assert "roc_auc" in scores.inner_text()
+    assert "ROC-AUC(구분 능력)" in scores.inner_text()  # the metric named, not its code
+    assert "100번 중" in scores.get_by_test_id("metric-sentences").inner_text()
 
     deploy = page.get_by_test_id("deploy-npu")
     for _ in range(30):  # the NPU-ready form is validated by the catalog's worker
@@ -95,7 +96,7 @@ def test_train_on_borrowed_gpus_deploy_the_npu_ready_model_and_try_it(
     deploy.click()
     page.wait_for_url(f"{base}/endpoints/new/*")
     assert "대전 ATOM" in page.locator("#id_grant option:checked").inner_text()
-    assert "training-" in page.locator("#id_version option:checked").inner_text()
+    assert "학습 작업 1 · NPU용" in page.locator("#id_version option:checked").inner_text()
     page.get_by_test_id("deploy-submit").click()
     page.wait_for_url(f"{base}/endpoints/*/")
     page.locator("[data-testid=endpoint-state][data-state=ready]").wait_for(timeout=120_000)
@@ -103,10 +104,12 @@ def test_train_on_borrowed_gpus_deploy_the_npu_ready_model_and_try_it(
     inputs = page.get_by_test_id("try-input")
     values = {"Air_temperature": "303", "Process_temperature": "312", "Torque": "65"}
     for index in range(inputs.count()):
-        label = page.locator(f"label[for=try-x{index}]").inner_text()
-        inputs.nth(index).fill(next((v for k, v in values.items() if k in label), "1"))
+        field = inputs.nth(index)
+        label = page.locator(f"label[for={field.get_attribute('id')}]").inner_text()
+        field.fill(next((v for k, v in values.items() if k in label), "1"))
     page.get_by_test_id("try-submit").click()
     outputs = page.get_by_test_id("try-output")
     outputs.first.wait_for(timeout=15_000)
     assert outputs.first.inner_text() in ("[0]", "[1]")
+    assert "가능성" in page.get_by_test_id("try-reading").inner_text()
     shot(page, "training-4-try-it")
