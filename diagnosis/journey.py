@@ -63,7 +63,12 @@ def match_step(company):
                 _("First upload a sample of your data (3 minutes): matching tests models on it."),
                 8,
             )
-        return "todo", reverse("diagnosis:matching"), None, 5
+        return (
+            "todo",
+            reverse("diagnosis:matching"),
+            _("Your data is checked: pick a model and accelerator from your ranked matches."),
+            5,
+        )
     return (
         "done",
         reverse("diagnosis:matching"),

@@ -156,4 +156,40 @@ def delimiter_words(name):
 @register.filter
 def shown_value(value):
     """A profiled value as a person reads it: a yes/no column's True and False in words."""
-    return TRUTH.get(value, value)
+    if isinstance(value, bool):
+        value = str(value)
+    return TRUTH.get(value, value) if isinstance(value, str) else value
+
+
+COLUMN_TYPES = {
+    "number": gettext_lazy("number"),
+    "category": gettext_lazy("category"),
+    "boolean": gettext_lazy("yes/no"),
+}
+ALGORITHMS = {
+    "RandomForestClassifier": gettext_lazy("random forest"),
+    "RandomForestRegressor": gettext_lazy("random forest"),
+    "HistGradientBoostingClassifier": gettext_lazy("gradient-boosted trees"),
+    "HistGradientBoostingRegressor": gettext_lazy("gradient-boosted trees"),
+    "GradientBoostingClassifier": gettext_lazy("gradient-boosted trees"),
+    "GradientBoostingRegressor": gettext_lazy("gradient-boosted trees"),
+    "LogisticRegression": gettext_lazy("linear model"),
+    "Ridge": gettext_lazy("linear model"),
+    "LinearRegression": gettext_lazy("linear model"),
+    "MLPClassifier": gettext_lazy("small neural network"),
+    "MLPRegressor": gettext_lazy("small neural network"),
+    "IsolationForest": gettext_lazy("isolation forest (finds unusual rows)"),
+    "DecisionTreeClassifier": gettext_lazy("decision tree"),
+    "DecisionTreeRegressor": gettext_lazy("decision tree"),
+}
+
+
+@register.filter
+def column_type(code):
+    return COLUMN_TYPES.get(code, code)
+
+
+@register.filter
+def algorithm_name(name):
+    """scikit-learn's class name in words; an unknown one as it is."""
+    return ALGORITHMS.get(name, name)
