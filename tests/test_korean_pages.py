@@ -193,10 +193,11 @@ def person(email):
         "owner@daesung.example",
         "consultant@onestop.example",
         "officer@onestop.example",
+        "vendor@kvision.example",
     ],
 )
 def test_the_portal_speaks_korean(demo, email):
-    seeds = ["/dashboard/", "/consultant/", "/diagnosis/quick/", "/notifications/"]
+    seeds = ["/dashboard/", "/consultant/", "/partner/", "/diagnosis/quick/", "/notifications/"]
     found = crawl(person(email), seeds, demo)
     assert found == {}, listed(found)
 
