@@ -6,6 +6,7 @@ pool and column names, e-mail addresses."""
 
 import re
 from html.parser import HTMLParser
+from pathlib import Path
 from urllib.parse import urljoin, urlsplit
 
 import pytest
@@ -239,3 +240,58 @@ def test_one_date_format_everywhere_in_korean_time():
     assert local_date(moment) == "2026-12-05"
     assert local_datetime(moment) == "2026-12-05 08:30"
     assert hour_label(moment.isoformat()) == "2026-12-05 08:00"
+
+
+TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
+TEMPLATE_CODE = re.compile(
+    r"{%\s*blocktranslate.*?{%\s*endblocktranslate\s*%}"  # translated blocks
+    r"|{%\s*comment\s*%}.*?{%\s*endcomment\s*%}"
+    r"|<script.*?</script>|<style.*?</style>|<pre.*?</pre>|<code.*?</code>"
+    r"|{%.*?%}|{{.*?}}|{#.*?#}",  # tags (translate included), variables, comments
+    re.DOTALL,
+)
+MARKUP = re.compile(r"<[^>]*>")
+
+
+def literal_text(source):
+    """What a template shows as written, outside translation tags, variables and code: the
+    text between tags and the spoken attributes (placeholder, aria-label, title, alt)."""
+    source = TEMPLATE_CODE.sub(" ", source)
+    spoken = re.findall(r'(?:placeholder|aria-label|title|alt)="([^"]*)"', source)
+    return " ".join([MARKUP.sub(" ", source), *spoken])
+
+
+def test_no_template_writes_english_outside_a_translation():
+    """Every template, including the ones no crawl reaches (error pages, password reset,
+    confirmations): text a person reads is in a translate tag, so the Korean catalogue has it."""
+    found = {}
+    for path in sorted(TEMPLATES.rglob("*.html")):
+        for word in english_words(literal_text(path.read_text(encoding="utf-8")), set()):
+            found.setdefault(word, str(path.relative_to(TEMPLATES)))
+    assert found == {}, listed(found)
+
+
+def test_the_korean_catalogue_itself_uses_no_english_words():
+    """A translation can smuggle English in ("the inbox folder"); only names and units pass."""
+    from tests.test_translations import LOCALE, po_entries
+
+    # Names a person types or sees as they are: the drop folder's subfolders, the JSON keys
+    # and HTTP header an API error points to, file formats.
+    literal = {
+        "inbox",
+        "outbox",
+        "fields",
+        "data",
+        "Authorization",
+        "ASCII",
+        "BOM",
+        "pickle",
+        "zip",
+    }
+    found = {}
+    for entry in po_entries(LOCALE / "django.po"):
+        for text in entry["msgstr"].values():
+            text = re.sub(r"%\(\w+\)[-+ #0-9.]*[sdfg]|%%|\{\w*\}|<[^>]+>", " ", text)
+            for word in english_words(text, literal):
+                found.setdefault(word, entry["msgid"][:60])
+    assert found == {}, listed(found)
