@@ -2,13 +2,14 @@
 company's owners), a pool that stopped answering (its provider), a progress report due and a
 cut coming (the owners; checked daily, each sent once)."""
 
+import functools
 from datetime import timedelta
 
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from deployment.models import Grant
+from deployment.models import Exemption, Grant
 from deployment.programmes.usage import worked_unit_hours
 from deployment.programmes.usage_review import (
     QUARTER,
@@ -19,7 +20,13 @@ from deployment.programmes.usage_review import (
 )
 from onestop.dates import local_date
 from onestop.models import Application
-from onestop.services.notifications import Kind, notify, notify_company, partner_members
+from onestop.services.notifications import (
+    Kind,
+    notify,
+    notify_company,
+    partner_members,
+    site_language,
+)
 from onestop.services.programmes import report_months
 
 REPORT_WARNING = timedelta(days=7)
@@ -27,6 +34,18 @@ CUT_WARNING = timedelta(days=14)
 MONTH = timedelta(days=30)
 
 
+def in_site_language(notice):
+    """Write the notice in the site's language, whoever's request or task sends it."""
+
+    @functools.wraps(notice)
+    def written(*args, **kwargs):
+        with site_language():
+            return notice(*args, **kwargs)
+
+    return written
+
+
+@in_site_language
 def endpoint_ready_notice(endpoint):
     notify_company(
         endpoint.company,
@@ -37,6 +56,7 @@ def endpoint_ready_notice(endpoint):
     )
 
 
+@in_site_language
 def endpoint_failed_notice(endpoint, reason):
     notify_company(
         endpoint.company,
@@ -47,6 +67,7 @@ def endpoint_failed_notice(endpoint, reason):
     )
 
 
+@in_site_language
 def pool_unavailable_notice(pool, reason):
     if pool.provider_id is None:
         return
@@ -64,6 +85,7 @@ def pool_unavailable_notice(pool, reason):
     )
 
 
+@in_site_language
 def due_notices(now=None):
     """The daily check: reports due within a week, and quarters heading for a cut."""
     now = now or timezone.now()
@@ -113,9 +135,14 @@ def cuts_coming_notices(now):
         if left > CUT_WARNING:
             continue
         planned = planned_unit_hours(grant, quarter)
-        if not planned:
+        exempted = Exemption.objects.filter(
+            grant=grant, quarter=quarter, state=Exemption.State.ACCEPTED
+        ).exists()
+        if not planned or exempted:
             continue
-        share = worked_unit_hours(grant.company, grant.pool, start, now) / planned
+        # The pace so far, against the part of the plan the quarter has reached.
+        elapsed = (now - start) / QUARTER
+        share = worked_unit_hours(grant.company, grant.pool, start, now) / (planned * elapsed)
         programme = grant.application.programme if grant.application_id else None
         cut = cut_for(scale_of(programme), share)
         if not cut:
@@ -124,9 +151,10 @@ def cuts_coming_notices(now):
             grant.company,
             _("A cut is coming on %(pool)s") % {"pool": grant.pool.name},
             _(
-                "This quarter you have used %(share)s of the unit-hours you planned on %(pool)s, "
-                "and it ends in %(days)s days. At this pace the review cuts your guarantee by "
-                "%(cut)s. Use the units, or ask for an exemption if use is low for a reason."
+                "So far this quarter you have used %(share)s of the unit-hours you planned on "
+                "%(pool)s for these weeks, and the quarter ends in %(days)s days. At this pace "
+                "the review cuts your guarantee by %(cut)s. Use the units, or ask for an "
+                "exemption if use is low for a reason."
             )
             % {
                 "share": f"{share * 100:.0f}%",

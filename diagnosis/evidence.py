@@ -1,6 +1,9 @@
 """What an application for quota carries as evidence: the latest diagnosis and the chosen
 match, as they were when the company applied (registered in DiagnosisConfig.ready())."""
 
+import math
+
+from deployment.programmes.usage_review import HOURS_PER_QUARTER
 from diagnosis.models import Assessment, MatchChoice, Screening
 
 
@@ -35,15 +38,12 @@ def application_evidence(company):
         evidence["match"] = {
             "model": str(choice.version),
             "pool": choice.pool.name,
+            "pool_id": choice.pool_id,
             "flavor": choice.pool.flavor,
             "score": choice.score,
             "monthly_cost_krw": choice.monthly_cost_krw,
         }
     return evidence
-
-
-# Hours in a quarter: one unit busy all day for a quarter of a year.
-HOURS_PER_QUARTER = 2190
 
 
 def plan_suggestion(company, programme):
@@ -55,17 +55,23 @@ def plan_suggestion(company, programme):
     choice = MatchChoice.objects.filter(company=company).select_related("pool").first()
     if choice is None:
         return None
+    if not programme.flavors.filter(flavor=choice.pool.flavor).exists():
+        return None  # this programme does not fund the match's accelerator
     match = match_for(company, version_id=choice.version_id, pool_id=choice.pool_id)
     if match is None:
         return None
+    units = min(match.units, programme.cap_units_per_company)
     quarters = programme.term_years * 4
-    per_quarter = match.units * HOURS_PER_QUARTER
+    per_quarter = units * HOURS_PER_QUARTER
+    # Only the released share is guaranteed until the first report is accepted, and the first
+    # quarter starts with the deployment: plan that share for it, so the review does not cut.
+    first = math.ceil(units * float(programme.staged_release_share)) * HOURS_PER_QUARTER
     needs = getattr(company, "matching_needs", None)
     return {
         "flavor": choice.pool.flavor,
-        "units": match.units,
+        "units": units,
         "per_quarter": per_quarter,
         "quarters": quarters,
-        "plan": ", ".join([str(per_quarter)] * quarters),
+        "plan": ", ".join([str(first)] + [str(per_quarter)] * (quarters - 1)),
         "requests_per_day": needs.requests_per_day if needs else None,
     }

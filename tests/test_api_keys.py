@@ -148,3 +148,18 @@ def test_key_list_is_paginated(world, partner_owner_api):
     assert page["count"] == 5
     assert len(page["results"]) == 2
     assert page["next"]
+
+
+def test_a_new_key_not_shown_within_two_minutes_is_dropped_from_the_session(world, client):
+    """A tab closed before the redirect landed must not leave a live key in the session."""
+    from onestop import shown_once
+
+    client.force_login(world.partner_user)
+    created = client.post(reverse("partner_key_create"), {"name": "lost tab"})
+    session = client.session
+    session[shown_once.SLOT]["at"] -= shown_once.LIFETIME_SECONDS + 1
+    session.save()
+    page = client.get(created["Location"])
+    assert page.context["raw_key"] is None
+    assert shown_once.SLOT not in client.session
+    assert page["Cache-Control"].startswith("max-age=0")

@@ -86,3 +86,12 @@ def test_a_consultant_cannot_assign_and_an_unknown_consultant_is_refused(client,
     assert not ConsultantAssignment.objects.filter(
         company=world.company_a, consultant=world.officer
     ).exists()
+
+
+def test_a_company_whose_consultant_left_is_back_in_the_queue(world):
+    from onestop.services.assignment import waiting_for_a_consultant
+
+    assert world.company_a not in waiting_for_a_consultant()
+    world.consultant_a.is_active = False
+    world.consultant_a.save(update_fields=["is_active"])
+    assert world.company_a in waiting_for_a_consultant()

@@ -543,3 +543,18 @@ def test_a_deleted_endpoint_s_keys_are_not_found(owner_client, ready, world):
     lifecycle.endpoint_delete(endpoint=ready, user=world.owner_a)
     response = owner_client.post(reverse("endpoint_key_revoke", args=[key.pk]))
     assert response.status_code == 404
+
+
+def test_try_it_takes_a_category_value_the_model_never_learned(owner_client, ready):
+    ready.version.input_columns = [
+        {"name": "Torque", "type": "number", "unit": "Nm"},
+        {"name": "Rotational speed", "type": "number", "unit": "rpm"},
+        {"name": "Type", "type": "category", "value": "L"},
+        {"name": "Type", "type": "category", "value": "M"},
+    ]
+    ready.version.save(update_fields=["input_columns"])
+    answer = owner_client.post(
+        reverse("endpoint_try", args=[ready.pk]), {"x0": "1", "x1": "2", "c2": ""}
+    )
+    assert answer.status_code == 200, answer.content
+    assert answer.json()["outputs"] == {"y": [[3.0, 3.0]]}  # 1 + 2, and Type all zeros

@@ -323,7 +323,45 @@ def test_the_chosen_match_leads_to_the_application_with_a_plan_from_its_traffic(
     quarters = form.context["quarters"]
     assert quarters == 8  # a two-year programme
     assert form.context["form"].initial["units"] == units
-    assert form.context["form"].initial["quarterly_plan"] == ", ".join([str(units * 2190)] * 8)
+    # The first quarter plans the share released at award (half), the rest the whole units:
+    # a unit busy all day for a 91-day quarter is 2,184 unit-hours.
+    first = -(-units // 2) * 2184
+    assert form.context["form"].initial["quarterly_plan"] == ", ".join(
+        [str(first)] + [str(units * 2184)] * 7
+    )
     explained = form.content.decode().split('data-testid="plan-explained"')[1]
     assert "8" in explained
-    assert "2,190" in explained
+    assert "2,184" in explained
+
+
+def test_with_a_grant_on_one_pool_another_pool_of_the_flavor_is_no_longer_fundable(
+    world, plant, owner_client
+):
+    """Approved once for CPU, with the grant on the chosen match's pool (not the first CPU
+    pool): the other CPU pool cannot be paid for (a second application would be refused), so
+    its matches are marked unfunded."""
+    from deployment.programmes.deciding import application_decide
+    from onestop.models import Programme
+
+    _check, boastful, _modest, _cpu = plant
+    chosen = make.pool(flavor="cpu", name="Second CPU", price_per_unit_hour=200)
+    owner_client.post(
+        reverse("diagnosis:match_choose"), {"version": boastful.pk, "pool": chosen.pk}
+    )
+    application = make.application(
+        world.company_a,
+        world.owner_a,
+        Programme.objects.get(),
+        flavor="cpu",
+        evidence={"match": {"pool_id": chosen.pk}},
+    )
+    application_decide(application=application, reviewer=world.officer, approve=True, score=80)
+    assert application.grants.get().pool == chosen  # the chosen match's pool, not the first
+    page = owner_client.get(reverse("diagnosis:matching")).content.decode()
+    cards = page.split('data-testid="match"')[1:]
+    first_pool = [c for c in cards if "→ CPU pool" in c.split("</h3>")[0]]
+    assert first_pool
+    assert all('data-testid="unfunded"' in c for c in first_pool)
+    assert all(
+        'data-testid="unfunded"' not in c for c in cards if "Second CPU" in c.split("</h3>")[0]
+    )

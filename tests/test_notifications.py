@@ -1,8 +1,11 @@
 """Notifications: each event a person waits for reaches their inbox, and their e-mail unless
 they chose the inbox only; periodic notices (a report due, a cut coming) are sent once."""
 
+from datetime import timedelta
+
 from django.core import mail
 from django.urls import reverse
+from django.utils import timezone
 
 from deployment.notices import due_notices, endpoint_failed_notice, pool_unavailable_notice
 from deployment.programmes.deciding import application_decide
@@ -128,4 +131,24 @@ def test_the_inbox_says_so_when_it_is_empty(owner_client):
 def test_no_cut_warning_while_the_quarter_has_weeks_left(world, granted):  # noqa: F811
     _pool, grant = granted
     backdate(grant, 60)  # 31 days left in the quarter
+    assert [n for n in due_notices() if n.kind == Kind.CUT_COMING] == []
+
+
+def test_a_company_on_pace_is_not_warned_of_a_cut(world, granted):  # noqa: F811
+    """75 % of the plan for the weeks gone is no cut, though it is 66 % of the whole quarter."""
+    from deployment.models import AllocationEvent, Workload
+
+    pool, grant = granted
+    backdate(grant, 80)
+    # 1000 unit-hours planned for the quarter and 80 of its 91 days gone: one unit run for
+    # 0.75 × 1000 × 80/91 ≈ 659 hours is on pace (a whole-quarter share of 0.66 would cut 20 %).
+    started = timezone.now() - timedelta(hours=0.75 * 1000 * 80 / 91)
+    work = Workload.objects.create(
+        company=world.company_a, pool=pool, name="야간 배치", kind="training", units=1
+    )
+    for action, at in (("admit", started), ("finish", timezone.now())):
+        event = AllocationEvent.objects.create(
+            pool=pool, company=world.company_a, workload=work, action=action, reason="static"
+        )
+        AllocationEvent.objects.filter(pk=event.pk).update(at=at)
     assert [n for n in due_notices() if n.kind == Kind.CUT_COMING] == []

@@ -110,3 +110,11 @@ def test_the_use_cases_evidence_shows_the_answers_given_not_their_scores(publish
     assert "불량 유형과 원인" in evidence  # a ticked option, in words
     assert "5 년" in evidence or "5년" in evidence  # the years of history, with its unit
     assert "%</li>" not in evidence  # no bare scores
+
+
+def test_a_hidden_question_s_leftover_is_no_error(published, owner_client, world):
+    """Years typed, then "not recorded digitally": the years question is hidden, not wrong."""
+    answers = {**ANSWERS, "q_data_collected_digitally": "no", "q_data_history_years": "2년"}
+    response = owner_client.post(reverse("diagnosis:screening"), answers)
+    assert response.status_code == 302
+    assert "data_history_years" not in Screening.objects.get(company=world.company_a).answers

@@ -12,6 +12,7 @@ from deployment.programmes.grants import CapacityShort, grant_issue
 from onestop.models import Application
 from onestop.services.audit import audit_record, audit_snapshot
 from onestop.services.notices import Kind, notify_company
+from onestop.services.notifications import site_language
 
 
 def application_decide(*, application, reviewer, approve, score=None, comment=""):
@@ -32,13 +33,14 @@ def application_decide(*, application, reviewer, approve, score=None, comment=""
             except CapacityShort:
                 application.state = Application.State.WAITLISTED
         application.save()
-        notify_company(
-            application.company,
-            _("Your application: %(state)s") % {"state": application.get_state_display()},
-            decision_text(application),
-            kind=Kind.APPLICATION_DECIDED,
-            url=reverse("programmes"),
-        )
+        with site_language():
+            notify_company(
+                application.company,
+                _("Your application: %(state)s") % {"state": application.get_state_display()},
+                decision_text(application),
+                kind=Kind.APPLICATION_DECIDED,
+                url=reverse("programmes"),
+            )
         audit_record(
             action=f"application.{application.state}",
             target=application,

@@ -24,8 +24,13 @@ def grant_issue(*, application):
     guarantee = max(1, math.ceil(application.units * share))
     starts = timezone.now()
     ends = starts + timedelta(days=365 * programme.term_years)
-    pools = ComputePool.objects.filter(flavor=application.flavor, unavailable_reason="")
-    for pool in pools.order_by("pk"):
+    pools = list(
+        ComputePool.objects.filter(flavor=application.flavor, unavailable_reason="").order_by("pk")
+    )
+    # The pool of the match the company chose goes first, so the grant is where it deploys.
+    chosen = (application.evidence or {}).get("match", {}).get("pool_id")
+    pools.sort(key=lambda pool: pool.pk != chosen)
+    for pool in pools:
         try:
             return grant_create(
                 company=application.company,

@@ -16,6 +16,7 @@ from deployment.programmes.waitlist import waitlist_advance
 from onestop.models import Programme
 from onestop.services.audit import audit_record
 from onestop.services.notices import Kind, notify_company
+from onestop.services.notifications import site_language
 
 QUARTER = timedelta(days=91)
 HOURS_PER_QUARTER = 91 * 24
@@ -94,25 +95,26 @@ def review_quarter(grant, quarter, programme, start, now):
         if after != before:
             Grant.objects.filter(pk=grant.pk).update(guarantee_units=after)
             grant.guarantee_units = after
-            notify_company(
-                grant.company,
-                _("Your guarantee was reduced"),
-                kind=Kind.GUARANTEE_CUT,
-                url=reverse("programmes"),
-                body=_(
-                    "In quarter %(q)s you used %(share)s of the unit-hours you planned, so your "
-                    "guarantee on %(pool)s goes from %(before)s to %(after)s units under the "
-                    "programme's rules. Ask for an exemption before the next review if use will be "
-                    "low for a reason."
+            with site_language():
+                notify_company(
+                    grant.company,
+                    _("Your guarantee was reduced"),
+                    kind=Kind.GUARANTEE_CUT,
+                    url=reverse("programmes"),
+                    body=_(
+                        "In quarter %(q)s you used %(share)s of the unit-hours you planned, "
+                        "so your guarantee on %(pool)s goes from %(before)s to %(after)s units "
+                        "under the programme's rules. Ask for an exemption before the next "
+                        "review if use will be low for a reason."
+                    )
+                    % {
+                        "q": quarter + 1,
+                        "share": f"{share * 100:.0f}%",
+                        "pool": grant.pool.name,
+                        "before": before,
+                        "after": after,
+                    },
                 )
-                % {
-                    "q": quarter + 1,
-                    "share": f"{share * 100:.0f}%",
-                    "pool": grant.pool.name,
-                    "before": before,
-                    "after": after,
-                },
-            )
         audit_record(
             action="grant.usage_review",
             target=grant,

@@ -150,7 +150,9 @@ def record_reading(pool, reading):
     if isinstance(reading, ray_cluster.ClusterUnreachable):
         # Only for the address and token that were read: the provider may have mended them.
         reason = str(reading)[:300]
-        if not pool.unavailable_reason:  # it just stopped answering: its provider hears once
+        # It just stopped answering, or never answered since it was registered: its provider
+        # hears once.
+        if not pool.unavailable_reason or pool.unavailable_reason == not_read_yet():
             pool_unavailable_notice(pool, reason)
         ComputePool.objects.filter(
             pk=pool.pk,

@@ -8,6 +8,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from deployment.forms import ConfigureForm, KeyForm, RollForm, ScaleForm
@@ -172,6 +173,7 @@ def endpoint_key_issue(request, pk):
     return redirect("endpoint_key_created", pk=endpoint.pk, key_pk=key.pk)
 
 
+@never_cache  # the page holds a live key: no back-button or disk cache copy
 @company_owner_required
 def endpoint_key_created(request, pk, key_pk):
     """The new key, once. A reload says it was shown and how to get another."""

@@ -23,6 +23,8 @@ from onestop.views.access import company_member_required
 FLOAT32_MAX = float(np.finfo(np.float32).max)
 # A form with more fields than this is no longer something a person fills in by hand.
 MOST_FIELDS = 64
+# The choice for a category value the model never learned (rare or missing): all columns 0.
+OTHER = ""
 
 
 @dataclass(frozen=True)
@@ -131,6 +133,8 @@ def read_row(post, spec):
         first = field.positions[0]
         if field.is_choice:
             chosen = post.get(f"c{first}")
+            if chosen == OTHER:  # a value the model did not learn: every column stays 0
+                continue
             if chosen not in field.options:
                 return _("%(field)s: choose one of %(options)s.") % {
                     "field": field.label,

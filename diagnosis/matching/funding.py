@@ -6,7 +6,7 @@ covers is a dead end for the company today, so the page says so and points at wh
 from dataclasses import dataclass
 
 from deployment.services.endpoints.queries import active_grants
-from onestop.models import Programme, ProgrammeFlavor
+from onestop.models import Application, Programme, ProgrammeFlavor
 
 GRANTED = "granted"
 PROGRAMME = "programme"
@@ -16,12 +16,15 @@ PROGRAMME = "programme"
 class Funding:
     granted_pools: frozenset
     offered_flavors: frozenset
+    # Flavors the company already holds an approved application for: applying again is
+    # refused, so another pool of the flavor has nothing to pay for it.
+    approved_flavors: frozenset = frozenset()
 
     def of(self, pool):
         """GRANTED, PROGRAMME or None (nothing pays for this pool now)."""
         if pool.pk in self.granted_pools:
             return GRANTED
-        if pool.flavor in self.offered_flavors:
+        if pool.flavor in self.offered_flavors and pool.flavor not in self.approved_flavors:
             return PROGRAMME
         return None
 
@@ -33,6 +36,11 @@ def funding_for(company):
             ProgrammeFlavor.objects.filter(programme__open_for_applications=True).values_list(
                 "flavor", flat=True
             )
+        ),
+        approved_flavors=frozenset(
+            Application.objects.filter(
+                company=company, state=Application.State.APPROVED
+            ).values_list("flavor", flat=True)
         ),
     )
 

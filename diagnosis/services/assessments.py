@@ -75,18 +75,22 @@ def prefill_from_screening(respondent):
     if screening is None:
         return
     known = respondent.assessment.questionnaire.spec.questions
-    Answer.objects.bulk_create(
-        [
+    rows = []
+    for code, value in screening.answers.items():
+        if code not in known or value is None:
+            continue
+        if value != NA_STORED:
+            try:  # a newer questionnaire may have changed the question: skip what no longer fits
+                value = scoring.validate_answer(known[code], value)
+            except (TypeError, ValueError, KeyError):
+                continue
+        na = value == NA_STORED
+        rows.append(
             Answer(
-                respondent=respondent,
-                question=code,
-                value=None if value == NA_STORED else value,
-                not_applicable=value == NA_STORED,
+                respondent=respondent, question=code, value=None if na else value, not_applicable=na
             )
-            for code, value in screening.answers.items()
-            if code in known and value is not None
-        ]
-    )
+        )
+    Answer.objects.bulk_create(rows)
 
 
 # How a "not applicable" answer is kept in a screening's JSON answers.

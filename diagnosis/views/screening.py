@@ -38,6 +38,9 @@ def screening_page(request):
     answers, errors, problem = screening_answers(screening), {}, None
     if request.method == "POST":
         posted, not_applicable, errors = read_page(questions, request.POST)
+        # A question the answers hide is not asked: what was left in it is no error.
+        shown = {**posted, **dict.fromkeys(not_applicable, scoring.NA)}
+        errors = {c: e for c, e in errors.items() if scoring.is_visible(spec.questions[c], shown)}
         if not errors:
             try:
                 screening_save(

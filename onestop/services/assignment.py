@@ -71,7 +71,11 @@ def consultant_assign_automatically(company):
 
 def waiting_for_a_consultant():
     """The officers' queue: companies nobody looks after yet, oldest first."""
-    return Company.objects.filter(consultant_assignments__isnull=True).order_by("created_at", "pk")
+    looked_after = Company.objects.filter(
+        consultant_assignments__consultant__is_active=True,
+        consultant_assignments__consultant__is_staff=True,
+    )
+    return Company.objects.exclude(pk__in=looked_after).order_by("created_at", "pk")
 
 
 def who_reviews(consultant):

@@ -5,6 +5,7 @@ import logging
 
 from django.conf import settings
 from django.core.mail import send_mail
+from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone, translation
 
@@ -23,24 +24,35 @@ def notify(users, *, kind, subject, body, url="", company=None, partner=None, ke
     for user in {u.pk: u for u in users if u.is_active}.values():
         if key and Notification.objects.filter(user=user, key=key).exists():
             continue
-        made.append(
-            Notification.objects.create(
-                user=user,
-                kind=kind,
-                subject=str(subject)[:200],
-                body=str(body),
-                url=url,
-                company=company,
-                partner=partner,
-                key=key,
-            )
-        )
+        try:
+            with transaction.atomic():  # two overlapping checks: the second one skips
+                made.append(
+                    Notification.objects.create(
+                        user=user,
+                        kind=kind,
+                        subject=str(subject)[:200],
+                        body=str(body),
+                        url=url,
+                        company=company,
+                        partner=partner,
+                        key=key,
+                    )
+                )
+        except IntegrityError:
+            continue
     by_email = [n.pk for n in made if n.user.notify_by_email]
     if by_email:
         from onestop.tasks import send_notification_emails
 
         send_notification_emails.delay_on_commit(by_email)
     return made
+
+
+def site_language():
+    """Notices are written in the site's language (Korean) whoever triggers them: an owner
+    browsing in English must not send the consultant English. People choose no language of
+    their own yet."""
+    return translation.override(settings.LANGUAGE_CODE)
 
 
 def company_owners(company):

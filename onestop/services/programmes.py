@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 
 from onestop.models import Application, ProgressReport
 from onestop.services.audit import audit_record, audit_snapshot
-from onestop.services.notifications import Kind, company_reviewers, notify
+from onestop.services.notifications import Kind, company_reviewers, notify, site_language
 
 OPEN = (Application.State.SUBMITTED, Application.State.WAITLISTED, Application.State.APPROVED)
 
@@ -55,23 +55,24 @@ def application_submit(
             after=audit_snapshot(application),
             company=company,
         )
-        notify(
-            company_reviewers(company),
-            kind=Kind.APPLICATION_RECEIVED,
-            subject=_("New application from %(company)s") % {"company": company},
-            body=_(
-                "%(company)s applied to %(programme)s for %(units)s × %(flavor)s. Review it on "
-                "the desk's applications page."
+        with site_language():
+            notify(
+                company_reviewers(company),
+                kind=Kind.APPLICATION_RECEIVED,
+                subject=_("New application from %(company)s") % {"company": company},
+                body=_(
+                    "%(company)s applied to %(programme)s for %(units)s × %(flavor)s. Review it on "
+                    "the desk's applications page."
+                )
+                % {
+                    "company": company,
+                    "programme": programme,
+                    "units": units,
+                    "flavor": application.flavor_label,
+                },
+                url=reverse("consultant_application", args=[application.pk]),
+                company=company,
             )
-            % {
-                "company": company,
-                "programme": programme,
-                "units": units,
-                "flavor": application.flavor_label,
-            },
-            url=reverse("consultant_application", args=[application.pk]),
-            company=company,
-        )
     return application
 
 

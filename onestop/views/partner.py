@@ -2,6 +2,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from onestop import shown_once
@@ -46,6 +47,7 @@ def partner_key_create(request):
     return redirect("partner_key_created", pk=key.pk)
 
 
+@never_cache  # the page holds a live key: no back-button or disk cache copy
 @partner_member_required
 def partner_key_created(request, pk):
     """The new key, once. A reload says it was shown and how to get another."""

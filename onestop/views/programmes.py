@@ -116,8 +116,8 @@ def application_new(request, pk):
             "evidence": evidence,
             "suggestion": suggestion,
             "quarters": programme.term_years * 4,
-            # One unit busy all day for a quarter of a year.
-            "hours_per_quarter": 2190,
+            # One unit busy all day for a quarter (91 days, as the usage review counts it).
+            "hours_per_quarter": 91 * 24,
         },
     )
 
