@@ -292,14 +292,19 @@ def test_try_it_labels_fields_with_the_model_s_input_columns(owner_client, ready
     assert 'name="c2"' in text  # the category is a choice, not a one-hot number
 
 
-def test_try_it_takes_a_category_as_a_choice_and_sends_its_one_hot_columns(owner_client, ready):
-    ready.version.input_columns = [
+def with_machine_type(endpoint):
+    """Two numbers and a category (Type: L or M) one-hot encoded in two columns."""
+    endpoint.version.input_columns = [
         {"name": "Torque", "type": "number", "unit": "Nm"},
         {"name": "Rotational speed", "type": "number", "unit": "rpm"},
         {"name": "Type", "type": "category", "value": "L"},
         {"name": "Type", "type": "category", "value": "M"},
     ]
-    ready.version.save(update_fields=["input_columns"])
+    endpoint.version.save(update_fields=["input_columns"])
+
+
+def test_try_it_takes_a_category_as_a_choice_and_sends_its_one_hot_columns(owner_client, ready):
+    with_machine_type(ready)
     text = page(owner_client, ready)
     assert text.count('data-testid="try-choice"') == 1
     assert '<option value="M">M</option>' in text
@@ -546,13 +551,7 @@ def test_a_deleted_endpoint_s_keys_are_not_found(owner_client, ready, world):
 
 
 def test_try_it_takes_a_category_value_the_model_never_learned(owner_client, ready):
-    ready.version.input_columns = [
-        {"name": "Torque", "type": "number", "unit": "Nm"},
-        {"name": "Rotational speed", "type": "number", "unit": "rpm"},
-        {"name": "Type", "type": "category", "value": "L"},
-        {"name": "Type", "type": "category", "value": "M"},
-    ]
-    ready.version.save(update_fields=["input_columns"])
+    with_machine_type(ready)
     answer = owner_client.post(
         reverse("endpoint_try", args=[ready.pk]), {"x0": "1", "x1": "2", "c2": ""}
     )
