@@ -71,6 +71,7 @@ def plan_suggestion(company, programme):
         "flavor": choice.pool.flavor,
         "units": units,
         "per_quarter": per_quarter,
+        "first_quarter": first,
         "quarters": quarters,
         "plan": ", ".join([str(first)] + [str(per_quarter)] * (quarters - 1)),
         "requests_per_day": needs.requests_per_day if needs else None,
