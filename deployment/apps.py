@@ -11,12 +11,14 @@ class DeploymentConfig(AppConfig):
         # The Desk shows these without importing Deployment (see onestop.registry).
         from deployment import journey
         from deployment.models.compute import Flavor
+        from deployment.programmes.outcomes import report_facts
         from onestop import registry
 
         registry.register_journey_step("apply", journey.apply_step)
         registry.register_journey_step("deploy", journey.deploy_step)
         registry.register_journey_step("evaluate", journey.evaluate_step)
         registry.register_flavor_labels(dict(Flavor.choices))
+        registry.register_report_facts(report_facts)
         registry.register_demo_seeder(seed_demo_deployment)
 
 

@@ -16,4 +16,5 @@ class DiagnosisConfig(AppConfig):
         registry.register_journey_step("match", journey.match_step)
         registry.register_application_evidence(evidence.application_evidence)
         registry.register_plan_suggestion(evidence.plan_suggestion)
+        registry.register_report_facts(evidence.report_kpi)
         registry.register_demo_seeder(demo.seed_demo_diagnosis)

@@ -76,3 +76,22 @@ def plan_suggestion(company, programme):
         "plan": ", ".join([str(first)] + [str(per_quarter)] * (quarters - 1)),
         "requests_per_day": needs.requests_per_day if needs else None,
     }
+
+
+def report_kpi(application, month):
+    """The KPI the firm rated most important in its latest diagnosis (or quick start), for a
+    progress report: {"kpi": {"code", "name"}}, or {} when it rated none."""
+    company = application.company
+    assessment = (
+        Assessment.objects.for_company(company)
+        .submitted()
+        .select_related("result", "questionnaire")
+        .order_by("-stage")
+        .first()
+    )
+    scored = assessment.result if assessment else Screening.objects.filter(company=company).first()
+    if scored is None or not scored.kpi_importance:
+        return {}
+    spec = (assessment or scored).questionnaire.spec
+    code = max(sorted(scored.kpi_importance), key=lambda k: scored.kpi_importance[k])
+    return {"kpi": {"code": code, "name": str(spec.kpis.get(code, code))}}

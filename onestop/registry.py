@@ -38,6 +38,8 @@ def application_evidence(company):
     return evidence
 
 
+# Functions (application, report month) -> dict of measured facts, merged in order.
+_report_facts = []
 # Function (company, programme) -> suggested plan or None (see diagnosis.evidence).
 _plan_suggestion = [None]
 # Accelerator flavor code -> the words a person reads ("Rebellions ATOM (NPU)").
@@ -52,6 +54,19 @@ def plan_suggestion(company, programme):
     """What an application to ``programme`` might ask for, or None while nobody suggests."""
     suggest = _plan_suggestion[0]
     return suggest(company, programme) if suggest else None
+
+
+def register_report_facts(source):
+    if source not in _report_facts:
+        _report_facts.append(source)
+
+
+def report_facts(application, month):
+    """What a progress report's period achieved, measured (see deployment.programmes.outcomes)."""
+    facts = {}
+    for source in _report_facts:
+        facts.update(source(application, month))
+    return facts
 
 
 def register_flavor_labels(labels):

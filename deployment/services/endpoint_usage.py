@@ -261,3 +261,19 @@ def prometheus_text():
         if state != "deleted":
             lines.append(f'onestop_endpoints{{state="{state}"}} {per_state[state]}')
     return "\n".join(lines) + "\n"
+
+
+def usage_between(endpoints, start, end):
+    """[requests, errors, compute ms, latency buckets, latency ms] of ``endpoints`` inside
+    [start, end): hour rows where an hour was rolled up, its minute rows where not yet (so
+    nothing is counted twice)."""
+    total = empty()
+    rows = EndpointUsage.objects.filter(endpoint__in=endpoints, start__gte=start, start__lt=end)
+    rolled = set()
+    for row in rows.filter(period=EndpointUsage.Period.HOUR):
+        rolled.add((row.endpoint_id, row.start))
+        accumulate(total, row)
+    for row in rows.filter(period=EndpointUsage.Period.MINUTE):
+        if (row.endpoint_id, hour_of(row.start)) not in rolled:
+            accumulate(total, row)
+    return total

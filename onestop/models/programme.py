@@ -176,6 +176,12 @@ class ProgressReport(models.Model):
     kpis = models.TextField(_("KPIs achieved"))
     products = models.TextField(_("products (models, endpoints, datasets)"))
     deviations = models.TextField(_("deviations from the plan"), blank=True)
+    # The period's measured facts as they were when the report was sent (see
+    # deployment.programmes.outcomes), and the firm's own KPI before and after, with evidence.
+    facts = models.JSONField(_("measured facts"), default=dict, blank=True)
+    kpi_before = models.FloatField(_("KPI before"), null=True, blank=True)
+    kpi_after = models.FloatField(_("KPI now"), null=True, blank=True)
+    kpi_evidence = models.TextField(_("how the KPI was measured"), blank=True)
     state = models.CharField(max_length=10, choices=State.choices, default=State.SUBMITTED)
     submitted_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"

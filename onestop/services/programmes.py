@@ -81,27 +81,43 @@ def report_months(application):
     return [*application.programme.report_months, 0]
 
 
-def report_submit(*, application, user, month, kpis, products, deviations=""):
+def report_submit(
+    *,
+    application,
+    user,
+    month,
+    kpis,
+    products,
+    deviations="",
+    facts=None,
+    kpi_before=None,
+    kpi_after=None,
+    kpi_evidence="",
+):
     if application.state != Application.State.APPROVED:
         raise ValidationError(_("Reports are for approved applications."))
     if month not in report_months(application):
         raise ValidationError(_("No report is due for month %(m)s.") % {"m": month})
+    fields = {
+        "kpis": kpis,
+        "products": products,
+        "deviations": deviations,
+        "facts": facts or {},
+        "kpi_before": kpi_before,
+        "kpi_after": kpi_after,
+        "kpi_evidence": kpi_evidence,
+        "submitted_by": user,
+    }
     with transaction.atomic():
         report, created = ProgressReport.objects.get_or_create(
-            application=application,
-            month=month,
-            defaults={
-                "kpis": kpis,
-                "products": products,
-                "deviations": deviations,
-                "submitted_by": user,
-            },
+            application=application, month=month, defaults=fields
         )
         if not created:
             if report.state == ProgressReport.State.ACCEPTED:
                 raise ValidationError(_("This report has been accepted and can no longer change."))
-            report.kpis, report.products, report.deviations = kpis, products, deviations
-            report.state, report.submitted_by = ProgressReport.State.SUBMITTED, user
+            for name, value in fields.items():
+                setattr(report, name, value)
+            report.state = ProgressReport.State.SUBMITTED
             report.save()
         audit_record(
             action="report.submit",

@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
 from onestop.models import Application, Programme
-from onestop.registry import application_evidence, flavor_label, plan_suggestion
+from onestop.registry import application_evidence, flavor_label, plan_suggestion, report_facts
 from onestop.services.programmes import application_submit, report_submit
 from onestop.views.access import company_owner_required
 
@@ -69,6 +69,25 @@ class ReportForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 3}),
         required=False,
     )
+    kpi_before = forms.FloatField(label=gettext_lazy("Your KPI before the project"), required=False)
+    kpi_after = forms.FloatField(label=gettext_lazy("Your KPI now"), required=False)
+    kpi_evidence = forms.CharField(
+        label=gettext_lazy("How you measured it"),
+        help_text=gettext_lazy(
+            "The records behind the figures: which line, which weeks, which log."
+        ),
+        widget=forms.Textarea(attrs={"rows": 2}),
+        required=False,
+    )
+
+    def clean(self):
+        cleaned = super().clean()
+        given = [cleaned.get("kpi_before") is not None, cleaned.get("kpi_after") is not None]
+        if any(given) and not (all(given) and cleaned.get("kpi_evidence", "").strip()):
+            raise forms.ValidationError(
+                _("Give the KPI before and now together, with how you measured them.")
+            )
+        return cleaned
 
 
 @company_owner_required
@@ -131,16 +150,17 @@ def report_edit(request, pk, month):
         pk=pk,
     )
     existing = application.reports.filter(month=month).first()
-    initial = (
-        {"kpis": existing.kpis, "products": existing.products, "deviations": existing.deviations}
-        if existing
-        else {}
-    )
+    initial = {name: getattr(existing, name) for name in ReportForm.base_fields} if existing else {}
+    facts = report_facts(application, month)
     form = ReportForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
             report_submit(
-                application=application, user=request.user, month=month, **form.cleaned_data
+                application=application,
+                user=request.user,
+                month=month,
+                facts=facts,
+                **form.cleaned_data,
             )
         except ValidationError as exc:
             form.add_error(None, exc.messages[0])
@@ -150,5 +170,11 @@ def report_edit(request, pk, month):
     return render(
         request,
         "programmes/report.html",
-        {"application": application, "month": month, "form": form, "report": existing},
+        {
+            "application": application,
+            "month": month,
+            "form": form,
+            "report": existing,
+            "facts": facts,
+        },
     )

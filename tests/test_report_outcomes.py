@@ -1,0 +1,139 @@
+"""A progress report opens with what its period measurably achieved: requests served,
+availability and p95 latency of the company's endpoints on the grant's pool, unit-hours used
+against the plan and the KPI the firm chose; the report keeps them as sent, with the owner's
+KPI before and after, and the officer scores with them beside the text."""
+
+from datetime import timedelta
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from deployment.models import Endpoint, EndpointUsage, Grant
+from deployment.serving.tallies import BUCKETS_MS
+from onestop.models import Application, ProgressReport
+from onestop.registry import report_facts
+from tests import deployment_factories as make
+from tests.diagnosis_factories import publish
+
+
+def buckets(at_ms, count):
+    """Latency buckets with ``count`` requests at ``at_ms``."""
+    import bisect
+
+    row = [0] * (len(BUCKETS_MS) + 1)
+    row[bisect.bisect_left(BUCKETS_MS, at_ms)] = count
+    return row
+
+
+@pytest.fixture
+def funded(world):
+    """Company A 40 days into a CPU grant, with an endpoint on the grant's pool."""
+    from diagnosis.services.screening import screening_questionnaire, screening_save
+
+    publish()
+    screening_save(
+        company=world.company_a,
+        user=world.owner_a,
+        questionnaire=screening_questionnaire(),
+        answers={
+            "digital_strategy": 2,
+            "machine_connectivity": 3,
+            "quality_inspection": 2,
+            "data_collected_digitally": "yes",
+            "data_history_years": 2,
+            "data_granularity": 3,
+            "kpi_priority": {"downtime": 3, "quality": 1},
+        },
+    )
+    programme = make.programme(flavors=["cpu"])
+    application = make.application(
+        world.company_a, world.owner_a, programme, flavor="cpu", quarterly_plan=[910] * 8
+    )
+    Application.objects.filter(pk=application.pk).update(state=Application.State.APPROVED)
+    application.refresh_from_db()
+    pool = make.pool(flavor="cpu", name="대전 CPU 풀", capacity_units=8)
+    start = timezone.now() - timedelta(days=40)
+    Grant.objects.create(
+        company=world.company_a,
+        pool=pool,
+        guarantee_units=1,
+        starts_at=start,
+        ends_at=start + timedelta(days=730),
+        application=application,
+    )
+    version = make.version(make.family(company=world.company_a, name="own"))
+    endpoint = Endpoint.objects.create(
+        company=world.company_a,
+        name="press-line-1",
+        version=version,
+        pool=pool,
+        state=Endpoint.State.READY,
+    )
+    hour = (start + timedelta(days=2)).replace(minute=0, second=0, microsecond=0)
+    rows = [
+        # A rolled-up hour, and the minute rows it was rolled from: counted once.
+        ("hour", hour, 100, 2, buckets(8, 100)),
+        ("minute", hour + timedelta(minutes=5), 60, 1, buckets(8, 60)),
+        ("minute", hour + timedelta(minutes=6), 40, 1, buckets(8, 40)),
+        # Minutes of an hour not rolled up yet: counted.
+        ("minute", hour + timedelta(days=1, minutes=3), 10, 0, buckets(300, 10)),
+        # After the month-1 report's period: not counted in it.
+        ("hour", start + timedelta(days=35), 999, 0, buckets(2, 999)),
+    ]
+    for period, at, requests, errors, latency in rows:
+        EndpointUsage.objects.create(
+            endpoint=endpoint,
+            period=period,
+            start=at,
+            requests=requests,
+            errors=errors,
+            latency_buckets=latency,
+        )
+    return application
+
+
+def test_the_facts_of_a_period_count_each_request_once(funded):
+    facts = report_facts(funded, 1)
+    assert facts["requests"] == 110
+    assert facts["availability"] == round(1 - 2 / 110, 4)
+    assert 250 < facts["p95_ms"] <= 500  # 10 of 110 requests took 300 ms: the slowest 5 %
+    # 30 days of a 910-unit-hour, 91-day quarter are planned: 300 unit-hours.
+    assert facts["unit_hours_planned"] == 300.0
+    assert facts["unit_hours_used"] == 0.0
+    assert facts["kpi"]["code"] == "downtime"
+    later = report_facts(funded, 3)
+    assert later["requests"] == 999  # the month-3 report covers days 30 to 90
+
+
+def test_the_report_opens_with_the_facts_keeps_them_and_the_officer_sees_them(
+    funded, owner_client, world, client
+):
+    url = reverse("report_edit", args=[funded.pk, 1])
+    page = owner_client.get(url).content.decode()
+    assert 'data-testid="report-facts"' in page
+    assert 'data-testid="fact-requests">110<' in page
+    assert "설비 정지" in page  # the KPI the firm rated most important, by name
+    half = owner_client.post(
+        url, {"kpis": "정지 시간 감소", "products": "모델 1개", "kpi_before": "12"}
+    )
+    assert half.status_code == 200
+    assert "측정 방법과 같이" in half.content.decode()
+    sent = owner_client.post(
+        url,
+        {
+            "kpis": "정지 시간 감소",
+            "products": "모델 1개",
+            "kpi_before": "12",
+            "kpi_after": "7.5",
+            "kpi_evidence": "3라인 설비 정지 일지, 10~11월",
+        },
+    )
+    assert sent.status_code == 302
+    report = ProgressReport.objects.get(application=funded, month=1)
+    assert report.facts["requests"] == 110
+    assert (report.kpi_before, report.kpi_after) == (12.0, 7.5)
+    client.force_login(world.officer)
+    review = client.get(reverse("consultant_application", args=[funded.pk])).content.decode()
+    assert 'data-testid="report-facts"' in review
+    assert "이전 12.0, 현재 7.5" in review
