@@ -9,13 +9,7 @@ from diagnosis.models import Assessment, MatchChoice, Screening
 
 def application_evidence(company):
     evidence = {}
-    assessment = (
-        Assessment.objects.for_company(company)
-        .submitted()
-        .select_related("result")
-        .order_by("-stage")
-        .first()
-    )
+    assessment = Assessment.objects.latest_submitted(company)
     if assessment is not None:
         evidence["diagnosis"] = {
             "stage": assessment.stage,
@@ -82,13 +76,7 @@ def report_kpi(application, month):
     """The KPI the firm rated most important in its latest diagnosis (or quick start), for a
     progress report: {"kpi": {"code", "name"}}, or {} when it rated none."""
     company = application.company
-    assessment = (
-        Assessment.objects.for_company(company)
-        .submitted()
-        .select_related("result", "questionnaire")
-        .order_by("-stage")
-        .first()
-    )
+    assessment = Assessment.objects.latest_submitted(company)
     scored = assessment.result if assessment else Screening.objects.filter(company=company).first()
     if scored is None or not scored.kpi_importance:
         return {}

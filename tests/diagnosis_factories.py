@@ -65,3 +65,27 @@ def diagnosis_objects(world):
     if not hasattr(world, "_diagnosis"):
         world._diagnosis = DiagnosisObjects(world)
     return world._diagnosis
+
+
+# A plant with some connected machines and two years of digital data, in the quick start.
+QUICK_START = {
+    "digital_strategy": 2,
+    "machine_connectivity": 3,
+    "quality_inspection": 2,
+    "data_collected_digitally": "yes",
+    "data_history_years": 2,
+    "data_granularity": 3,
+}
+
+
+def screened(company, user, **answers):
+    """The company's quick start, answered by ``user``."""
+    from diagnosis.services.screening import screening_questionnaire, screening_save
+
+    publish()
+    return screening_save(
+        company=company,
+        user=user,
+        questionnaire=screening_questionnaire(),
+        answers={**QUICK_START, **answers},
+    )

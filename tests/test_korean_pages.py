@@ -153,28 +153,15 @@ def listed(found):
 def demo(db, settings, django_capture_on_commit_callbacks):
     """The demo data, plus what a company makes on its way that the demo does not have: a
     quick start, a data check with a feasibility study, a notification in the inbox."""
-    from diagnosis.services.screening import screening_questionnaire, screening_save
     from tests.datacheck_factories import studied, uploaded_check
+    from tests.diagnosis_factories import screened
 
     settings.DEBUG = True  # seed_demo is for development settings
     call_command("seed_demo")
     settings.DEBUG = False
     owner = User.objects.get(email="owner@daesung.example")
     company = Company.objects.get(memberships__user=owner)
-    screening_save(
-        company=company,
-        user=owner,
-        questionnaire=screening_questionnaire(),
-        answers={
-            "digital_strategy": 2,
-            "machine_connectivity": 3,
-            "quality_inspection": 2,
-            "data_collected_digitally": "yes",
-            "data_history_years": 2,
-            "data_granularity": 3,
-            "plant_network": 2,
-        },
-    )
+    screened(company, owner, plant_network=2)
     with django_capture_on_commit_callbacks(execute=True):
         studied(uploaded_check(company, owner), owner)
     return users_own_words()

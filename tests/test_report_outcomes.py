@@ -14,7 +14,7 @@ from deployment.serving.tallies import BUCKETS_MS
 from onestop.models import Application, ProgressReport
 from onestop.registry import report_facts
 from tests import deployment_factories as make
-from tests.diagnosis_factories import publish
+from tests.diagnosis_factories import screened
 
 
 def buckets(at_ms, count):
@@ -29,23 +29,7 @@ def buckets(at_ms, count):
 @pytest.fixture
 def funded(world):
     """Company A 40 days into a CPU grant, with an endpoint on the grant's pool."""
-    from diagnosis.services.screening import screening_questionnaire, screening_save
-
-    publish()
-    screening_save(
-        company=world.company_a,
-        user=world.owner_a,
-        questionnaire=screening_questionnaire(),
-        answers={
-            "digital_strategy": 2,
-            "machine_connectivity": 3,
-            "quality_inspection": 2,
-            "data_collected_digitally": "yes",
-            "data_history_years": 2,
-            "data_granularity": 3,
-            "kpi_priority": {"downtime": 3, "quality": 1},
-        },
-    )
+    screened(world.company_a, world.owner_a, kpi_priority={"downtime": 3, "quality": 1})
     programme = make.programme(flavors=["cpu"])
     application = make.application(
         world.company_a, world.owner_a, programme, flavor="cpu", quarterly_plan=[910] * 8

@@ -66,13 +66,7 @@ def context_for(company):
     from diagnosis.services.datachecks import latest_ready_check
 
     needs = MatchingNeeds.objects.filter(company=company).first() or MatchingNeeds(company=company)
-    assessment = (
-        Assessment.objects.for_company(company)
-        .submitted()
-        .select_related("result", "questionnaire")
-        .order_by("-stage")
-        .first()
-    )
+    assessment = Assessment.objects.latest_submitted(company)
     use_cases = {}
     # The full diagnosis when one is submitted, else the quick start's screening.
     scored = assessment.result if assessment is not None else screening_of(company)

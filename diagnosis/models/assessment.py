@@ -10,6 +10,16 @@ class AssessmentQuerySet(models.QuerySet):
     def submitted(self):
         return self.filter(status=Assessment.Status.SUBMITTED)
 
+    def latest_submitted(self, company):
+        """The company's latest submitted stage, with its result and questionnaire, or None."""
+        return (
+            self.for_company(company)
+            .submitted()
+            .select_related("result", "questionnaire")
+            .order_by("-stage")
+            .first()
+        )
+
     def visible_to_staff(self, user):
         from onestop.roles import companies_seen_by
 
