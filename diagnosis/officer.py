@@ -11,6 +11,7 @@ from django.utils import timezone
 from deployment.models import AllocationEvent, ComputePool, Grant, UsageReview, Workload
 from deployment.programmes.usage import pool_work_intervals, unit_hours_between
 from diagnosis.models import Assessment
+from diagnosis.outcomes import programme_outcomes
 from onestop.models import Application
 from onestop.roles import companies_seen_by
 
@@ -125,6 +126,7 @@ def officer_overview(user, now=None):
         .select_related("company", "programme")
         .order_by("decided_at", "pk"),
         "funnel": funnel(companies),
+        "outcomes": programme_outcomes(companies),
         "window_days": WINDOW_DAYS,
         "endpoints": serving_overview(companies, now=now),
     }

@@ -121,3 +121,28 @@ def test_the_report_opens_with_the_facts_keeps_them_and_the_officer_sees_them(
     review = client.get(reverse("consultant_application", args=[funded.pk])).content.decode()
     assert 'data-testid="report-facts"' in review
     assert "이전 12.0, 현재 7.5" in review
+
+
+def test_the_officer_sees_outcomes_per_programme_summed_from_the_reports(
+    funded, owner_client, world, client
+):
+    owner_client.post(
+        reverse("report_edit", args=[funded.pk, 1]),
+        {
+            "kpis": "정지 시간 감소",
+            "products": "모델 1개",
+            "kpi_before": "12",
+            "kpi_after": "7.5",
+            "kpi_evidence": "3라인 설비 정지 일지",
+        },
+    )
+    owner_client.post(
+        reverse("report_edit", args=[funded.pk, 3]), {"kpis": "진행 중", "products": "모델 1개"}
+    )
+    client.force_login(world.officer)
+    page = client.get(reverse("diagnosis:officer_overview"))
+    (outcome,) = page.context["outcomes"]
+    assert (outcome.reports, outcome.companies, outcome.kpis_reported) == (2, 1, 1)
+    assert outcome.requests == 110 + 999
+    assert outcome.availability == round(1 - 2 / 1109, 4)
+    assert 'data-testid="outcome-requests">1,109<' in page.content.decode()
