@@ -238,3 +238,29 @@ def test_approvals_stay_within_the_programmes_budget(world, npu):
         application_decide(application=second, reviewer=world.officer, approve=True, score=80)
     second.refresh_from_db()
     assert second.state == "submitted"  # nothing changed; the officer can ask for a smaller plan
+
+
+def test_between_equal_scores_measured_outcomes_rank_first(world, npu):
+    """Two reports scored 80: the one with the firm's KPI before and after, backed by
+    evidence, goes first, whatever the use of the grant."""
+    from deployment.programmes.extension import extension_candidates
+    from onestop.models import ProgressReport
+
+    told = approved(world, world.company_a, world.owner_a)
+    measured = approved(world, world.company_b, world.owner_b)
+    ProgressReport.objects.create(
+        application=told, month=1, kpis="좋아졌습니다", products="p", state="accepted", score=80
+    )
+    ProgressReport.objects.create(
+        application=measured,
+        month=1,
+        kpis="정지 시간 40% 감소",
+        products="p",
+        state="accepted",
+        score=80,
+        kpi_before=12,
+        kpi_after=7.2,
+        kpi_evidence="설비 정지 일지",
+    )
+    ranked = extension_candidates(Application.objects.all())
+    assert [a for _score, _usage, a in ranked] == [measured, told]

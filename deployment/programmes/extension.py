@@ -1,6 +1,7 @@
-"""The extra year for top performers: ranked by their reports' scores, then by how much of
-their grant they use; extended by an officer if the pool can promise the guarantee that
-long."""
+"""The extra year for top performers: ranked by their reports' scores, then by the outcomes
+they measured (accepted reports with a KPI before and after, backed by evidence), then by how
+much of their grant they use; extended by an officer if the pool can promise the guarantee
+that long."""
 
 from datetime import timedelta
 
@@ -19,21 +20,24 @@ from onestop.services.audit import audit_record
 
 def extension_candidates(applications):
     """(mean score, usage share, application) for the approved applications not yet extended
-    that have an accepted, scored report: best first."""
+    that have an accepted, scored report: best first. Between equal scores, measured outcomes
+    come before use: the accepted reports that give the firm's KPI before and after."""
     ranked = []
     for application in applications.filter(
         state=Application.State.APPROVED, extended_at__isnull=True
     ):
-        scores = [
-            r.score
+        accepted = [
+            r
             for r in application.reports.all()
             if r.state == ProgressReport.State.ACCEPTED and r.score is not None
         ]
-        if not scores:
+        if not accepted:
             continue
-        ranked.append((sum(scores) / len(scores), usage_share(application), application))
-    ranked.sort(key=lambda item: (-item[0], -item[1], item[2].pk))
-    return ranked
+        measured = sum(r.kpi_before is not None and r.kpi_after is not None for r in accepted)
+        score = sum(r.score for r in accepted) / len(accepted)
+        ranked.append((score, measured, usage_share(application), application))
+    ranked.sort(key=lambda item: (-item[0], -item[1], -item[2], item[3].pk))
+    return [(score, usage, application) for score, _measured, usage, application in ranked]
 
 
 def extension_grant(*, application, officer):
