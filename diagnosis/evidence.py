@@ -3,8 +3,8 @@ match, as they were when the company applied (registered in DiagnosisConfig.read
 
 import math
 
-from deployment.programmes.usage_review import HOURS_PER_QUARTER
 from diagnosis.models import Assessment, MatchChoice, Screening
+from onestop.models.programme import HOURS_PER_QUARTER
 
 
 def application_evidence(company):

@@ -11,8 +11,7 @@ from django.utils.translation import gettext as _
 from deployment.programmes.grants import CapacityShort, grant_issue
 from onestop.models import Application
 from onestop.services.audit import audit_record, audit_snapshot
-from onestop.services.notices import Kind, notify_company
-from onestop.services.notifications import site_language
+from onestop.services.notifications import Kind, notify_company, site_language
 
 
 def application_decide(*, application, reviewer, approve, score=None, comment=""):

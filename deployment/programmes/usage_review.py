@@ -14,12 +14,11 @@ from deployment.models import Exemption, Grant, UsageReview
 from deployment.programmes.usage import worked_unit_hours
 from deployment.programmes.waitlist import waitlist_advance
 from onestop.models import Programme
+from onestop.models.programme import HOURS_PER_QUARTER, QUARTER_DAYS
 from onestop.services.audit import audit_record
-from onestop.services.notices import Kind, notify_company
-from onestop.services.notifications import site_language
+from onestop.services.notifications import Kind, notify_company, site_language
 
-QUARTER = timedelta(days=91)
-HOURS_PER_QUARTER = 91 * 24
+QUARTER = timedelta(days=QUARTER_DAYS)
 
 
 def cut_for(scale, used_share):

@@ -14,6 +14,11 @@ NREL_SCALE = [
 ]
 
 
+# A quarter of a grant, as usage reviews count it, and one unit busy all day for it.
+QUARTER_DAYS = 91
+HOURS_PER_QUARTER = QUARTER_DAYS * 24
+
+
 def default_scale():
     return list(NREL_SCALE)
 

@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
 from onestop.models import Application, Programme
+from onestop.models.programme import HOURS_PER_QUARTER
 from onestop.registry import application_evidence, flavor_label, plan_suggestion, report_facts
 from onestop.services.programmes import application_submit, report_submit
 from onestop.views.access import company_owner_required
@@ -135,8 +136,7 @@ def application_new(request, pk):
             "evidence": evidence,
             "suggestion": suggestion,
             "quarters": programme.term_years * 4,
-            # One unit busy all day for a quarter (91 days, as the usage review counts it).
-            "hours_per_quarter": 91 * 24,
+            "hours_per_quarter": HOURS_PER_QUARTER,
         },
     )
 
