@@ -338,3 +338,7 @@ class EndpointAdmin(ReadOnly, CompanyScopedAdmin):
     @admin.display(boolean=True, description=_("emulated on CPU"))
     def emulated(self, obj):
         return obj.emulated
+
+
+# The vouchers' models, registered on the same site (after ReadOnly, which they use).
+import deployment.programmes.admin  # noqa: E402, F401

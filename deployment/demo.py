@@ -13,6 +13,7 @@ import numpy as np
 from django.db import transaction
 from django.utils import timezone
 
+from deployment.health.reference import build_profile
 from deployment.models import ComputePool, ModelFamily, ModelVersion
 from deployment.neural_onnx import mlp_to_onnx
 from deployment.services import catalog
@@ -47,6 +48,7 @@ def ai4i_like(rows, rng):
     return X, failure.astype(int)
 
 
+AI4I_MODEL = "설비 고장 예측 (Predictive maintenance)"
 AI4I_INPUTS = [
     {"name": "Type", "type": "category", "value": "L"},
     {"name": "Type", "type": "category", "value": "M"},
@@ -188,7 +190,7 @@ def demo_models():
     return [
         {
             "vendor": "K-Vision AI",
-            "name": "설비 고장 예측 (Predictive maintenance)",
+            "name": AI4I_MODEL,
             "task": "binary",
             "use_cases": ["predictive_maintenance"],
             "industries": ["C"],
@@ -203,6 +205,7 @@ def demo_models():
             "onnx": maintenance,
             "metrics": maintenance_metrics,
             "inputs": AI4I_INPUTS,
+            "reference": X,
         },
         {
             "vendor": "K-Vision AI",
@@ -216,6 +219,7 @@ def demo_models():
             ),
             "onnx": quality,
             "metrics": quality_metrics,
+            "reference": process,
             "inputs": [
                 {"name": "Mould temperature", "type": "number", "unit": "C"},
                 {"name": "Injection pressure", "type": "number", "unit": "MPa"},
@@ -345,7 +349,10 @@ def seed_demo_catalog():
             name=spec["name"],
             defaults={**spec, "last_heartbeat": timezone.now()},
         )
-    if ModelVersion.objects.filter(origin="demo").count() >= 5:
+    demo_versions = ModelVersion.objects.filter(origin="demo")
+    if demo_versions.count() >= 5:
+        if demo_versions.filter(family__name=AI4I_MODEL, reference={}).exists():
+            add_references()  # a demo seeded before models carried their data's profile
         return
     for spec in demo_models():
         vendor = partners.get(spec["vendor"]) or Partner.objects.get(name=spec["vendor"])
@@ -368,7 +375,25 @@ def seed_demo_catalog():
             input_columns=spec["inputs"],
             origin="demo",
         )
+        set_reference(version, spec)
         catalog.version_validate(version.pk)  # now, not after the seed's transaction
+
+
+def set_reference(version, spec):
+    """The profile of the rows the demo model learnt from: what its requests are compared
+    with for drift (deployment.health)."""
+    if spec.get("reference") is None:
+        return
+    version.reference = build_profile(spec["reference"], spec["inputs"], source="training")
+    version.save(update_fields=["reference"])
+
+
+def add_references():
+    for spec in demo_models():
+        for version in ModelVersion.objects.filter(
+            origin="demo", family__name=spec["name"], reference={}
+        ):
+            set_reference(version, spec)
 
 
 def seed_demo_programme():

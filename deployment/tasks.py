@@ -33,6 +33,21 @@ def review_grant_usage():
 
 
 @shared_task(acks_late=True, reject_on_worker_lost=True)
+def close_previous_month():
+    """The month that just ended: licence months and metered requests charged to vouchers,
+    and statements announced. Safe to run twice (and beat runs it on the 1st to the 3rd):
+    each item is charged once (unique per endpoint or licence and month) and each notice has
+    a key."""
+    from django.utils import timezone
+
+    from deployment.programmes.month_close import month_close
+    from deployment.programmes.months import month_of, previous_month
+
+    charges, notices = month_close(month=previous_month(month_of(timezone.now())))
+    return {"charges": len(charges), "notices": len(notices)}
+
+
+@shared_task(acks_late=True, reject_on_worker_lost=True)
 def send_due_notices():
     """Reports due within a week and quarters heading for a cut, each told to the owners once
     (safe to run twice: each notice has a key)."""
@@ -97,6 +112,16 @@ def sweep_endpoints():
         "scaled": len(endpoints_autoscale()),
         "runs": lost_runs_sweep(),
     }
+
+
+@shared_task(acks_late=True, reject_on_worker_lost=True)
+def check_model_health():
+    """Raise or clear drift and accuracy alerts, and forget answers past their keeping time."""
+    from deployment.health.alerts import health_check_all, health_purge
+
+    raised = health_check_all()
+    health_purge()
+    return len(raised)
 
 
 @shared_task(acks_late=True, reject_on_worker_lost=True)

@@ -1,6 +1,6 @@
 from django.urls import include, path
 
-from deployment.views import endpoints, manage, scoring, training, tryit
+from deployment.views import endpoints, health, manage, scoring, training, tryit
 
 urlpatterns = [
     path("", include("deployment.programmes.urls")),
@@ -9,6 +9,18 @@ urlpatterns = [
     path("endpoints/<int:pk>/", endpoints.endpoint_detail, name="endpoint_detail"),
     path("endpoints/<int:pk>/status/", endpoints.endpoint_status, name="endpoint_status"),
     path("endpoints/<int:pk>/try/", tryit.endpoint_try, name="endpoint_try"),
+    path("endpoints/<int:pk>/health/", health.endpoint_health_view, name="endpoint_health"),
+    path(
+        "endpoints/<int:pk>/health/settings/",
+        health.endpoint_health_settings,
+        name="endpoint_health_settings",
+    ),
+    path(
+        "endpoints/<int:pk>/health/labels/",
+        health.endpoint_feedback_upload,
+        name="endpoint_feedback_upload",
+    ),
+    path("endpoints/<int:pk>/health/retrain/", health.endpoint_retrain, name="endpoint_retrain"),
     path("endpoints/<int:pk>/stop/", manage.endpoint_stop, name="endpoint_stop"),
     path("endpoints/<int:pk>/resume/", manage.endpoint_resume, name="endpoint_resume"),
     path("endpoints/<int:pk>/delete/", manage.endpoint_delete, name="endpoint_delete"),

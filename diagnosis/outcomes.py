@@ -1,6 +1,7 @@
 """Outcomes per programme for the officer's page: what the funded companies' progress reports
-measured (requests served, availability, unit-hours used against plan, KPIs reported with
-evidence), summed from the facts each report kept when it was sent."""
+measured (requests served, availability, unit-hours used against plan, accuracy on reported
+labels, drift alerts, KPIs reported with evidence), summed from the facts each report kept
+when it was sent."""
 
 from dataclasses import dataclass
 
@@ -17,6 +18,13 @@ class ProgrammeOutcome:
     unit_hours_used: float = 0.0
     unit_hours_planned: float = 0.0
     kpis_reported: int = 0
+    labels: int = 0
+    labels_right: int = 0
+    drift_alerts: int = 0
+
+    @property
+    def accuracy(self):
+        return round(self.labels_right / self.labels, 4) if self.labels else None
 
     @property
     def availability(self):
@@ -47,6 +55,9 @@ def programme_outcomes(companies):
             row.errors += requests * (1 - facts["availability"])
         row.unit_hours_used += facts.get("unit_hours_used") or 0
         row.unit_hours_planned += facts.get("unit_hours_planned") or 0
+        row.labels += facts.get("labels") or 0
+        row.labels_right += facts.get("labels_right") or 0
+        row.drift_alerts += facts.get("drift_alerts") or 0
         row.kpis_reported += report.kpi_before is not None and report.kpi_after is not None
     for pk, row in rows.items():
         row.companies = len(seen[pk])

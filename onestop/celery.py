@@ -4,6 +4,7 @@ own worker, so a flood of one kind never holds up another."""
 import os
 
 from celery import Celery
+from celery.schedules import crontab
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "onestop.settings")
 
@@ -39,6 +40,12 @@ app.conf.update(
             "task": "deployment.tasks.send_due_notices",
             "schedule": 24 * 3600.0,
         },
+        # 01:00 UTC is 10:00 in Korea, where months end: the month before is over by then.
+        # The 2nd and 3rd catch a 1st the beat missed (a run after the first does nothing).
+        "close-previous-month": {
+            "task": "deployment.tasks.close_previous_month",
+            "schedule": crontab(minute=0, hour=1, day_of_month="1-3"),
+        },
         "review-grant-usage": {
             "task": "deployment.tasks.review_grant_usage",
             "schedule": 6 * 3600.0,
@@ -46,6 +53,11 @@ app.conf.update(
         "sweep-endpoints": {
             "task": "deployment.tasks.sweep_endpoints",
             "schedule": 60.0,
+        },
+        "check-model-health": {
+            "task": "deployment.tasks.check_model_health",
+            "schedule": 600.0,
+            "options": {"expires": 590},
         },
         "roll-up-endpoint-usage": {
             "task": "deployment.tasks.roll_up_endpoint_usage",

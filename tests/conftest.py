@@ -261,9 +261,11 @@ def _tallies_written_only_when_a_test_asks():
 def _no_tallies_from_earlier_tests():
     """Request tallies live in process memory; a test starts with none, so one left by an
     earlier test (whose endpoint may have had the same id) never counts as this test's."""
+    from deployment.health import observe
     from deployment.serving import tallies
 
     tallies.discard()
+    observe.discard()
 
 
 # --- a real local Ray cluster ------------------------------------------------------------

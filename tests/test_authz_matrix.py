@@ -13,6 +13,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from tests.datacheck_factories import datacheck_objects
 from tests.deployment_factories import deployment_objects, programme_objects
 from tests.diagnosis_factories import diagnosis_objects
+from tests.voucher_factories import voucher_objects
 
 MATRIX = yaml.safe_load((Path(__file__).parent / "authz_matrix.yaml").read_text())
 PERSONAS = MATRIX["personas"]
@@ -61,6 +62,11 @@ OBJECTS = {
     "notification": lambda w: notifications_of(w),
     "scoring_job": lambda w: scoring_objects(w),
     "endpoint_key": lambda w: endpoint_objects(w)[1],
+    # A's quote from partner P, B's from partner Q (each with ``matrix_voucher`` to pay it).
+    "quote": lambda w: tuple(voucher_objects(w).quotes),
+    # A software voucher of A and of B (``family_id``: a priced model of P to license).
+    "software_voucher": lambda w: tuple(voucher_objects(w).software),
+    "licence": lambda w: tuple(voucher_objects(w).licences),
 }
 
 

@@ -32,7 +32,9 @@ EXPECTED = {
     "diagnosis.tasks.purge_expired_data_checks": "default",
     "deployment.tasks.review_grant_usage": "default",
     "deployment.tasks.send_due_notices": "default",
+    "deployment.tasks.close_previous_month": "default",
     "deployment.tasks.roll_up_endpoint_usage": "default",
+    "deployment.tasks.check_model_health": "default",
 }
 
 

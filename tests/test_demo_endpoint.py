@@ -58,3 +58,45 @@ def test_no_credentials_file_without_debug(db, settings):
     call_command("seed_demo", force=True)
     assert Endpoint.objects.get(name="demo-predictive-maintenance").state == "ready"
     assert not settings.ONESTOP_DEMO_CREDENTIALS.exists()
+
+
+def test_endpoint_health_reads_the_demo_endpoint_after_some_calls(db, capsys):
+    """As after `make run`: the demo model carries the profile of the rows it learnt from, so
+    drift is measured from the first call."""
+    import numpy as np
+
+    from deployment.demo import demo_models
+    from deployment.health import observe
+
+    call_command("seed_demo")
+    key = json.loads(settings.ONESTOP_DEMO_CREDENTIALS.read_text())["key"]
+    learnt_from = demo_models()[0]["reference"]
+    rows = learnt_from[np.random.default_rng(3).choice(len(learnt_from), 250, replace=False)]
+    client = Client()
+    for row in rows:
+        body = {
+            "inputs": [{"name": "input", "shape": [1, 8], "datatype": "FP32", "data": row.tolist()}]
+        }
+        answer = client.post(
+            "/v2/models/demo-predictive-maintenance/infer",
+            data=json.dumps(body),
+            content_type="application/json",
+            HTTP_AUTHORIZATION=f"Bearer {key}",
+        )
+        assert answer.status_code == 200
+    observe.flush()  # what the server's metering thread does every few seconds
+    capsys.readouterr()
+    call_command("endpoint_health", "demo-predictive-maintenance", "--json")
+    report = json.loads(capsys.readouterr().out)
+    assert report["drift"]["reference"]["source"] == "training"
+    assert report["drift"]["rows"] == 250
+    assert [i["name"] for i in report["drift"]["inputs"]] == [
+        "Type",
+        "Air temperature",
+        "Process temperature",
+        "Rotational speed",
+        "Torque",
+        "Tool wear",
+    ]
+    assert report["drift"]["overall"] < 0.1
+    assert report["predictions_by_day"][0]["rows"] == 250

@@ -146,3 +146,39 @@ def test_the_officer_sees_outcomes_per_programme_summed_from_the_reports(
     assert outcome.requests == 110 + 999
     assert outcome.availability == round(1 - 2 / 1109, 4)
     assert 'data-testid="outcome-requests">1,109<' in page.content.decode()
+
+
+def test_the_facts_carry_accuracy_on_reported_labels_and_health_alerts(
+    funded, owner_client, world, client
+):
+    from deployment.models import HealthAlert, PredictionRecord
+
+    endpoint = Endpoint.objects.get(name="press-line-1")
+    at = funded.grants.get().starts_at + timedelta(days=3)
+    for index in range(20):
+        PredictionRecord.objects.create(
+            endpoint=endpoint,
+            request_id=f"r{index}",
+            at=at,
+            predicted="1" if index < 15 else "0",
+            label="1",  # 15 of the 20 answers were right
+            labelled_at=at,
+        )
+    PredictionRecord.objects.create(
+        endpoint=endpoint, request_id="unlabelled", at=at, predicted="1"
+    )
+    HealthAlert.objects.create(
+        endpoint=endpoint, kind="drift", value=0.4, threshold=0.25, inputs=["x"], raised_at=at
+    )
+    facts = report_facts(funded, 1)
+    assert (facts["labels"], facts["labels_right"], facts["accuracy"]) == (20, 15, 0.75)
+    assert (facts["drift_alerts"], facts["accuracy_alerts"]) == (1, 0)
+    page = owner_client.get(reverse("report_edit", args=[funded.pk, 1])).content.decode()
+    assert "75" in page.split('data-testid="fact-accuracy">')[1].split("</dd>")[0]
+    owner_client.post(
+        reverse("report_edit", args=[funded.pk, 1]),
+        {"kpis": "정지 시간 감소", "products": "모델 1개"},
+    )
+    client.force_login(world.officer)
+    overview = client.get(reverse("diagnosis:officer_overview")).content.decode()
+    assert "75" in overview.split('data-testid="outcome-accuracy">')[1].split("</td>")[0]

@@ -130,6 +130,11 @@ def test_a_job_borrows_is_reclaimed_stops_at_a_checkpoint_and_resumes_from_it(
     assert result["model"]["onnx_check"]["matches"]
     assert result["model"]["npu_check"]["matches"]
     assert job.cpu_version.version == f"training-{job.pk}"
+    # The profile of the rows it learnt from, for drift on its endpoints (never the rows).
+    reference = job.cpu_version.reference
+    assert reference["source"] == "training"
+    assert reference["rows"] > 1000
+    assert {f["name"] for f in reference["features"]} >= {"Torque [Nm]", "Type", "Tool wear [min]"}
     assert job.npu_version.version == f"training-{job.pk}-npu"
     job.npu_version.refresh_from_db()
     assert job.npu_version.state == "published", job.npu_version.reason

@@ -143,6 +143,9 @@ class ModelVersion(models.Model):
         verbose_name=_("input columns"),
     )
     claimed_metrics = models.JSONField(default=dict, blank=True, verbose_name=_("claimed metrics"))
+    # The inputs' distribution in the data the model learnt from or was validated on (bins and
+    # shares, never rows): what an endpoint's requests are compared with (deployment.health).
+    reference = models.JSONField(default=dict, blank=True, verbose_name=_("reference data profile"))
     flavors = models.JSONField(
         default=list, blank=True, verbose_name=_("flavors")
     )  # the flavors that can take it

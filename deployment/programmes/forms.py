@@ -24,3 +24,18 @@ class EvaluationForm(forms.Form):
 
 class ExemptionForm(forms.Form):
     reason = forms.CharField(max_length=2000)
+
+
+class VoucherChoiceForm(forms.Form):
+    """Which of the company's vouchers pays; the view looks it up among the company's own."""
+
+    voucher = forms.IntegerField(label=_("Voucher"), min_value=1, max_value=10**18)
+
+
+class VoucherIssueForm(forms.Form):
+    budget_line = forms.ModelChoiceField(label=_("Budget line"), queryset=None)
+    granted_won = forms.IntegerField(label=_("Amount (KRW)"), min_value=1, max_value=10**15)
+
+    def __init__(self, *args, lines, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["budget_line"].queryset = lines

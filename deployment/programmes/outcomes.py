@@ -6,7 +6,10 @@ with them beside the text."""
 
 from datetime import timedelta
 
-from deployment.models import Endpoint
+from django.db.models import F
+
+from deployment.health.accuracy import REGRESSION_TASKS
+from deployment.models import Endpoint, HealthAlert, PredictionRecord
 from deployment.programmes.usage import used_unit_hours
 from deployment.programmes.usage_review import QUARTER, planned_unit_hours
 from deployment.services.endpoint_usage import usage_between
@@ -65,4 +68,25 @@ def report_facts(application, month, now=None):
         "unit_hours_used": round(used, 1),
         "unit_hours_planned": round(planned, 1),
         "used_share": round(used / planned, 3) if planned else None,
+        **health_facts(endpoints, start, until),
+    }
+
+
+def health_facts(endpoints, start, until):
+    """Labels reported for the period's answers, the share the models got right (classifiers
+    only: a regression's answer is never exactly its label), and the alerts raised."""
+    labelled = PredictionRecord.objects.filter(
+        endpoint__in=endpoints, labelled_at__isnull=False, at__gte=start, at__lt=until
+    ).exclude(endpoint__version__family__task__in=REGRESSION_TASKS)
+    labels = labelled.count()
+    right = labelled.filter(predicted=F("label")).count() if labels else 0
+    alerts = HealthAlert.objects.filter(
+        endpoint__in=endpoints, raised_at__gte=start, raised_at__lt=until
+    )
+    return {
+        "labels": labels,
+        "labels_right": right,
+        "accuracy": round(right / labels, 4) if labels else None,
+        "drift_alerts": alerts.filter(kind=HealthAlert.Kind.DRIFT).count(),
+        "accuracy_alerts": alerts.filter(kind=HealthAlert.Kind.ACCURACY).count(),
     }

@@ -10,7 +10,8 @@ from django.views.decorators.http import require_POST
 from deployment.programmes.deciding import application_decide
 from deployment.programmes.evaluation import report_evaluate
 from deployment.programmes.extension import extension_candidates, extension_grant
-from deployment.programmes.forms import DecisionForm, EvaluationForm
+from deployment.programmes.forms import DecisionForm, EvaluationForm, VoucherIssueForm
+from deployment.programmes.vouchers import voucher_issue
 from onestop.models import Application, ProgressReport
 from onestop.pagination import page_of
 from onestop.roles import companies_seen_by, is_officer
@@ -53,8 +54,51 @@ def consultant_application(request, pk):
             )
         return redirect("consultant_application", pk=pk)
     return render(
-        request, "consultant/application.html", {"application": application, "form": form}
+        request,
+        "consultant/application.html",
+        {
+            "application": application,
+            "form": form,
+            "vouchers": application.vouchers.select_related("budget_line"),
+            "voucher_form": voucher_form(application) if is_officer(request.user) else None,
+        },
     )
+
+
+def voucher_form(application, data=None):
+    return VoucherIssueForm(data, lines=application.programme.budget_lines.all())
+
+
+@staff_desk_required
+@require_POST
+def application_voucher_issue(request, pk):
+    """Officers grant a voucher from one of the programme's budget lines to the company of an
+    approved application."""
+    if not is_officer(request.user):
+        raise PermissionDenied("Only programme officers grant vouchers.")
+    application = get_object_or_404(
+        reviewable(request.user).filter(state=Application.State.APPROVED), pk=pk
+    )
+    form = voucher_form(application, request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Choose a budget line and an amount in won."))
+        return redirect("consultant_application", pk=pk)
+    try:
+        voucher = voucher_issue(
+            budget_line=form.cleaned_data["budget_line"],
+            company=application.company,
+            granted_won=form.cleaned_data["granted_won"],
+            officer=request.user,
+            application=application,
+        )
+    except ValidationError as exc:
+        messages.error(request, exc.messages[0])
+    else:
+        messages.success(
+            request,
+            _("Voucher of %(amount)s won granted.") % {"amount": f"{voucher.granted_won:,}"},
+        )
+    return redirect("consultant_application", pk=pk)
 
 
 @staff_desk_required

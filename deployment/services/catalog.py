@@ -109,8 +109,10 @@ def version_create(
     origin="",
     user=None,
     api_key=None,
+    reference=None,
 ):
     """Store the artifact and queue its validation; the version is usable once published.
+    ``reference`` is the profile of the data it learnt from (``deployment.health.reference``).
 
     1. Refuse a duplicate version, or a partner whose validation queue is full, before
        writing anything to the model store.
@@ -137,6 +139,7 @@ def version_create(
             size=size,
             claimed_metrics=claimed_metrics or {},
             input_columns=input_columns or [],
+            reference=reference or {},
             origin=origin,
             uploaded_by=user if user is not None and user.is_authenticated else None,
         )
@@ -230,6 +233,7 @@ def private_model_from_study(
     study_id,
     suffix="",
     kind="study",
+    reference=None,
 ):
     """A company's own model (its feasibility study's best baseline, or a training job's
     model: ``kind`` "training") as a private version; ``suffix`` "-npu" names its NPU-ready
@@ -256,4 +260,5 @@ def private_model_from_study(
         input_columns=input_columns,
         origin=f"{kind}:{study_id}",
         user=user,
+        reference=reference,
     )

@@ -8,6 +8,7 @@ import logging
 import time
 from dataclasses import dataclass, field
 
+from deployment.health import observe
 from deployment.models import Endpoint
 from deployment.serving import batching, deadlines, forwarding, keys, protocol, tallies
 from deployment.serving.sessions import peek, served
@@ -207,6 +208,7 @@ def execute(call):
     results, compute_s, batch_size = run_model(endpoint, model, call.feeds, names)
     if isinstance(results, deadlines.RunFailed):
         return failure(results, results.status, compute_s)
+    observe.record(endpoint.pk, model, call.feeds, names, results, call.request.get("id"))
     payload, header_length = protocol.response(
         endpoint.name,
         endpoint.version.version,

@@ -135,7 +135,15 @@ def _start_flusher():
             return
         _flusher = threading.Thread(target=_flush_forever, name="metering-flush", daemon=True)
     _flusher.start()
-    atexit.register(flush)
+    atexit.register(flush_all)
+
+
+def flush_all():
+    """The tallies, then what model health observed (``deployment.health.observe``)."""
+    from deployment.health import observe
+
+    flush()
+    observe.flush()
 
 
 def _flush_forever():
@@ -143,7 +151,7 @@ def _flush_forever():
     while True:
         time.sleep(interval)
         try:
-            flush()
+            flush_all()
         except Exception:  # never let the flusher die: the next round retries
             logger.exception("metering flush failed")
         finally:

@@ -13,10 +13,11 @@ from pathlib import Path
 import polars as pl
 from django.utils.translation import gettext as _
 
+from deployment.health.reference import build_profile
 from diagnosis.datacheck import types
 from diagnosis.datacheck.anomaly import anomaly_study
 from diagnosis.datacheck.errors import StudyError
-from diagnosis.datacheck.features import add_lags, encode, target_vector
+from diagnosis.datacheck.features import add_lags, encode, recipe_columns, target_vector
 from diagnosis.datacheck.leakage import leaking_columns
 from diagnosis.datacheck.profile import no_progress
 from diagnosis.datacheck.readiness import first_time_column
@@ -109,6 +110,9 @@ def run_study(
             if npu_model_out is not None:
                 Path(npu_model_out).write_bytes(npu_bytes)
     result["model"]["features"] = features.recipe
+    result["model"]["reference"] = build_profile(
+        features.matrix, recipe_columns(features.recipe), source="training"
+    )
     result["model"]["sha256"] = hashlib.sha256(onnx_bytes).hexdigest()
     result["seconds"] = round(time.perf_counter() - started, 2)
     progress(100, _("Study finished"))

@@ -108,3 +108,18 @@ def target_vector(series, task):
     index = {value: i for i, value in enumerate(classes)}
     y = np.array([index[v] for v in values.to_list()], dtype=np.int64)
     return y, [str(c).lower() if isinstance(c, bool) else str(c) for c in classes]
+
+
+ENCODING_TYPES = {"number": "number", "0/1": "boolean", "one-hot": "category"}
+
+
+def recipe_columns(recipe):
+    """The model's input columns as the catalog describes them, for the reference profile."""
+    columns = []
+    for feature in recipe:
+        kind = ENCODING_TYPES.get(feature["encoding"], "number")
+        column = {"name": feature["column"], "type": kind}
+        if "value" in feature:
+            column["value"] = str(feature["value"])
+        columns.append(column)
+    return columns

@@ -2,11 +2,8 @@
 (level, radar chart, dimension table, gaps and roadmap, use cases, stage changes, comments)."""
 
 import io
-from functools import cache
-from pathlib import Path
 from xml.sax.saxutils import escape
 
-from django.conf import settings
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 from reportlab.graphics.shapes import Drawing, Line, Polygon, String
@@ -14,26 +11,13 @@ from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
-from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.cidfonts import UnicodeCIDFont
-from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
 from diagnosis.questionnaire.labels import NEXT_STEP_LABELS
 from onestop.dates import local_date
+from onestop.pdf_fonts import font_name
 
 SERIES_COLOURS = {"company": "#1f5fbf", "target": "#a86500", "cohort": "#1d7a46"}
-
-
-@cache
-def font_name():
-    """Embed a Korean TrueType font when one is installed; else a standard CID font."""
-    for path in settings.ONESTOP_PDF_FONTS:
-        if Path(path).exists():
-            pdfmetrics.registerFont(TTFont("OneStopKorean", path))
-            return "OneStopKorean"
-    pdfmetrics.registerFont(UnicodeCIDFont("HYGothic-Medium"))
-    return "HYGothic-Medium"
 
 
 def report_pdf(report, *, language):

@@ -23,6 +23,7 @@ from django.utils.translation import gettext_noop
 
 from deployment.usecases import TASK_USE_CASES
 from diagnosis.datacheck.errors import UnreadableFile
+from diagnosis.datacheck.features import recipe_columns
 from diagnosis.datacheck.jobs import JobBudget, run_isolated
 from diagnosis.datacheck.limits import TableLimits
 from diagnosis.datacheck.profile import NORMALISED_NAME
@@ -373,9 +374,6 @@ def study_run(study_id):
     return JobStatus.READY
 
 
-ENCODING_TYPES = {"number": "number", "0/1": "boolean", "one-hot": "category"}
-
-
 def register_private_model(study, result):
     """The study's model enters the catalog as the company's private candidate. A failure here
     never undoes the study: the model stays downloadable."""
@@ -399,15 +397,7 @@ def register_own_models(*, check, user, result, forms, name, kind, source_id):
     returns the versions made, None for a form that could not be registered."""
     from deployment.services.catalog import private_model_from_study
 
-    inputs = []
-    for feature in result["model"]["features"]:
-        column = {
-            "name": feature["column"],
-            "type": ENCODING_TYPES.get(feature["encoding"], "number"),
-        }
-        if "value" in feature:
-            column["value"] = str(feature["value"])
-        inputs.append(column)
+    inputs = recipe_columns(result["model"]["features"])
     best = result["scores"].get(result["best"], {})
     versions = []
     for path, suffix in forms:
@@ -425,6 +415,7 @@ def register_own_models(*, check, user, result, forms, name, kind, source_id):
                     study_id=source_id,
                     suffix=suffix,
                     kind=kind,
+                    reference=result["model"].get("reference"),
                 )
             )
         except Exception:

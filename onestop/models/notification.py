@@ -22,6 +22,11 @@ class Notification(models.Model):
         CUT_COMING = "cut_coming", _("Cut coming")
         GUARANTEE_CUT = "guarantee_cut", _("Guarantee reduced")
         POOL_UNAVAILABLE = "pool_unavailable", _("Pool unavailable")
+        MODEL_HEALTH = "model_health", _("Model health")
+        VOUCHER_ISSUED = "voucher_issued", _("Voucher granted")
+        QUOTE_RECEIVED = "quote_received", _("Quote received")
+        QUOTE_ANSWERED = "quote_answered", _("Quote answered")
+        STATEMENT_READY = "statement_ready", _("Monthly statement ready")
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,

@@ -1,0 +1,1 @@
+"""Model health: input drift, predictions over time, live accuracy from reported labels."""

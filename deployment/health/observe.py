@@ -1,0 +1,317 @@
+"""What each answered request adds to its endpoint's health, kept off the hot path: the request
+only appends references to its arrays to a per-process list (a lock and an append); the
+metering flusher (``serving.tallies``) then bins them against the model's reference into
+hourly ``EndpointSketch`` rows and writes ``PredictionRecord`` rows for requests with an id.
+
+A model with no reference (a vendor's upload) takes its first ``BASELINE_ROWS`` requests as
+its reference, kept as bins in ``HealthWatch.reference``, never as rows."""
+
+import logging
+import threading
+import time
+from datetime import UTC, datetime
+
+import numpy as np
+from django.db import IntegrityError, transaction
+
+from deployment.health.reference import add_counts, bin_counts, build_profile
+
+logger = logging.getLogger(__name__)
+
+# Past this many requests waiting for a flush, further requests are not observed until the
+# next one (metering still counts them): a burst cannot grow the process without bound.
+MAX_PENDING = 50_000
+BASELINE_ROWS = 1_000
+REQUEST_ID_MAX = 128
+
+_pending = []
+_lock = threading.Lock()
+_baselines = {}  # endpoint id -> [matrices] until BASELINE_ROWS rows are seen
+stats = {"dropped": 0}
+
+
+def record(endpoint_id, model, feeds, names, results, request_id):
+    """Remember one answered request of ``endpoint_id`` for the next flush."""
+    with _lock:
+        if len(_pending) >= MAX_PENDING:
+            stats["dropped"] += 1
+            return
+        _pending.append((endpoint_id, time.time(), model, feeds, names, results, request_id))
+
+
+def discard():
+    with _lock:
+        _pending.clear()
+        _baselines.clear()
+
+
+def flush():
+    """Write what was observed since the last flush; returns the requests written."""
+    from deployment.models import Endpoint
+
+    global _pending
+    with _lock:
+        pending, _pending = _pending, []
+    if not pending:
+        return 0
+    ids = {item[0] for item in pending}
+    endpoints = {
+        e.pk: e
+        for e in Endpoint.objects.filter(pk__in=ids).select_related("version", "health_watch")
+    }
+    by_endpoint = {}
+    for item in pending:
+        if item[0] in endpoints:
+            by_endpoint.setdefault(item[0], []).append(item)
+    written = 0
+    for endpoint_id, items in by_endpoint.items():
+        try:
+            written += flush_endpoint(endpoints[endpoint_id], items)
+        except IntegrityError:
+            continue  # the endpoint went away meanwhile
+        except Exception:
+            logger.exception("model health flush failed for endpoint %s", endpoint_id)
+    return written
+
+
+def flush_endpoint(endpoint, items):
+    """Bin one endpoint's pending requests hour by hour, all rows of an hour at once (one
+    ``searchsorted`` per input, not one per request), and keep the answers of those with ids."""
+    profile = reference_of(endpoint)
+    keep_rows = watch_of(endpoint).keep_rows if has_watch(endpoint) else False
+    hours, records = {}, []
+    for _id, at, model, feeds, names, results, request_id in items:
+        matrix = input_matrix(model, feeds)
+        answers = prediction_columns(model, names, results)
+        if profile is None and matrix is not None:
+            profile = learn_baseline(endpoint, matrix)
+        hour = hours.setdefault(int(at) // 3600 * 3600, {"rows": 0, "matrices": [], "answers": []})
+        hour["rows"] += matrix.shape[0] if matrix is not None else len(answers[0]) if answers else 0
+        if matrix is not None:
+            hour["matrices"].append(matrix)
+        if answers:
+            hour["answers"].append(answers[0])
+            if request_id and len(request_id) <= REQUEST_ID_MAX:
+                records.extend(
+                    prediction_records(endpoint, at, request_id, answers, matrix, keep_rows)
+                )
+    key = (profile or {}).get("key", "")
+    for start, hour in hours.items():
+        write_sketch(endpoint, start, key, hour_sketch(profile, hour))
+    if records:
+        from deployment.models import PredictionRecord
+
+        PredictionRecord.objects.bulk_create(records, ignore_conflicts=True, batch_size=500)
+    return len(items)
+
+
+def hour_sketch(profile, hour):
+    sketch = {"rows": hour["rows"], "inputs": [], "predictions": {}}
+    matrices = [m for m in hour["matrices"] if profile and profile_fits(profile, m)]
+    widths = {m.shape[1] for m in matrices}
+    if matrices and len(widths) == 1:
+        sketch["inputs"] = bin_counts(profile, np.vstack(matrices))
+    answers = hour["answers"]
+    kinds = {is_label(a) for a in answers}
+    if answers and len(kinds) == 1:
+        sketch["predictions"] = prediction_sketch(np.concatenate(answers))
+    return sketch
+
+
+def has_watch(endpoint):
+    try:
+        return endpoint.health_watch is not None
+    except Exception:  # RelatedObjectDoesNotExist: no settings yet
+        return False
+
+
+def watch_of(endpoint):
+    from deployment.models import HealthWatch
+
+    if has_watch(endpoint):
+        return endpoint.health_watch
+    watch, _created = HealthWatch.objects.get_or_create(endpoint=endpoint)
+    return watch
+
+
+def reference_of(endpoint):
+    """The profile requests are compared with: the model's own, else the first requests'."""
+    if endpoint.version.reference:
+        return endpoint.version.reference
+    if has_watch(endpoint) and endpoint.health_watch.reference:
+        return endpoint.health_watch.reference
+    return None
+
+
+def learn_baseline(endpoint, matrix):
+    """Collect the first requests' inputs; once there are enough, their profile becomes the
+    endpoint's reference (the first process to get there wins, the others read it)."""
+    from deployment.models import HealthWatch
+
+    seen = _baselines.setdefault(endpoint.pk, [])
+    seen.append(matrix)
+    if sum(m.shape[0] for m in seen) < BASELINE_ROWS:
+        return None
+    try:
+        stacked = np.vstack(seen)
+    except ValueError:  # rows of different widths: not one model's inputs
+        _baselines.pop(endpoint.pk, None)
+        return None
+    _baselines.pop(endpoint.pk, None)
+    profile = build_profile(stacked, endpoint.version.input_columns, source="traffic")
+    if not profile:
+        return None
+    watch = watch_of(endpoint)
+    HealthWatch.objects.filter(pk=watch.pk, reference__isnull=True).update(reference=profile)
+    watch.refresh_from_db(fields=["reference"])
+    endpoint.health_watch = watch
+    return watch.reference
+
+
+def profile_fits(profile, matrix):
+    widest = max((max(f["positions"]) for f in profile["features"]), default=-1)
+    return matrix.shape[1] > widest
+
+
+def input_matrix(model, feeds):
+    """The request's inputs as rows × positions, in the model's input order; None when they
+    do not line up as rows (or are too wide, text, or not numbers)."""
+    try:
+        arrays = [feeds[arg.name] for arg in model.inputs]
+        if not arrays or arrays[0].ndim == 0:
+            return None
+        rows = arrays[0].shape[0]
+        if not rows or any(
+            a.ndim == 0 or a.shape[0] != rows or a.dtype.kind not in "biuf" for a in arrays
+        ):
+            return None
+        matrix = np.hstack([a.reshape(rows, -1) for a in arrays]).astype(np.float64)
+    except (KeyError, ValueError, TypeError):
+        return None
+    return matrix if matrix.shape[1] <= 64 else None
+
+
+def prediction_columns(model, names, results):
+    """(answers, scores): the model's first output per row, and the positive class's
+    probability per row when a two-column probability output was returned; None if the first
+    output was not asked for."""
+    outputs = results if isinstance(results, dict) else dict(zip(names, results, strict=False))
+    first = model.outputs[0].name if model.outputs else None
+    answer = outputs.get(first)
+    if answer is None:
+        return None
+    answer = np.asarray(answer)
+    if answer.ndim == 0:
+        return None
+    if answer.ndim > 1:
+        answer = answer.reshape(answer.shape[0], -1)[:, 0]
+    scores = None
+    for arg in model.outputs[1:]:
+        value = outputs.get(arg.name)
+        if isinstance(value, np.ndarray) and value.ndim == 2 and value.shape == (len(answer), 2):
+            scores = value[:, 1].astype(np.float64)
+            break
+    return answer, scores
+
+
+def text_of(value):
+    """A label as text, so 1, 1.0, True and "1" compare equal."""
+    if isinstance(value, bytes):
+        value = value.decode("utf-8", "replace")
+    if isinstance(value, bool | np.bool_):
+        return "1" if value else "0"
+    if isinstance(value, int | np.integer):
+        return str(int(value))
+    if isinstance(value, float | np.floating):
+        value = float(value)
+        return str(int(value)) if value.is_integer() else repr(value)
+    return str(value)[:64]
+
+
+def number_of(value):
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return None
+    return number if np.isfinite(number) else None
+
+
+def is_label(answer):
+    return answer.dtype.kind in "biuOSU"
+
+
+def prediction_sketch(answer):
+    if is_label(answer):
+        labels = {}
+        for value in answer.tolist():
+            key = text_of(value)
+            labels[key] = labels.get(key, 0) + 1
+        return {"labels": labels}
+    values = answer.astype(np.float64)
+    values = values[np.isfinite(values)]
+    if not values.size:
+        return {}
+    return {
+        "n": int(values.size),
+        "sum": float(values.sum()),
+        "sumsq": float((values**2).sum()),
+        "min": float(values.min()),
+        "max": float(values.max()),
+    }
+
+
+def merge_predictions(a, b):
+    if not a:
+        return dict(b)
+    if not b:
+        return dict(a)
+    if "labels" in a or "labels" in b:
+        labels = dict(a.get("labels", {}))
+        for key, n in b.get("labels", {}).items():
+            labels[key] = labels.get(key, 0) + n
+        return {"labels": labels}
+    return {
+        "n": a["n"] + b["n"],
+        "sum": a["sum"] + b["sum"],
+        "sumsq": a["sumsq"] + b["sumsq"],
+        "min": min(a["min"], b["min"]),
+        "max": max(a["max"], b["max"]),
+    }
+
+
+def prediction_records(endpoint, at, request_id, answers, matrix, keep_rows):
+    from deployment.models import PredictionRecord
+
+    answer, scores = answers
+    moment = datetime.fromtimestamp(at, tz=UTC)
+    many = len(answer) > 1
+    records = []
+    for index, value in enumerate(answer.tolist()):
+        records.append(
+            PredictionRecord(
+                endpoint=endpoint,
+                # Each row of a request of several rows is labelled as "id#row".
+                request_id=f"{request_id}#{index}" if many else request_id,
+                at=moment,
+                predicted=text_of(value),
+                predicted_value=number_of(value),
+                score=float(scores[index]) if scores is not None else None,
+                row=matrix[index].tolist() if keep_rows and matrix is not None else None,
+            )
+        )
+    return records
+
+
+def write_sketch(endpoint, hour, key, sketch):
+    from deployment.models import EndpointSketch
+
+    start = datetime.fromtimestamp(hour, tz=UTC)
+    with transaction.atomic():
+        row, _created = EndpointSketch.objects.select_for_update().get_or_create(
+            endpoint=endpoint, start=start, reference_key=key
+        )
+        row.rows += sketch["rows"]
+        if sketch["inputs"]:
+            row.inputs = add_counts(row.inputs, sketch["inputs"])
+        row.predictions = merge_predictions(row.predictions, sketch["predictions"])
+        row.save(update_fields=["rows", "inputs", "predictions"])
