@@ -341,3 +341,32 @@ def test_retrain_starts_a_training_job_on_newer_data(transactional_db, settings,
     assert retrained.target == "Machine_failure"
     assert retrained.family == "forest"
     assert retrained.excluded == ["UDI", "Product ID"]
+
+
+def test_odd_labels_are_refused_or_read_as_people_mean_them(watched):
+    """A 400-digit number is a clear refusal, not a crash; "true" is the same answer as 1."""
+    _endpoint, raw = watched
+    client = Client()
+    X = ai4i_like(2, np.random.default_rng(18))[0]
+    answers = [infer(client, raw, X[i : i + 1], request_id=f"q{i}") for i in range(2)]
+    observe.flush()
+
+    def post(body):
+        return client.post(
+            "/api/v1/endpoints/line-1-failures/feedback",
+            data=body,
+            content_type="application/json",
+            HTTP_AUTHORIZATION=f"Bearer {raw}",
+        )
+
+    huge = post('{"id": "q0", "label": ' + "9" * 400 + "}")
+    assert huge.status_code == 400
+    assert (
+        "finite number" in huge.json()["error"]["message"]
+        or "유한한" in huge.json()["error"]["message"]
+    )
+    assert post('{"id": "q0", "label": "true"}').json() == {"recorded": 1}
+    assert PredictionRecord.objects.get(request_id="q0").label == "1"
+    assert post("[1, 2]").status_code == 400
+    assert post("not json").status_code == 400
+    assert answers[0]["id"] == "q0"

@@ -264,3 +264,28 @@ def test_between_equal_scores_measured_outcomes_rank_first(world, npu):
     )
     ranked = extension_candidates(Application.objects.all())
     assert [a for _score, _usage, a in ranked] == [measured, told]
+
+
+def test_between_equal_scores_and_kpis_the_models_checked_against_reality_rank_first(world, npu):
+    """Two reports scored 80, neither with a KPI: the one whose period measured 90 % right
+    answers on 200 reported labels goes before the one whose models were never checked."""
+    from deployment.programmes.extension import extension_candidates
+    from onestop.models import ProgressReport
+
+    unchecked = approved(world, world.company_a, world.owner_a)
+    checked = approved(world, world.company_b, world.owner_b)
+    for application, facts in (
+        (unchecked, {"labels": 0, "labels_right": 0}),
+        (checked, {"labels": 200, "labels_right": 180, "accuracy": 0.9}),
+    ):
+        ProgressReport.objects.create(
+            application=application,
+            month=1,
+            kpis="k",
+            products="p",
+            state="accepted",
+            score=80,
+            facts=facts,
+        )
+    ranked = extension_candidates(Application.objects.all())
+    assert [a for _score, _usage, a in ranked] == [checked, unchecked]

@@ -196,6 +196,19 @@ def test_a_month_still_to_come_has_no_statement(world, month_of_use):
     client = signed_in(world.owner_a)
     assert client.get(reverse("statement", args=[later])).status_code == 404
     assert client.get("/statements/2026-13/").status_code == 404
+    assert client.get("/statements/0001-01/").status_code == 404
+
+
+def test_a_long_quote_description_still_makes_a_pdf(world, month_of_use):
+    """A supplier's description far taller than a page: the PDF keeps its start, the page and
+    the CSV keep it whole."""
+    from deployment.models import SupplierQuote
+
+    SupplierQuote.objects.update(description="라벨링 " * 600)
+    client = signed_in(world.owner_a)
+    pdf = client.get("/statements/2026-03.pdf")
+    assert pdf.status_code == 200
+    assert pdf.content.startswith(b"%PDF")
 
 
 def test_partner_statement_files_and_api(world, month_of_use, api_client):

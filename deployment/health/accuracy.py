@@ -20,7 +20,7 @@ def labelled(endpoint, since, until):
         PredictionRecord.objects.filter(
             endpoint=endpoint, labelled_at__isnull=False, at__gte=since, at__lt=until
         )
-        .order_by("at")
+        .order_by("-at")  # the newest, when there are more than MAX_RECORDS
         .values_list("at", "predicted", "predicted_value", "score", "label", "label_value")[
             :MAX_RECORDS
         ]

@@ -3,6 +3,7 @@ owner's thresholds. An alert is raised once when a threshold is crossed (one ope
 kind per endpoint, however many requests follow) and cleared when the endpoint is back under
 it; raising one tells the owners in the portal and by e-mail."""
 
+import logging
 from datetime import timedelta
 
 from django.db import IntegrityError, transaction
@@ -16,6 +17,7 @@ from deployment.health.observe import watch_of
 from deployment.models import Endpoint, EndpointSketch, HealthAlert, PredictionRecord
 from onestop.services.notifications import Kind, notify_company, site_language
 
+logger = logging.getLogger(__name__)
 DRIFT_WINDOW = timedelta(hours=24)
 ACCURACY_WINDOW = timedelta(days=7)
 ACCURACY_MIN_LABELS = 50
@@ -24,6 +26,10 @@ PREDICTIONS_KEPT = timedelta(days=180)
 SKETCHES_KEPT = timedelta(days=400)
 # With no floor set, an alert when the live metric is this far below the one claimed.
 ACCURACY_MARGIN = 0.05
+# An open alert clears only well back under its threshold, so a value hovering at the line
+# does not raise a new alert (and an e-mail) every ten minutes.
+CLEAR_SHARE = 0.8
+ACCURACY_CLEAR_MARGIN = 0.02
 
 
 def accuracy_floor(watch, claimed):
@@ -42,13 +48,17 @@ def health_check(endpoint, now=None):
         over = [
             i for i in drift["inputs"] if i["psi"] is not None and i["psi"] >= watch.drift_threshold
         ]
+        calm = all(
+            i["psi"] is None or i["psi"] < watch.drift_threshold * CLEAR_SHARE
+            for i in drift["inputs"]
+        )
         if over:
             worst = max(i["psi"] for i in over)
             names = [i["name"] for i in over]
             raised += alert_raise(
                 endpoint, HealthAlert.Kind.DRIFT, worst, watch.drift_threshold, names, now
             )
-        else:
+        elif calm:
             alert_clear(endpoint, HealthAlert.Kind.DRIFT, now)
     measured = accuracy_between(endpoint, now - ACCURACY_WINDOW, now)
     name, value, claimed = chosen_metric(endpoint, measured)
@@ -56,7 +66,7 @@ def health_check(endpoint, now=None):
     if value is not None and floor is not None and measured["labelled"] >= ACCURACY_MIN_LABELS:
         if value < floor:
             raised += alert_raise(endpoint, HealthAlert.Kind.ACCURACY, value, floor, [name], now)
-        else:
+        elif value >= floor + ACCURACY_CLEAR_MARGIN:
             alert_clear(endpoint, HealthAlert.Kind.ACCURACY, now)
     return raised
 
@@ -131,7 +141,10 @@ def health_check_all(now=None):
     for endpoint in Endpoint.objects.filter(pk__in=active).select_related(
         "version__family", "company", "health_watch"
     ):
-        raised += health_check(endpoint, now)
+        try:
+            raised += health_check(endpoint, now)
+        except Exception:  # one endpoint's fault must not stop every other endpoint's checks
+            logger.exception("model health check of endpoint %s failed", endpoint.pk)
     return raised
 
 

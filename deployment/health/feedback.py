@@ -51,7 +51,12 @@ def read_one(request_id, label, index):
             _("Item %(i)s: %(field)s must be the request's id, a string of 1 to %(n)s characters.")
             % {"i": index, "field": "'id'", "n": REQUEST_ID_MAX}
         )
-    if isinstance(label, float) and not math.isfinite(label):
+    if (
+        isinstance(label, int | float)
+        and not isinstance(label, bool)
+        # The comparison first: a 400-digit integer has no float to test for finiteness.
+        and not (abs(label) < 1e15 and math.isfinite(label))
+    ):
         raise FeedbackError(
             _("Item %(i)s: %(field)s must be a finite number.") % {"i": index, "field": "'label'"}
         )
@@ -78,12 +83,12 @@ def read_csv(upload):
     except UnicodeDecodeError:
         raise FeedbackError(_("The file must be UTF-8 text (CSV).")) from None
     reader = csv.DictReader(io.StringIO(text))
-    fields = {(name or "").strip().lower(): name for name in reader.fieldnames or []}
-    if "id" not in fields or "label" not in fields:
-        raise FeedbackError(
-            _("The first line must name the columns %(columns)s.") % {"columns": "id, label"}
-        )
     try:
+        fields = {(name or "").strip().lower(): name for name in reader.fieldnames or []}
+        if "id" not in fields or "label" not in fields:
+            raise FeedbackError(
+                _("The first line must name the columns %(columns)s.") % {"columns": "id, label"}
+            )
         rows = [
             {"id": (row.get(fields["id"]) or "").strip(), "label": label_cell(row[fields["label"]])}
             for row in reader

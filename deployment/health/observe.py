@@ -21,8 +21,18 @@ logger = logging.getLogger(__name__)
 # Past this many requests waiting for a flush, further requests are not observed until the
 # next one (metering still counts them): a burst cannot grow the process without bound.
 MAX_PENDING = 50_000
+# A request whose inputs hold more than this many values is not observed: a sketch reads at
+# most MAX_POSITIONS values per row, so a bigger one is an image or a bulk request whose
+# arrays would only swell the pending list.
+MAX_VALUES = 64 * 1024
+# Answers kept for labels per request: a bulk request of many rows keeps its first ones.
+MAX_RECORDS_PER_REQUEST = 1_000
+# Distinct answers counted per hour; the rest are "other" (an id-like output would not end).
+MAX_LABELS = 50
 BASELINE_ROWS = 1_000
 REQUEST_ID_MAX = 128
+# Room for "#<row>" after an id, inside the column's 128 characters.
+REQUEST_ID_BASE_MAX = REQUEST_ID_MAX - 1 - len(str(MAX_RECORDS_PER_REQUEST))
 
 _pending = []
 _lock = threading.Lock()
@@ -32,6 +42,8 @@ stats = {"dropped": 0}
 
 def record(endpoint_id, model, feeds, names, results, request_id):
     """Remember one answered request of ``endpoint_id`` for the next flush."""
+    if sum(getattr(array, "size", MAX_VALUES) for array in feeds.values()) > MAX_VALUES:
+        return
     with _lock:
         if len(_pending) >= MAX_PENDING:
             stats["dropped"] += 1
@@ -91,7 +103,7 @@ def flush_endpoint(endpoint, items):
             hour["matrices"].append(matrix)
         if answers:
             hour["answers"].append(answers[0])
-            if request_id and len(request_id) <= REQUEST_ID_MAX:
+            if request_id and len(request_id) <= REQUEST_ID_BASE_MAX:
                 records.extend(
                     prediction_records(endpoint, at, request_id, answers, matrix, keep_rows)
                 )
@@ -138,8 +150,10 @@ def reference_of(endpoint):
     """The profile requests are compared with: the model's own, else the first requests'."""
     if endpoint.version.reference:
         return endpoint.version.reference
-    if has_watch(endpoint) and endpoint.health_watch.reference:
-        return endpoint.health_watch.reference
+    learnt = endpoint.health_watch.reference if has_watch(endpoint) else None
+    # Learnt from another version's requests (before a roll): a new one is learnt.
+    if learnt and learnt.get("version") == endpoint.version_id:
+        return learnt
     return None
 
 
@@ -161,9 +175,12 @@ def learn_baseline(endpoint, matrix):
     profile = build_profile(stacked, endpoint.version.input_columns, source="traffic")
     if not profile:
         return None
+    profile["version"] = endpoint.version_id
     watch = watch_of(endpoint)
-    HealthWatch.objects.filter(pk=watch.pk, reference__isnull=True).update(reference=profile)
     watch.refresh_from_db(fields=["reference"])
+    if (watch.reference or {}).get("version") != endpoint.version_id:
+        HealthWatch.objects.filter(pk=watch.pk).update(reference=profile)
+        watch.reference = profile
     endpoint.health_watch = watch
     return watch.reference
 
@@ -221,17 +238,24 @@ def text_of(value):
     if isinstance(value, bool | np.bool_):
         return "1" if value else "0"
     if isinstance(value, int | np.integer):
-        return str(int(value))
+        return str(int(value))[:64]
     if isinstance(value, float | np.floating):
         value = float(value)
-        return str(int(value)) if value.is_integer() else repr(value)
-    return str(value)[:64]
+        if value.is_integer() and abs(value) < 1e15:
+            return str(int(value))
+        return repr(value)[:64]
+    text = str(value)[:64]
+    return BOOLEAN_WORDS.get(text.strip().lower(), text)
+
+
+# A caller's "true"/"false" is the same answer as a yes/no model's 1/0.
+BOOLEAN_WORDS = {"true": "1", "false": "0"}
 
 
 def number_of(value):
     try:
         number = float(value)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         return None
     return number if np.isfinite(number) else None
 
@@ -246,7 +270,7 @@ def prediction_sketch(answer):
         for value in answer.tolist():
             key = text_of(value)
             labels[key] = labels.get(key, 0) + 1
-        return {"labels": labels}
+        return {"labels": capped(labels)}
     values = answer.astype(np.float64)
     values = values[np.isfinite(values)]
     if not values.size:
@@ -260,6 +284,16 @@ def prediction_sketch(answer):
     }
 
 
+def capped(labels):
+    """The MAX_LABELS commonest answers, the rest summed as "…"."""
+    if len(labels) <= MAX_LABELS:
+        return labels
+    ranked = sorted(labels.items(), key=lambda item: -item[1])
+    kept = dict(ranked[: MAX_LABELS - 1])
+    kept["…"] = sum(n for _k, n in ranked[MAX_LABELS - 1 :])
+    return kept
+
+
 def merge_predictions(a, b):
     if not a:
         return dict(b)
@@ -269,7 +303,7 @@ def merge_predictions(a, b):
         labels = dict(a.get("labels", {}))
         for key, n in b.get("labels", {}).items():
             labels[key] = labels.get(key, 0) + n
-        return {"labels": labels}
+        return {"labels": capped(labels)}
     return {
         "n": a["n"] + b["n"],
         "sum": a["sum"] + b["sum"],
@@ -286,7 +320,7 @@ def prediction_records(endpoint, at, request_id, answers, matrix, keep_rows):
     moment = datetime.fromtimestamp(at, tz=UTC)
     many = len(answer) > 1
     records = []
-    for index, value in enumerate(answer.tolist()):
+    for index, value in enumerate(answer[:MAX_RECORDS_PER_REQUEST].tolist()):
         records.append(
             PredictionRecord(
                 endpoint=endpoint,
@@ -295,7 +329,7 @@ def prediction_records(endpoint, at, request_id, answers, matrix, keep_rows):
                 at=moment,
                 predicted=text_of(value),
                 predicted_value=number_of(value),
-                score=float(scores[index]) if scores is not None else None,
+                score=number_of(scores[index]) if scores is not None else None,
                 row=matrix[index].tolist() if keep_rows and matrix is not None else None,
             )
         )

@@ -12,6 +12,8 @@ class MonthConverter:
 
     def to_python(self, value):
         year, month = (int(part) for part in value.split("-"))
+        if not 2000 <= year <= 2999:
+            raise ValueError(value)  # a 404: no statement before OneStop or far ahead
         return date(year, month, 1)  # a ValueError (month 13) is a 404
 
     def to_url(self, value):

@@ -1,7 +1,7 @@
 """The extra year for top performers: ranked by their reports' scores, then by the outcomes
-they measured (accepted reports with a KPI before and after, backed by evidence), then by how
-much of their grant they use; extended by an officer if the pool can promise the guarantee
-that long."""
+they measured (accepted reports with a KPI before and after, backed by evidence, then their
+models' accuracy on the labels reported), then by how much of their grant they use;
+extended by an officer if the pool can promise the guarantee that long."""
 
 from datetime import timedelta
 
@@ -35,9 +35,19 @@ def extension_candidates(applications):
             continue
         measured = sum(r.kpi_before is not None and r.kpi_after is not None for r in accepted)
         score = sum(r.score for r in accepted) / len(accepted)
-        ranked.append((score, measured, usage_share(application), application))
-    ranked.sort(key=lambda item: (-item[0], -item[1], -item[2], item[3].pk))
-    return [(score, usage, application) for score, _measured, usage, application in ranked]
+        ranked.append(
+            (score, measured, live_accuracy(accepted), usage_share(application), application)
+        )
+    ranked.sort(key=lambda item: (-item[0], -item[1], -item[2], -item[3], item[4].pk))
+    return [(score, usage, application) for score, _m, _a, usage, application in ranked]
+
+
+def live_accuracy(reports):
+    """The share of right answers on the labels the reports' periods measured, 0 without
+    labels: a model checked against what really happened ranks above one never checked."""
+    labels = sum((r.facts or {}).get("labels") or 0 for r in reports)
+    right = sum((r.facts or {}).get("labels_right") or 0 for r in reports)
+    return right / labels if labels else 0.0
 
 
 def extension_grant(*, application, officer):

@@ -3,6 +3,8 @@ their vouchers, then the companies, suppliers and providers told their statement
 Safe to run again: each item is charged once (the charges' unique constraints) and each notice
 is sent once (its key)."""
 
+import logging
+
 from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -22,6 +24,8 @@ from onestop.services.notifications import (
     site_language,
 )
 
+logger = logging.getLogger(__name__)
+
 
 def month_charge(*, month):
     """The month's licence fees and metered requests, each charged once. Returns the charges
@@ -31,15 +35,19 @@ def month_charge(*, month):
     licences = ModelLicence.objects.filter(
         Q(ended_at__isnull=True) | Q(ended_at__gt=start), started_at__lt=end
     ).select_related("voucher", "family")
-    for licence in licences.order_by("pk"):
-        made.append(voucher_charge_licence_month(licence=licence, month=month))
-        endpoints = Endpoint.objects.filter(
-            company=licence.company_id, version__family=licence.family
-        )
-        for endpoint in endpoints.order_by("pk"):
-            made.append(
-                voucher_charge_metered_month(licence=licence, endpoint=endpoint, month=month)
+    # Newest first: the month's fee and requests go to the licence in force at its end.
+    for licence in licences.order_by("-started_at", "-pk"):
+        try:
+            made.append(voucher_charge_licence_month(licence=licence, month=month))
+            endpoints = Endpoint.objects.filter(
+                company=licence.company_id, version__family=licence.family
             )
+            for endpoint in endpoints.order_by("pk"):
+                made.append(
+                    voucher_charge_metered_month(licence=licence, endpoint=endpoint, month=month)
+                )
+        except Exception:  # one licence's fault must not stop every other company's charges
+            logger.exception("charging licence %s for %s failed", licence.pk, month)
     return [charge for charge in made if charge is not None]
 
 

@@ -54,6 +54,13 @@ def shown(value):
     return str(value)
 
 
+PDF_CELL_CHARS = 300
+
+
+def cut(text):
+    return text if len(text) <= PDF_CELL_CHARS else text[: PDF_CELL_CHARS - 1] + "…"
+
+
 def statement_pdf(statement):
     font = font_name()
     title = ParagraphStyle("title", fontName=font, fontSize=16, leading=22, spaceAfter=4)
@@ -67,7 +74,9 @@ def statement_pdf(statement):
         rows = [table.header, *table.rows] + ([table.total] if table.total else [])
         data = [
             [
-                Paragraph(escape(value), cell) if isinstance(value, str) else shown(value)
+                # A supplier's description may be long: a cell taller than a page cannot be laid
+                # out, so the PDF keeps its start (the page and the CSV show it whole).
+                Paragraph(escape(cut(value)), cell) if isinstance(value, str) else shown(value)
                 for value in row
             ]
             for row in rows

@@ -342,6 +342,13 @@ def voucher_charge_licence_month(*, licence, month):
     start, end = month_bounds(month)
     if end > timezone.now() or not licence.won_per_month or not licence.active_between(start, end):
         return None  # a month is charged once it is over
+    if VoucherCharge.objects.filter(
+        what=VoucherCharge.What.LICENCE_MONTH,
+        month=month,
+        licence__company=licence.company_id,
+        licence__family=licence.family_id,
+    ).exists():
+        return None  # a licence ended and started again within the month: one fee
     with transaction.atomic():
         return charge_record(
             locked_voucher(licence.voucher),
@@ -361,7 +368,12 @@ def voucher_charge_metered_month(*, licence, endpoint, month):
         return None  # a month is charged once it is over
     if not licence.active_between(start, end):
         return None
-    requests = usage_between([endpoint], start, end)[0]
+    # Only the licence's own days, and only answered requests: a refused or failed request
+    # is metered as an error, not sold.
+    start = max(start, licence.started_at)
+    end = min(end, licence.ended_at or end)
+    requests, errors = usage_between([endpoint], start, end)[:2]
+    requests -= errors
     cost = round_half_up(requests * licence.won_per_1000_requests, 1000)
     if not cost:
         return None

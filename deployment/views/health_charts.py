@@ -87,8 +87,8 @@ def prediction_bars(days):
     if "labels" not in days[0]:
         return {
             "kind": "numbers",
-            "line": day_line([(d["day"], d["mean"]) for d in days], None, top=0),
-            "days": days,
+            "line": day_line([(d["day"], d.get("mean")) for d in days], None, top=0),
+            "days": [d for d in days if "mean" in d],
         }
     labels = sorted({label for d in days for label in d.get("labels", {})})[: len(PALETTE)]
     colours = dict(zip(labels, PALETTE, strict=False))
