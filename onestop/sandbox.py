@@ -39,6 +39,7 @@ MEMORY_SIGNS = (
     "out of memory",
     "failed to map segment",  # a library could not be loaded into what was left
     "can't start new thread",  # no room left for another thread's stack
+    "thread creation failed",  # jemalloc (polars) refused its background thread's stack
 )
 # Signs that a write went past the file-size limit (Python ignores SIGXFSZ and gets EFBIG).
 DISK_SIGNS = ("File too large",)

@@ -225,3 +225,14 @@ def test_a_data_job_has_no_database_address_and_no_network(tmp_path, monkeypatch
         env=env,
     )
     assert outcome.returncode == 0, outcome.stderr
+
+
+def test_a_thread_refused_its_stack_at_the_memory_budget_is_a_memory_stop():
+    """Polars' allocator says so in its own words when the budget refuses a thread's stack;
+    the job then fails with the memory reason, not as an unexpected error."""
+    from onestop.sandbox import Limits, _budget_that_stopped
+
+    limits = Limits(memory_bytes=300 * 1024**2, cpu_seconds=60, wall_seconds=90)
+    stderr = "<jemalloc>: background thread creation failed (11)\n" * 3
+    assert _budget_that_stopped(1, 0.5, stderr, limits) == "memory"
+    assert _budget_that_stopped(1, 0.5, "Traceback: KeyError", limits) == ""
