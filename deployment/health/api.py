@@ -45,7 +45,8 @@ class EndpointFeedbackApi(APIView):
         if problem:
             code = "unauthorised" if problem.status == 401 else "not_found"
             return error_response(code, problem_message(problem), problem.status)
-        observe.flush()  # answers this process gave a moment ago are known before labels
+        # The answers this process gave a moment ago are known before their labels.
+        observe.flush(endpoint_id=endpoint.pk)
         try:
             recorded = feedback_record(endpoint=endpoint, items=read_items(request.data))
         except FeedbackError as exc:

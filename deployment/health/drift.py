@@ -3,7 +3,6 @@ stability index per input against the reference's shares, and overall as their m
 distribution of its answers per day."""
 
 from collections import defaultdict
-from datetime import timedelta
 
 from deployment.health.observe import merge_predictions, reference_of
 from deployment.health.reference import add_counts, psi
@@ -134,7 +133,3 @@ def predictions_by_day(endpoint, since, until):
                 }
             )
     return series
-
-
-def window(now, days):
-    return now - timedelta(days=days), now

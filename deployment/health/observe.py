@@ -36,6 +36,7 @@ REQUEST_ID_BASE_MAX = REQUEST_ID_MAX - 1 - len(str(MAX_RECORDS_PER_REQUEST))
 
 _pending = []
 _lock = threading.Lock()
+_flush_lock = threading.Lock()
 _baselines = {}  # endpoint id -> [matrices] until BASELINE_ROWS rows are seen
 stats = {"dropped": 0}
 
@@ -57,15 +58,27 @@ def discard():
         _baselines.clear()
 
 
-def flush():
-    """Write what was observed since the last flush; returns the requests written."""
-    from deployment.models import Endpoint
-
+def flush(endpoint_id=None):
+    """Write what was observed since the last flush (only ``endpoint_id``'s requests when
+    given: a caller's labels wait for its own answers, not for every tenant's); returns the
+    requests written. One flush at a time: the request thread's and the metering thread's
+    share the baselines being learnt and the hour rows being merged."""
     global _pending
     with _lock:
-        pending, _pending = _pending, []
+        if endpoint_id is None:
+            pending, _pending = _pending, []
+        else:
+            pending = [item for item in _pending if item[0] == endpoint_id]
+            _pending = [item for item in _pending if item[0] != endpoint_id]
     if not pending:
         return 0
+    with _flush_lock:
+        return write_pending(pending)
+
+
+def write_pending(pending):
+    from deployment.models import Endpoint
+
     ids = {item[0] for item in pending}
     endpoints = {
         e.pk: e
