@@ -271,3 +271,81 @@ def test_an_npu_ready_forest_answers_on_the_atom_pool_as_the_trained_model_does(
     np.testing.assert_allclose(
         result.as_numpy("probabilities"), trained.predict_proba(rows), atol=1e-5
     )
+
+
+def test_health_watches_an_endpoint_served_on_the_cluster_as_it_does_one_served_here(
+    on_cluster, client
+):
+    """The gateway forwards the bodies unread; the flush reads what went to the replica and
+    what came back against the version's signature: drift on the shifted input only, each
+    answer kept by request id, and labels reported later scored against those answers."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from deployment.health import observe
+    from deployment.health.accuracy import accuracy_between
+    from deployment.health.reference import build_profile
+    from deployment.health.summary import endpoint_health
+    from deployment.models import PredictionRecord, Task
+
+    _world, _grant, version = on_cluster
+    rng = np.random.default_rng(21)
+    learnt_from = rng.normal(10.0, 2.0, size=(3000, 4)).astype(np.float32)
+    version.reference = build_profile(learnt_from, [], source="training")
+    version.save(update_fields=["reference"])
+    version.family.task = Task.REGRESSION
+    version.family.save(update_fields=["task"])
+    observe.discard()
+    endpoint, raw, triton_client = deployed(on_cluster)
+
+    def send(rows, prefix, binary):
+        for start in range(0, len(rows), 5):
+            batch = rows[start : start + 5]
+            tensor = triton.InferInput("x", list(batch.shape), "FP32")
+            tensor.set_data_from_numpy(batch, binary_data=binary)
+            triton_client.infer(
+                "press-line-1",
+                [tensor],
+                outputs=[triton.InferRequestedOutput("y", binary_data=binary)],
+                request_id=f"{prefix}-{start // 5}",
+                headers={"Authorization": f"Bearer {raw}"},
+            )
+
+    calm = rng.normal(10.0, 2.0, size=(400, 4)).astype(np.float32)
+    send(calm[:200], "calm-json", binary=False)
+    send(calm[200:], "calm-bin", binary=True)
+    observe.flush()
+    drift = endpoint_health(endpoint, days=1)["drift"]
+    assert drift["rows"] == 400
+    assert all(item["psi"] < 0.1 for item in drift["inputs"]), drift["inputs"]
+
+    shifted = rng.normal(10.0, 2.0, size=(400, 4)).astype(np.float32)
+    shifted[:, 2] += 6.0  # three spreads warmer on the third input only
+    send(shifted, "shifted", binary=True)
+    observe.flush()
+    by_name = {item["name"]: item for item in endpoint_health(endpoint, days=1)["drift"]["inputs"]}
+    assert by_name["input[2]"]["psi"] >= 0.25, by_name
+    for name in ("input[0]", "input[1]", "input[3]"):
+        assert by_name[name]["psi"] < 0.1, (name, by_name[name])
+
+    # Each row's answer is kept under "<id>#<row>": y = x·W with W of ones, the replica's run.
+    records = PredictionRecord.objects.filter(endpoint=endpoint)
+    assert records.count() == 800
+    first = records.get(request_id="calm-bin-0#3")
+    assert first.predicted_value == pytest.approx(float(calm[203].sum()), rel=1e-5)
+
+    truths = {
+        f"calm-json-{i}#{r}": float(calm[i * 5 + r].sum()) + 0.5 for i in range(4) for r in range(5)
+    }
+    posted = client.post(
+        "/api/v1/endpoints/press-line-1/feedback",
+        data=[{"id": key, "label": value} for key, value in truths.items()],
+        content_type="application/json",
+        HTTP_AUTHORIZATION=f"Bearer {raw}",
+    )
+    assert posted.status_code == 200, posted.content
+    assert endpoint_health(endpoint, days=1)["accuracy"]["labelled"] == 20
+    now = timezone.now()
+    measured = accuracy_between(endpoint, now - timedelta(days=1), now)
+    assert measured["mae"] == pytest.approx(0.5, abs=1e-3)  # every label half a unit above

@@ -369,3 +369,43 @@ def test_odd_labels_are_refused_or_read_as_people_mean_them(watched):
     assert post("[1, 2]").status_code == 400
     assert post("not json").status_code == 400
     assert answers[0]["id"] == "q0"
+
+
+def test_forwarded_requests_are_read_at_the_flush_and_unreadable_ones_skipped(watched, trained):
+    """What a pool's replica answered is kept as bytes and read against the version's
+    signature when the metering thread flushes; bytes that do not read are left out, and a
+    body past the size kept is never held."""
+    endpoint, _raw = watched
+    rows = drawn(trained[0], 3, 15)
+    body = json.dumps(
+        {
+            "id": "fwd-1",
+            "inputs": [
+                {
+                    "name": "input",
+                    "shape": [3, rows.shape[1]],
+                    "datatype": "FP32",
+                    "data": rows.ravel().tolist(),
+                }
+            ],
+        }
+    ).encode()
+    model = endpoint.version.signature["outputs"]
+    answer = json.dumps(
+        {
+            "outputs": [
+                {"name": model[0]["name"], "datatype": "INT64", "shape": [3], "data": [0, 1, 0]}
+            ]
+        }
+    ).encode()
+    observe.record_forwarded(endpoint.pk, body, None, answer, None)
+    observe.record_forwarded(endpoint.pk, b"not json", None, b"{}", None)
+    observe.record_forwarded(
+        endpoint.pk, b" " * (observe.MAX_FORWARDED_BYTES + 1), None, answer, None
+    )
+    assert observe.flush() == 2  # the oversized one was never kept
+    assert EndpointSketch.objects.get(endpoint=endpoint).rows == 3
+    kept = dict(
+        PredictionRecord.objects.filter(endpoint=endpoint).values_list("request_id", "predicted")
+    )
+    assert kept == {"fwd-1#0": "0", "fwd-1#1": "1", "fwd-1#2": "0"}

@@ -2,6 +2,7 @@
 catalog model's licence, and charged a month of metered use once; the balance never goes below
 zero, and every charge's subsidy and co-payment add up to its cost."""
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -15,6 +16,8 @@ from deployment.models import BudgetLine, ModelLicence, SupplierQuote, Voucher, 
 from deployment.models.vouchers import round_half_up
 from deployment.programmes.month_close import month_charge, month_close
 from deployment.programmes.vouchers import (
+    MAX_OPEN_QUOTES,
+    model_price_set,
     voucher_charge_metered_month,
     voucher_issue,
     voucher_spend_on_quote,
@@ -316,18 +319,37 @@ def test_the_owner_licenses_a_priced_model_and_ends_the_licence(world, owner_cli
     assert "예지보전 P" in page
     assert "30,000" in page
     url = reverse("licence_start", args=[family.pk])
-    owner_client.post(url, {"voucher": voucher.pk, "confirmed": "yes"})
+
+    def confirmed_form():
+        """The fields the confirmation page posts back, with what it showed."""
+        page = owner_client.post(url, {"voucher": voucher.pk}).content.decode()
+        fields = dict(re.findall(r'type="hidden" name="(\w+)" value="([^"]*)"', page))
+        fields.pop("csrfmiddlewaretoken", None)
+        return page, fields
+
+    page, fields = confirmed_form()
+    assert "30,000" in page
+    # The vendor raises its price while the owner reads the page: what they confirm is refused.
+    model_price_set(family=family, won_per_1000_requests=500, won_per_month=45_000)
+    refused = owner_client.post(url, fields, follow=True).content.decode()
+    assert "changed its price" in refused
+    assert "45,000" in refused
+    assert not ModelLicence.objects.exists()
+
+    page, fields = confirmed_form()
+    assert "45,000" in page
+    owner_client.post(url, fields)
     licence = ModelLicence.objects.get()
     assert (licence.family, licence.won_per_month, licence.company) == (
         family,
-        30_000,
+        45_000,
         world.company_a,
     )
     # A running licence keeps its price when the vendor changes it.
     family.price.won_per_month = 90_000
     family.price.save()
     licence.refresh_from_db()
-    assert licence.won_per_month == 30_000
+    assert licence.won_per_month == 45_000
     owner_client.post(reverse("licence_end", args=[licence.pk]), {"confirmed": "yes"})
     licence.refresh_from_db()
     assert licence.ended_at is not None
@@ -395,20 +417,37 @@ def test_a_vendor_sets_its_models_price(world, api_client):
     assert response.status_code == 404
 
 
-def test_a_supplier_sends_a_quote_the_company_sees(world, api_client):
+def test_a_supplier_sends_a_quote_the_company_sees(world, api_client, programme):
     until = (timezone.localdate() + timedelta(days=14)).isoformat()
-    response = api_client.post(
-        reverse("deployment_api:quotes"),
-        {
-            "company_registration_number": world.company_a.registration_number,
-            "kind": "consulting",
-            "description": "공정 데이터 수집 컨설팅",
-            "amount_won": 3_000_000,
-            "valid_until": until,
-        },
-        format="json",
-        HTTP_IDEMPOTENCY_KEY="quote-1",
-    )
+
+    def send(number, kind="consulting", key=None):
+        headers = {"HTTP_IDEMPOTENCY_KEY": key} if key else {}
+        return api_client.post(
+            reverse("deployment_api:quotes"),
+            {
+                "company_registration_number": number,
+                "kind": kind,
+                "description": "공정 데이터 수집 컨설팅",
+                "amount_won": 3_000_000,
+                "valid_until": until,
+            },
+            format="json",
+            **headers,
+        )
+
+    # No voucher that pays for consulting yet: refused in the same words as an unknown
+    # number, so no partner learns who takes part in a programme by asking.
+    number = world.company_a.registration_number
+    refused = send(number)
+    unknown = send("0000000000")
+    assert refused.status_code == unknown.status_code == 400
+    said = refused.json()["error"]["fields"]["company_registration_number"]
+    assert said == unknown.json()["error"]["fields"]["company_registration_number"]
+    assert "voucher" in said[0]
+    assert not SupplierQuote.objects.exists()
+
+    v.voucher(world.company_a, v.budget_line(programme, BudgetLine.Kind.CONSULTING))
+    response = send(number, key="quote-1")
     assert response.status_code == 201, response.content
     quote = SupplierQuote.objects.get()
     assert (quote.supplier, quote.company, quote.amount_won) == (
@@ -418,19 +457,15 @@ def test_a_supplier_sends_a_quote_the_company_sees(world, api_client):
     )
     assert Notification.objects.filter(user=world.owner_a, kind="quote_received").exists()
     assert api_client.get(reverse("deployment_api:quote", args=[quote.pk])).status_code == 200
-    bad = api_client.post(
-        reverse("deployment_api:quotes"),
-        {
-            "company_registration_number": "0000000000",
-            "kind": "data",
-            "description": "x",
-            "amount_won": 1,
-            "valid_until": until,
-        },
-        format="json",
-    )
-    assert bad.status_code == 400
-    assert SupplierQuote.objects.count() == 1
+    assert send(number, kind="data").status_code == 400  # its vouchers do not pay for data
+
+    # At most MAX_OPEN_QUOTES wait for one company's answer from one supplier.
+    while SupplierQuote.objects.count() < MAX_OPEN_QUOTES:
+        assert send(number).status_code == 201
+    flooding = send(number)
+    assert flooding.status_code == 400
+    assert "waiting" in flooding.json()["error"]["fields"]["company_registration_number"][0]
+    assert SupplierQuote.objects.count() == MAX_OPEN_QUOTES
 
 
 def test_a_partner_never_sees_another_partners_quote(world):

@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 import numpy as np
 from django.db import IntegrityError, transaction
 
+from deployment.health import forwarded
 from deployment.health.reference import add_counts, bin_counts, build_profile
 
 logger = logging.getLogger(__name__)
@@ -34,7 +35,15 @@ REQUEST_ID_MAX = 128
 # Room for "#<row>" after an id, inside the column's 128 characters.
 REQUEST_ID_BASE_MAX = REQUEST_ID_MAX - 1 - len(str(MAX_RECORDS_PER_REQUEST))
 
+# And past this many bytes of inputs (or of forwarded bodies and answers) waiting.
+MAX_PENDING_BYTES = 64 * 1024 * 1024
+# A forwarded request or answer bigger than this is not kept for reading at the flush.
+MAX_FORWARDED_BYTES = 1024 * 1024
+# Marks a pending request answered on the pool's cluster: its "feeds" are the raw bytes.
+FORWARDED = "forwarded"
+
 _pending = []
+_pending_bytes = 0
 _lock = threading.Lock()
 _flush_lock = threading.Lock()
 _baselines = {}  # endpoint id -> [matrices] until BASELINE_ROWS rows are seen
@@ -45,16 +54,35 @@ def record(endpoint_id, model, feeds, names, results, request_id):
     """Remember one answered request of ``endpoint_id`` for the next flush."""
     if sum(getattr(array, "size", MAX_VALUES) for array in feeds.values()) > MAX_VALUES:
         return
+    size = sum(getattr(array, "nbytes", 0) for array in feeds.values())
+    _remember((endpoint_id, time.time(), model, feeds, names, results, request_id, size))
+
+
+def record_forwarded(endpoint_id, body, binary_header, payload, binary_length):
+    """Remember one request a replica on the pool's cluster answered, as the bytes that went
+    there and came back: the flush reads them (``forwarded``), not the request thread."""
+    if len(body) > MAX_FORWARDED_BYTES or len(payload) > MAX_FORWARDED_BYTES:
+        return
+    raw = (body, binary_header, payload, binary_length)
+    size = len(body) + len(payload)
+    _remember((endpoint_id, time.time(), FORWARDED, raw, None, None, None, size))
+
+
+def _remember(item):
+    global _pending_bytes
     with _lock:
-        if len(_pending) >= MAX_PENDING:
+        if len(_pending) >= MAX_PENDING or _pending_bytes + item[-1] > MAX_PENDING_BYTES:
             stats["dropped"] += 1
             return
-        _pending.append((endpoint_id, time.time(), model, feeds, names, results, request_id))
+        _pending.append(item)
+        _pending_bytes += item[-1]
 
 
 def discard():
+    global _pending_bytes
     with _lock:
         _pending.clear()
+        _pending_bytes = 0
         _baselines.clear()
 
 
@@ -63,13 +91,14 @@ def flush(endpoint_id=None):
     given: a caller's labels wait for its own answers, not for every tenant's); returns the
     requests written. One flush at a time: the request thread's and the metering thread's
     share the baselines being learnt and the hour rows being merged."""
-    global _pending
+    global _pending, _pending_bytes
     with _lock:
         if endpoint_id is None:
             pending, _pending = _pending, []
         else:
             pending = [item for item in _pending if item[0] == endpoint_id]
             _pending = [item for item in _pending if item[0] != endpoint_id]
+        _pending_bytes -= sum(item[-1] for item in pending)
     if not pending:
         return 0
     with _flush_lock:
@@ -105,7 +134,13 @@ def flush_endpoint(endpoint, items):
     profile = reference_of(endpoint)
     keep_rows = watch_of(endpoint).keep_rows if has_watch(endpoint) else False
     hours, records = {}, []
-    for _id, at, model, feeds, names, results, request_id in items:
+    for _id, at, model, feeds, names, results, request_id, _size in items:
+        if model == FORWARDED:
+            model = forwarded.signature_of(endpoint.version)
+            read = forwarded.read(model, *feeds)
+            if read is None:
+                continue
+            feeds, names, results, request_id = read
         matrix = input_matrix(model, feeds)
         answers = prediction_columns(model, names, results)
         if profile is None and matrix is not None:

@@ -2,6 +2,7 @@
 and follows it; every partner reads its monthly statement (what it is owed, and the unit-hours
 used on its pools)."""
 
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -15,7 +16,7 @@ from deployment.api import ModelVendor
 from deployment.models import BudgetLine, ModelFamily, ModelPrice, SupplierQuote
 from deployment.programmes.months import month_of
 from deployment.programmes.statements import partner_statement
-from deployment.programmes.vouchers import model_price_set, quote_offer
+from deployment.programmes.vouchers import NO_COMPANY_FOR_QUOTE, model_price_set, quote_offer
 from onestop.api.base import ApiView
 from onestop.api.pagination import paginated_response
 from onestop.api.permissions import ManagesPartnerOnWrite
@@ -115,14 +116,18 @@ class QuoteListApi(ApiView):
         company = Company.objects.filter(
             registration_number=fields.pop("company_registration_number")
         ).first()
-        if company is None:
-            raise ApiValidationError(
-                {"company_registration_number": [_("No company on OneStop has this number.")]}
-            )
         actor, via_key = actor_of(request)
-        quote = quote_offer(
-            supplier=request.partner, company=company, actor=actor, api_key=via_key, **fields
-        )
+        try:
+            if company is None:
+                raise DjangoValidationError(NO_COMPANY_FOR_QUOTE, code="company")
+            quote = quote_offer(
+                supplier=request.partner, company=company, actor=actor, api_key=via_key, **fields
+            )
+        except DjangoValidationError as exc:
+            if exc.code != "company":
+                raise
+            # Said of the number the partner sent, where its form shows the field.
+            raise ApiValidationError({"company_registration_number": exc.messages}) from None
         return Response(QuoteOutput(quote).data, status=status.HTTP_201_CREATED)
 
 

@@ -170,8 +170,9 @@ def licence_start(request, pk):
     voucher = chosen_voucher(request)
     if voucher is None:
         return redirect("voucher_models")
-    if not is_confirmed(request):
-        price = family.price
+    price = family.price
+    shown = shown_price(request)
+    if not is_confirmed(request) or shown is None:
         return ask_to_confirm(
             request,
             title=_("License %(model)s with the voucher?") % {"model": family.name},
@@ -195,13 +196,30 @@ def licence_start(request, pk):
             ],
             action=_("License the model"),
             cancel_url=reverse("voucher_models"),
+            shown=[
+                (SHOWN_PER_MONTH, price.won_per_month),
+                (SHOWN_PER_1000, price.won_per_1000_requests),
+            ],
         )
     attempt(
         request,
-        lambda: vouchers.licence_start(family=family, voucher=voucher, user=request.user),
+        lambda: vouchers.licence_start(
+            family=family, voucher=voucher, user=request.user, price_shown=shown
+        ),
         lambda licence: _("%(model)s is now paid from the voucher.") % {"model": family.name},
     )
     return redirect("vouchers")
+
+
+SHOWN_PER_MONTH, SHOWN_PER_1000 = "shown_won_per_month", "shown_won_per_1000"
+
+
+def shown_price(request):
+    """(won a month, won per 1,000 requests) the confirmation page showed, or None."""
+    try:
+        return int(request.POST[SHOWN_PER_MONTH]), int(request.POST[SHOWN_PER_1000])
+    except (KeyError, ValueError):
+        return None
 
 
 @company_owner_required

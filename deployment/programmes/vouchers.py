@@ -14,6 +14,7 @@ from django.db.models import F, Sum
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from deployment.models import (
     BudgetLine,
@@ -25,6 +26,7 @@ from deployment.models import (
 )
 from deployment.models.vouchers import round_half_up
 from deployment.programmes.months import month_bounds, month_of
+from onestop.models import Company
 from onestop.services.audit import audit_record, audit_snapshot
 from onestop.services.notifications import (
     Kind,
@@ -32,6 +34,12 @@ from onestop.services.notifications import (
     notify_company,
     partner_members,
     site_language,
+)
+
+# Quotes one supplier may have waiting for one company's answer at a time.
+MAX_OPEN_QUOTES = 3
+NO_COMPANY_FOR_QUOTE = gettext_lazy(
+    "No company on OneStop with this number holds a voucher for this kind of work."
 )
 
 
@@ -238,17 +246,44 @@ def quote_answer(quote, *, user, state, charge=None):
 
 
 def quote_offer(*, supplier, company, kind, description, amount_won, valid_until, actor, api_key):
-    """A supplier's quote, sent to the company's owners."""
+    """A supplier's quote, sent to the company's owners: only to a company holding a voucher
+    that can pay for this kind of work, and never more than ``MAX_OPEN_QUOTES`` waiting from
+    one supplier, so a partner cannot fill any firm's inbox by its registration number."""
     if valid_until < timezone.localdate():
         raise ValidationError(_("The quote's last day has passed."))
-    quote = SupplierQuote.objects.create(
-        supplier=supplier,
-        company=company,
-        kind=kind,
-        description=description,
-        amount_won=amount_won,
-        valid_until=valid_until,
-    )
+    payable = Voucher.objects.filter(
+        company=company, budget_line__kind=kind, balance_won__gt=0
+    ).exists()
+    if not payable:
+        # The same words whether the company is unknown or holds no such voucher: who takes
+        # part in a programme is not told to any partner who asks.
+        raise ValidationError(NO_COMPANY_FOR_QUOTE, code="company")
+    with transaction.atomic():
+        # Locked on the company: two quotes sent at once cannot both pass the count.
+        Company.objects.select_for_update().filter(pk=company.pk).first()
+        waiting = SupplierQuote.objects.filter(
+            supplier=supplier,
+            company=company,
+            state=SupplierQuote.State.OFFERED,
+            valid_until__gte=timezone.localdate(),
+        ).count()
+        if waiting >= MAX_OPEN_QUOTES:
+            raise ValidationError(
+                _(
+                    "This company has %(count)d of your quotes still waiting for an answer; "
+                    "send another once it has answered one."
+                )
+                % {"count": waiting},
+                code="company",
+            )
+        quote = SupplierQuote.objects.create(
+            supplier=supplier,
+            company=company,
+            kind=kind,
+            description=description,
+            amount_won=amount_won,
+            valid_until=valid_until,
+        )
     audit_record(
         action="quote.offer",
         target=quote,
@@ -297,15 +332,28 @@ def model_price_set(*, family, won_per_1000_requests, won_per_month, actor=None,
     return price
 
 
-def licence_start(*, family, voucher, user):
-    """A licence of the catalog model paid from a software voucher, at today's prices."""
-    price = ModelPrice.objects.filter(family=family).first()
+def licence_start(*, family, voucher, user, price_shown=None):
+    """A licence of the catalog model paid from a software voucher, at the price the owner was
+    shown (``price_shown``: won a month, won per 1,000 requests): refused if the vendor has
+    changed it since, so nobody licenses at a price they never saw."""
     public = family.visibility == family.Visibility.PUBLIC
-    if family.vendor_id is None or not public or price is None:
-        raise ValidationError(_("This model's vendor has not set a price."))
     kind_check(voucher, BudgetLine.Kind.SOFTWARE)
     try:
         with transaction.atomic():
+            # Locked: a price the vendor sets now waits until this licence has read it.
+            price = ModelPrice.objects.select_for_update().filter(family=family).first()
+            if family.vendor_id is None or not public or price is None:
+                raise ValidationError(_("This model's vendor has not set a price."))
+            now = (price.won_per_month, price.won_per_1000_requests)
+            if price_shown is not None and tuple(price_shown) != now:
+                raise ValidationError(
+                    _(
+                        "The vendor changed its price after you were shown it: it is now "
+                        "%(month)s won a month and %(requests)s won per 1,000 requests. Nothing "
+                        "was licensed; license again to accept the new price."
+                    )
+                    % {"month": won(now[0]), "requests": won(now[1])}
+                )
             licence = ModelLicence.objects.create(
                 voucher=voucher,
                 company=voucher.company,

@@ -175,6 +175,10 @@ def forwarded(endpoint, body, binary_header):
         )
         return failure(f"model '{endpoint.name}' could not be reached on its pool", 502)
     reply = Reply(answer.status, answer.payload, answer.content_type, compute_s=answer.compute_s)
+    if answer.status == 200:
+        observe.record_forwarded(
+            endpoint.pk, body, binary_header, answer.payload, answer.binary_length
+        )
     if answer.binary_length is not None:
         reply.headers[protocol.BINARY_HEADER] = answer.binary_length
     return reply
