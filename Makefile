@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-stamp
 # Production-shaped settings for `check --deploy` (nothing secret: used for the check only).
 DEPLOY_ENV := DEBUG=0 ALLOWED_HOSTS=onestop.example SECRET_KEY=check-deploy-$(shell printf '%064d' 0 | tr 0 x)
 
-.PHONY: install run test lint format messages bench clean $(addprefix bench-,$(BENCHES))
+.PHONY: install run test lint format messages bench bench-growth clean $(addprefix bench-,$(BENCHES))
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -45,10 +45,15 @@ messages: install
 BENCHES := apikey diagnosis profile matching allocation serving
 # Benchmarks that measure PostgreSQL use the local server unless DATABASE_URL says otherwise.
 bench-diagnosis bench-matching: export DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/onestop
+# Last, the growth of time and memory per tenfold of work, from every benchmark's sizes.
 bench: $(addprefix bench-,$(BENCHES))
+	$(MAKE) bench-growth
 
 $(addprefix bench-,$(BENCHES)): bench-%: install
 	$(BIN)/python -m onestop.bench $*
+
+bench-growth: install
+	$(BIN)/python -m onestop.bench growth
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .ruff_cache

@@ -92,6 +92,17 @@ def due_notices(now=None):
     return reports_due_notices(now) + cuts_coming_notices(now)
 
 
+def report_due_at(grant, month):
+    """When the report for ``month`` is due: that many months into the grant; the final
+    report (month 0) when the grant ends."""
+    return grant.ends_at if month == 0 else grant.starts_at + MONTH * month
+
+
+def report_which(month):
+    """The report's name in a sentence ("the %(which)s report"): final, or month-N."""
+    return _("final") if month == 0 else _("month-%(m)s") % {"m": month}
+
+
 def reports_due_notices(now):
     sent = []
     for application in Application.objects.filter(state=Application.State.APPROVED).select_related(
@@ -102,7 +113,7 @@ def reports_due_notices(now):
             continue
         sent_months = set(application.reports.values_list("month", flat=True))
         for month in report_months(application):
-            due = grant.ends_at if month == 0 else grant.starts_at + MONTH * month
+            due = report_due_at(grant, month)
             if month in sent_months or not (now >= due - REPORT_WARNING):
                 continue
             sent += notify_company(
@@ -113,7 +124,7 @@ def reports_due_notices(now):
                     "ten minutes: the KPIs you reached, what you built, and any change of plan."
                 )
                 % {
-                    "which": _("final") if month == 0 else _("month-%(m)s") % {"m": month},
+                    "which": report_which(month),
                     "programme": application.programme,
                     "date": local_date(due),
                 },

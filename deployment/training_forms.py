@@ -32,7 +32,7 @@ class TrainingForm(forms.Form):
         self.fields["units"].max_value = settings.ONESTOP_TRAINING_MAX_UNITS
 
 
-def start_from_form(form, check, user):
+def start_from_form(form, check, user, *, on_behalf=False):
     """The job the form asks for; ValidationError with the first problem otherwise."""
     if not form.is_valid():
         field, errors = next(iter(form.errors.items()))
@@ -47,4 +47,5 @@ def start_from_form(form, check, user):
         family=data["family"],
         budget_unit_hours=data["budget_unit_hours"],
         units=data["units"],
+        on_behalf=on_behalf,
     )

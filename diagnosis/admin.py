@@ -14,6 +14,9 @@ from diagnosis.models import (
     Questionnaire,
     ReviewComment,
 )
+
+# People and skills keep their admin pages in their own package; importing registers them.
+from diagnosis.skills import admin as skills_admin  # noqa: F401
 from onestop.admin import CompanyScopedAdmin, DeskAdmin
 
 

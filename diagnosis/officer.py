@@ -12,6 +12,7 @@ from deployment.models import AllocationEvent, ComputePool, Grant, UsageReview, 
 from deployment.programmes.usage import pool_work_intervals, unit_hours_between
 from diagnosis.models import Assessment
 from diagnosis.outcomes import programme_outcomes
+from diagnosis.skills.outcomes import skills_by_programme
 from onestop.models import Application
 from onestop.roles import companies_seen_by
 
@@ -127,6 +128,7 @@ def officer_overview(user, now=None):
         .order_by("decided_at", "pk"),
         "funnel": funnel(companies),
         "outcomes": programme_outcomes(companies),
+        "skills": skills_by_programme(companies),
         "window_days": WINDOW_DAYS,
         "endpoints": serving_overview(companies, now=now),
     }

@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from diagnosis.views import (
     answering,
@@ -10,11 +10,14 @@ from diagnosis.views import (
     report,
     screening,
     sharing,
+    skills,
 )
 
 app_name = "diagnosis"
 
 urlpatterns = [
+    # The consultant's workspace and the company's action plan (docs/consultant-workspace.md).
+    path("", include("diagnosis.urls_workspace")),
     path("diagnosis/", home.diagnosis_home, name="home"),
     path("diagnosis/start/", home.assessment_start_view, name="start"),
     path("diagnosis/quick/", screening.screening_page, name="screening"),
@@ -74,5 +77,37 @@ urlpatterns = [
         "consultant/assessments/<int:pk>/report.pdf",
         report.consultant_report_pdf,
         name="consultant_report_pdf",
+    ),
+    # --- people and skills (docs/skills.md) ---
+    path("skills/people/", skills.people, name="people"),
+    path("skills/people/<int:pk>/self-check/", skills.self_check, name="self_check"),
+    path("skills/people/<int:pk>/remove/", skills.staff_remove, name="staff_remove"),
+    path("skills/path/", skills.path_page, name="path"),
+    path("skills/courses/", skills.courses, name="courses"),
+    path("skills/enrol/", skills.enrol, name="enrol"),
+    path("skills/enrolments/", skills.enrolments, name="enrolments"),
+    path(
+        "skills/enrolments/<int:pk>/complete/",
+        skills.enrolment_complete_view,
+        name="enrolment_complete",
+    ),
+    path(
+        "skills/enrolments/<int:pk>/cancel/", skills.enrolment_cancel_view, name="enrolment_cancel"
+    ),
+    path(
+        "skills/enrolments/<int:pk>/certificate/upload/",
+        skills.certificate_upload,
+        name="certificate_upload",
+    ),
+    path("skills/enrolments/<int:pk>/certificate/", skills.certificate, name="certificate"),
+    path(
+        "consultant/companies/<int:pk>/people/",
+        skills.consultant_people,
+        name="consultant_people",
+    ),
+    path(
+        "consultant/skills/enrolments/<int:pk>/certificate/",
+        skills.consultant_certificate,
+        name="consultant_certificate",
     ),
 ]

@@ -33,6 +33,8 @@ from onestop.uploads import MULTIPART_ALLOWANCE
 # URL name → the setting that holds the file limit of that upload route.
 UPLOAD_ROUTES = {
     "diagnosis:data_upload": "ONESTOP_MAX_UPLOAD_BYTES",
+    "diagnosis:consultant_data_upload": "ONESTOP_MAX_UPLOAD_BYTES",
+    "diagnosis:certificate_upload": "ONESTOP_CERTIFICATE_MAX_BYTES",
     "scoring_new": "ONESTOP_MAX_UPLOAD_BYTES",
     "deployment_api:model_versions": "ONESTOP_MAX_MODEL_BYTES",
     "admin:deployment_modelversion_add": "ONESTOP_MAX_MODEL_BYTES",

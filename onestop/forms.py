@@ -3,10 +3,12 @@ from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth import get_user_model, password_validation
 from django.contrib.auth.forms import AuthenticationForm
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from onestop.auth_limits import signin_limit
 from onestop.korea import ksic_division_choices, normalise_registration_number
 from onestop.models import ApiKey, Company, Membership
+from onestop.registry import flavor_label
 
 
 class CompanyForm(forms.ModelForm):
@@ -100,6 +102,55 @@ class ApiKeyForm(forms.ModelForm):
         model = ApiKey
         fields = ["name"]
         widgets = {"name": forms.TextInput(attrs={"placeholder": _("e.g. CI upload")})}
+
+
+class ApplicationForm(forms.Form):
+    """An application to a programme: the owner's own, or the draft a consultant prepares for
+    them (``diagnosis.forms_workspace.DraftForm``)."""
+
+    # What the owner reads once it is sent, from either page.
+    submitted = _(
+        "Application submitted. Your consultant and the programme officers will review it."
+    )
+
+    flavor = forms.ChoiceField(label=_("Accelerator"))
+    units = forms.IntegerField(label=_("Units"), min_value=1, max_value=512)
+    quarterly_plan = forms.CharField(
+        label=_("Planned unit-hours per quarter"),
+        help_text=_("One number per quarter, separated by commas: 400, 800, 800, …"),
+    )
+    purpose = forms.CharField(
+        label=_("What the units are for"), widget=forms.Textarea(attrs={"rows": 4})
+    )
+
+    def __init__(self, *args, programme, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.programme = programme
+        self.fields["flavor"].choices = [
+            (f.flavor, flavor_label(f.flavor)) for f in programme.flavors.all()
+        ]
+        quarters = programme.term_years * 4
+        self.fields["quarterly_plan"].help_text = ngettext(
+            "%(n)s number, one per quarter of the programme, separated by commas.",
+            "%(n)s numbers, one per quarter of the programme, separated by commas.",
+            quarters,
+        ) % {"n": quarters}
+
+    def clean_quarterly_plan(self):
+        try:
+            plan = [
+                int(part)
+                for part in self.cleaned_data["quarterly_plan"].replace(" ", "").split(",")
+                if part
+            ]
+        except ValueError:
+            raise forms.ValidationError(_("Write whole numbers separated by commas.")) from None
+        if len(plan) != self.programme.term_years * 4:
+            raise forms.ValidationError(
+                _("Give one number for each of the %(n)s quarters.")
+                % {"n": self.programme.term_years * 4}
+            )
+        return plan
 
 
 SIGNIN_LIMITED = _(

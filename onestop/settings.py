@@ -181,6 +181,13 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("DATA_UPLOAD_MAX_MEMORY_SIZE", 5 * 1024 * 
 DATA_UPLOAD_MAX_NUMBER_FILES = env_int("DATA_UPLOAD_MAX_NUMBER_FILES", 10)
 DATA_UPLOAD_MAX_NUMBER_FIELDS = env_int("DATA_UPLOAD_MAX_NUMBER_FIELDS", 1000)
 ONESTOP_MAX_UPLOAD_BYTES = env_int("ONESTOP_MAX_UPLOAD_BYTES", 200 * 1024 * 1024)
+# Course certificates (PDF, PNG or JPEG, told by content), stored under random names and served
+# only through the portal's checks (diagnosis/skills/certificates.py): outside MEDIA_ROOT, so
+# a server that serves media never hands one out unchecked.
+ONESTOP_CERTIFICATE_ROOT = Path(
+    os.environ.get("ONESTOP_CERTIFICATE_ROOT", VAR_DIR / "certificates")
+)
+ONESTOP_CERTIFICATE_MAX_BYTES = env_int("ONESTOP_CERTIFICATE_MAX_BYTES", 10 * 1024 * 1024)
 
 # Data checks: uploaded samples of a company's data. Files live outside MEDIA_ROOT and are
 # never served directly; a workbook may unpack to at most this much (zip bombs).

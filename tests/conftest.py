@@ -37,6 +37,7 @@ def _data_checks_in_a_temporary_folder(settings, tmp_path):
     settings.ONESTOP_DROP_ROOT = tmp_path / "drop-folders"
     settings.ONESTOP_MODEL_ROOT = tmp_path / "models"
     settings.ONESTOP_DEMO_CREDENTIALS = tmp_path / "demo-credentials.json"
+    settings.ONESTOP_CERTIFICATE_ROOT = tmp_path / "certificates"
 
 
 @pytest.fixture(autouse=True)
@@ -50,6 +51,16 @@ def _tasks_run_inline(request):
     app.conf.task_always_eager, app.conf.task_eager_propagates = True, True
     yield
     app.conf.task_always_eager, app.conf.task_eager_propagates = False, False
+
+
+@pytest.fixture
+def postgres_only(transactional_db):
+    """Row locks under real concurrency (with ``@pytest.mark.postgres``): SQLite serialises
+    whole transactions, so such a test skips there."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("needs PostgreSQL row locks: set DATABASE_URL=postgres://…")
 
 
 @pytest.fixture(autouse=True)

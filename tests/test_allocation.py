@@ -9,7 +9,7 @@ import pytest
 from django.core.management import call_command
 
 from deployment.allocation.generate import dumps, generate
-from deployment.allocation.scheduler import BORROW, STATIC, FlavorScheduler, Work
+from deployment.allocation.scheduler import BORROW, STATIC, FlavorScheduler, Tenant, Work
 from deployment.allocation.simulate import simulate
 from deployment.allocation.trace import TraceError, load
 
@@ -326,3 +326,62 @@ def test_the_command_exits_2_on_an_invalid_trace(tmp_path):
         call_command("simulate_allocation", str(path), stdout=io.StringIO(), stderr=err)
     assert exited.value.code == 2
     assert err.getvalue().strip().startswith("invalid trace: horizon_hours must be at least 1")
+
+
+def try_each(self, tenant, hour):
+    """The scan without skipping: every queued request tried in rank order."""
+    for queued in list(tenant.queue):
+        if queued.state == "queued":
+            self.try_in_guarantee(tenant, queued, hour)
+
+
+def overbooked():
+    """Three units, two guarantees of two: b holds two, a one (priority 0) with room for one
+    more in its guarantee that no unit is free for, and four requests of priority 10."""
+    scheduler = FlavorScheduler(FLAVOR, 3, STATIC)
+    scheduler.set_grant("a", 2)
+    scheduler.set_grant("b", 2)
+    scheduler.restore_running(work("b-serve", "b", 2, kind="inference", priority=100), 0)
+    scheduler.restore_running(work("a-low", "a", 1), 0)
+    for n, name in enumerate(["a-1", "a-1-more", "a-4", "a-2"]):
+        units = int(name.split("-")[1])
+        scheduler.submit(work(name, "a", units, priority=10, submit=1, order=n))
+    return scheduler
+
+
+def test_a_refusal_skips_only_the_requests_it_rules_out(monkeypatch):
+    # a-1 fits the guarantee but no unit is free and nothing is lent: refused, and so is
+    # a-1-more without a try. a-4 is beyond the guarantee with too little of its own to
+    # preempt: refused. a-2 is larger than a-1 but beyond the guarantee, so it is tried and
+    # preempts a-low (neither refusal covers it); the unit a-low frees then goes to a-1 on
+    # the next pass.
+    events = [(e.action, e.work.id, e.reason) for e in overbooked().schedule(1)]
+    monkeypatch.setattr(FlavorScheduler, "_scan_in_guarantee", try_each)
+    assert events == [(e.action, e.work.id, e.reason) for e in overbooked().schedule(1)]
+    assert events == [("preempt", "a-low", "own"), ("admit", "a-1", "guarantee")]
+
+
+@pytest.mark.parametrize("policy", [STATIC, BORROW])
+def test_skipping_requests_bound_to_fail_changes_no_decision(monkeypatch, policy):
+    """The hourly scan skips requests an earlier refusal rules out, reads the smallest queued
+    request from a count and the first training that fits from queues by size: every decision
+    stays the one that trying each request in turn, and reading each queue, gives."""
+    data = load(dumps(generate(seed=5, tenants=40, days=120)).encode())
+    fast = simulate(data, policy)
+
+    def read_each_queue(self):
+        lent_out = sum(t.borrowed for t in self.tenants.values())
+        return [
+            (t.name, lent_out - t.borrowed > 0)
+            for t in self.tenants.values()
+            if t.limits.active and any(w.units <= t.limits.guarantee - t.used for w in t.queue)
+        ]
+
+    def read_queue_for_training(self, room):
+        return next((w for w in self.queue if w.kind == "training" and w.units <= room), None)
+
+    monkeypatch.setattr(FlavorScheduler, "_scan_in_guarantee", try_each)
+    monkeypatch.setattr(FlavorScheduler, "waiting_in_guarantee", read_each_queue)
+    monkeypatch.setattr(Tenant, "first_training", read_queue_for_training)
+    assert simulate(data, policy) == fast
+    assert fast["preemptions"]["total"] > 0 or policy == STATIC

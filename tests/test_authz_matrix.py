@@ -13,7 +13,9 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from tests.datacheck_factories import datacheck_objects
 from tests.deployment_factories import deployment_objects, programme_objects
 from tests.diagnosis_factories import diagnosis_objects
+from tests.skills_factories import skills_objects
 from tests.voucher_factories import voucher_objects
+from tests.workspace_factories import workspace_objects
 
 MATRIX = yaml.safe_load((Path(__file__).parent / "authz_matrix.yaml").read_text())
 PERSONAS = MATRIX["personas"]
@@ -67,6 +69,17 @@ OBJECTS = {
     # A software voucher of A and of B (``family_id``: a priced model of P to license).
     "software_voucher": lambda w: tuple(voucher_objects(w).software),
     "licence": lambda w: tuple(voucher_objects(w).licences),
+    # People and skills: a staff member of A and of B, and a completed enrolment of each with
+    # a PDF certificate.
+    "staff_member": lambda w: (skills_objects(w).member_a, skills_objects(w).member_b),
+    "enrolment": lambda w: (skills_objects(w).enrolment_a, skills_objects(w).enrolment_b),
+    # The consultant's workspace: a step of A's plan owned by member A (B's by B's teammate),
+    # each owner's consent to its consultant, a draft application each, the owner's
+    # respondent on each open assessment.
+    "action_item": lambda w: workspace_objects(w).steps,
+    "upload_consent": lambda w: workspace_objects(w).consents,
+    "application_draft": lambda w: workspace_objects(w).drafts,
+    "respondent": lambda w: workspace_objects(w).respondents,
 }
 
 

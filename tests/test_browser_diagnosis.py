@@ -47,12 +47,13 @@ def people(transactional_db):
     return owner, engineer
 
 
-def log_in(page, base, email):
+def log_in(page, base, email, lands_on="/dashboard/"):
+    """Sign in; a company member lands on the dashboard, a desk member on ``/consultant/``."""
     page.goto(f"{base}/login/")
     page.fill("#id_username", email)
     page.fill("#id_password", factories.PASSWORD)
     page.locator("main button[type=submit]").click()
-    page.wait_for_url(f"{base}/dashboard/")
+    page.wait_for_url(f"{base}{lands_on}")
 
 
 # What a person does on one page of the questionnaire: the questions shown, and the

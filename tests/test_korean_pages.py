@@ -25,9 +25,9 @@ _NAMES_TEXT = """
 ERP ESG Excel FEMS Fi FuriosaAI GB GPU h H100 H200 HMAC HTTP HTTPS ID Inference IoT IR ISO
 IT JSON K KB ko KPI KRW KServe KSIC kWh LAN learn LTE M1 M3 M9 MAE MB MES min MLOps MRP ms
 n NAIRR Nm NPU NREL numpy NVIDIA OEE OneStop ONNX OPC OPC-UA Open OS OT p50 p95 Parquet PC
-PDF PLC PLM POST PPM PR Protocol PSI Python QR Ray Rebellions RFID RMSE RNGD ROC ROI rpm s SCADA
+PDF PLC PLM PNG POST PPM PR Protocol PSI Python QR Ray Rebellions RFID RMSE RNGD ROC ROI rpm s SCADA
 scikit SCM Seoul Serve SHA SIRI SPC Swagger T0 T1 T2 tritonclient UA URL USB VLAN vs Wi WMS
-x xlsx HMI
+x xlsx HMI JPEG
 """
 NAMES = set(_NAMES_TEXT.split())
 SKIPPED_PATHS = (

@@ -365,3 +365,30 @@ def test_with_a_grant_on_one_pool_another_pool_of_the_flavor_is_no_longer_fundab
     assert all(
         'data-testid="unfunded"' not in c for c in cards if "Second CPU" in c.split("</h3>")[0]
     )
+
+
+def test_equal_scores_keep_one_order_the_older_version_and_the_earlier_pool_first(
+    world, monkeypatch
+):
+    """Ties are common (versions of one family, pools of one flavor): the list shown must not
+    reshuffle between two visits, so a tie goes to the older version, then the older pool;
+    and scoring the catalog a block at a time picks the same pairs as scoring it at once."""
+    family = make.family(world.partner_p, name="Twins")
+    versions = [make.version(family, version=f"1.{n}") for n in range(3)]
+    pools = [make.pool(flavor="cpu", name=f"CPU {n}", price_per_unit_hour=300) for n in range(2)]
+    make.version(make.family(world.partner_q, name="Slow"), latency_ms={"batch_1": 900.0})
+    matches = rank(world.company_a, limit=4)
+    assert len({m.total for m in matches}) == 1
+    assert [(m.version.pk, m.pool.pk) for m in matches] == [
+        (versions[0].pk, pools[0].pk),
+        (versions[0].pk, pools[1].pk),
+        (versions[1].pk, pools[0].pk),
+        (versions[1].pk, pools[1].pk),
+    ]
+    assert [(m.version.pk, m.pool.pk) for m in rank(world.company_a, limit=4)] == [
+        (m.version.pk, m.pool.pk) for m in matches
+    ]
+    whole = [(m.version.pk, m.pool.pk, m.total) for m in rank(world.company_a, limit=7)]
+    monkeypatch.setattr("diagnosis.matching.rank.BLOCK", 1)  # one version at a time
+    assert [(m.version.pk, m.pool.pk, m.total) for m in rank(world.company_a, limit=7)] == whole
+    assert whole[-1][2] < whole[0][2]  # the slow model comes last

@@ -143,7 +143,8 @@ def grant(company, pool, month=MONTH):
 
 class VoucherObjects:
     """For the authorisation matrix: a quote to A from partner P and one to B from partner Q,
-    each with a data voucher of its company to pay it (``matrix_voucher``); a software voucher
+    each with a data voucher of its company to pay it (``matrix_voucher``) and to be quoted
+    again (``company_number``); a software voucher
     of A and of B with a priced model of P to license (``family_id``); an open licence of
     each."""
 
@@ -160,6 +161,7 @@ class VoucherObjects:
         ):
             made = quote(supplier, company)
             made.matrix_voucher = voucher(company, data).pk
+            made.company_number = company.registration_number  # a new quote's addressee
             self.quotes.append(made)
         self.software = []
         self.licences = []

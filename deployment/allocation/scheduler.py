@@ -4,6 +4,7 @@ portal's admissions run exactly the same code."""
 
 import bisect
 import heapq
+from collections import Counter
 from dataclasses import dataclass, field
 
 INFINITE = float("inf")
@@ -59,6 +60,14 @@ class Tenant:
     running: list = field(default_factory=list)
     queue: list = field(default_factory=list)  # kept in rank order
     queue_keys: list = field(default_factory=list)
+    # Units asked for by the queued work, size → how many, and the smallest: known without
+    # reading a queue that may hold hundreds.
+    queued_units: Counter = field(default_factory=Counter)
+    smallest_queued: float = INFINITE
+    # The queued training alone, by units, each in rank order: what borrowing looks for,
+    # found without reading past endpoints and larger jobs.
+    training: dict = field(default_factory=dict)
+    smallest_training: float = INFINITE
 
     @property
     def borrowed(self):
@@ -68,11 +77,53 @@ class Tenant:
         position = bisect.bisect(self.queue_keys, work.rank)
         self.queue_keys.insert(position, work.rank)
         self.queue.insert(position, work)
+        self.queued_units[work.units] += 1
+        self.smallest_queued = min(self.smallest_queued, work.units)
+        if work.kind == TRAINING:
+            self.training.setdefault(work.units, Ranked()).add(work)
+            self.smallest_training = min(self.smallest_training, work.units)
 
     def dequeue(self, work):
         position = bisect.bisect_left(self.queue_keys, work.rank)
         del self.queue_keys[position]
         del self.queue[position]
+        self.queued_units[work.units] -= 1
+        if work.units == self.smallest_queued and not self.queued_units[work.units]:
+            self.smallest_queued = min(
+                (units for units, n in self.queued_units.items() if n), default=INFINITE
+            )
+        if work.kind == TRAINING:
+            self.training[work.units].remove(work)
+            if work.units == self.smallest_training and not self.training[work.units].works:
+                self.smallest_training = min(
+                    (units for units, ranked in self.training.items() if ranked.works),
+                    default=INFINITE,
+                )
+
+    def first_training(self, room):
+        """The first queued training in rank order that asks for at most ``room`` units."""
+        first = None
+        for units, ranked in self.training.items():
+            if units <= room and ranked.works and (first is None or ranked.keys[0] < first.rank):
+                first = ranked.works[0]
+        return first
+
+
+class Ranked:
+    """Work in rank order, the ranks alongside for bisecting."""
+
+    def __init__(self):
+        self.keys, self.works = [], []
+
+    def add(self, work):
+        position = bisect.bisect(self.keys, work.rank)
+        self.keys.insert(position, work.rank)
+        self.works.insert(position, work)
+
+    def remove(self, work):
+        position = bisect.bisect_left(self.keys, work.rank)
+        del self.keys[position]
+        del self.works[position]
 
 
 @dataclass
@@ -100,6 +151,8 @@ class FlavorScheduler:
         # Tenants whose state changed since their queue was last scanned without success: the
         # only ones phase G needs to look at again.
         self.changed = set()
+        # Tenants with training in their queue: the only ones phase B looks at.
+        self.training_queued = set()
 
     # --- state changes from outside -------------------------------------------------------
 
@@ -130,7 +183,7 @@ class FlavorScheduler:
 
     def submit(self, work):
         work.state = "queued"
-        self.tenant(work.tenant).enqueue(work)
+        self._enqueue(self.tenant(work.tenant), work)
         self.changed.add(work.tenant)
 
     def restore_running(self, work, admitted_at):
@@ -156,7 +209,7 @@ class FlavorScheduler:
         """A queued request cancelled, or running work stopped by its owner."""
         tenant = self.tenants[work.tenant]
         if work.state == "queued":
-            tenant.dequeue(work)
+            self._dequeue(tenant, work)
         elif work.state == "running":
             self._release(tenant, work)
         work.state = "done"
@@ -200,11 +253,26 @@ class FlavorScheduler:
             names, self.changed = sorted(self.changed), set()
             for name in names:
                 tenant = self.tenants[name]
-                if not tenant.limits.active:
-                    continue
-                for work in list(tenant.queue):
-                    if work.state == "queued":
-                        self.try_in_guarantee(tenant, work, hour)
+                if tenant.limits.active:
+                    self._scan_in_guarantee(tenant, hour)
+
+    def _scan_in_guarantee(self, tenant, hour):
+        """``try_in_guarantee`` on each queued work in rank order, skipping those bound to
+        fail as an earlier one failed (``Refusals``), so a long queue of large jobs behind a
+        full guarantee is read once an hour, not tried job by job. Only a refusal that changed
+        nothing (no event) teaches anything, and only until the next event."""
+        refused = Refusals()
+        events = len(self.events)
+        for work in list(tenant.queue):
+            if len(self.events) != events:
+                refused, events = Refusals(), len(self.events)
+            if work.state != "queued" or refused.covers(tenant, work):
+                if refused.covers_all(tenant):
+                    return
+                continue
+            within = tenant.used + work.units <= tenant.limits.guarantee
+            if not self.try_in_guarantee(tenant, work, hour) and len(self.events) == events:
+                refused.note(work.units, within)
 
     def try_in_guarantee(self, tenant, work, hour):
         k, g = work.units, tenant.limits.guarantee
@@ -277,28 +345,41 @@ class FlavorScheduler:
         """Queued training of tenants with an active grant, from idle units; the tenant
         borrowing least goes first, one admission at a time. Never preempts. (Nobody's
         borrowing changes here but the admitted tenant's, so a heap keeps the order.)"""
-        heap = [
-            (t.borrowed, name)
-            for name, t in self.tenants.items()
-            if t.limits.active and t.queue and t.used < t.limits.total
-        ]
+        # Only tenants with queued training whose smallest job fits their room now: a
+        # tenant's room only shrinks in this phase until it is admitted (then it is pushed
+        # back and looked at again).
+        heap = []
+        for name in self.training_queued:
+            t = self.tenants[name]
+            if t.limits.active and t.smallest_training <= self._borrow_room(t):
+                heap.append((t.borrowed, name))
         heapq.heapify(heap)
         while heap and self.free > 0:
             _borrowed, name = heapq.heappop(heap)
             tenant = self.tenants[name]
-            # Everything that decides a training admission, folded into one bound on its units.
-            room = min(self.free, tenant.limits.total - tenant.used, self.reserve_room(tenant))
-            admitted = next(
-                (w for w in tenant.queue if w.kind == TRAINING and w.units <= room), None
-            )
+            admitted = tenant.first_training(self._borrow_room(tenant))
             if admitted is not None:
                 self._admit(tenant, admitted, hour, "borrow")
                 heapq.heappush(heap, (tenant.borrowed, name))
 
+    def _borrow_room(self, tenant):
+        """Everything that decides a training admission, folded into one bound on its units."""
+        return min(self.free, tenant.limits.total - tenant.used, self.reserve_room(tenant))
+
     # --- bookkeeping ------------------------------------------------------------------------
 
-    def _admit(self, tenant, work, hour, reason):
+    def _enqueue(self, tenant, work):
+        tenant.enqueue(work)
+        if work.kind == TRAINING:
+            self.training_queued.add(tenant.name)
+
+    def _dequeue(self, tenant, work):
         tenant.dequeue(work)
+        if work.kind == TRAINING and tenant.smallest_training == INFINITE:
+            self.training_queued.discard(tenant.name)
+
+    def _admit(self, tenant, work, hour, reason):
+        self._dequeue(tenant, work)
         tenant.running.append(work)
         self.held -= self._held_by(tenant)
         tenant.used += work.units
@@ -327,7 +408,7 @@ class FlavorScheduler:
         self._release(tenant, work)
         work.preemptions += 1
         work.state = "queued"
-        tenant.enqueue(work)
+        self._enqueue(tenant, work)
         self.changed.add(tenant.name)
         self.events.append(Event(hour, "preempt", work, reason))
 
@@ -341,10 +422,36 @@ class FlavorScheduler:
         for tenant in self.tenants.values():
             if not tenant.limits.active or not tenant.queue:
                 continue
-            room = tenant.limits.guarantee - tenant.used
-            if any(w.units <= room for w in tenant.queue):
+            if tenant.smallest_queued <= tenant.limits.guarantee - tenant.used:
                 result.append((tenant.name, lent_out - tenant.borrowed > 0))
         return result
+
+
+class Refusals:
+    """What a queue scan has learnt from refusals that changed nothing, for the requests after
+    them in rank order (so of no higher priority). ``try_in_guarantee`` refuses without an
+    event in two ways only:
+    - over the guarantee, with too little lower-priority training of its own to preempt: a
+      request at least as large needs more, and has no more to preempt;
+    - within the guarantee, with no room free or to reclaim: a request at least as large and
+      still within the guarantee needs more room (one beyond it takes the other path)."""
+
+    def __init__(self):
+        self.over = INFINITE  # the smallest request refused over the guarantee
+        self.within = INFINITE  # the smallest refused within it
+
+    def note(self, units, within):
+        if within:
+            self.within = min(self.within, units)
+        else:
+            self.over = min(self.over, units)
+
+    def covers(self, tenant, work):
+        k = work.units
+        return k >= self.over or (k >= self.within and tenant.used + k <= tenant.limits.guarantee)
+
+    def covers_all(self, tenant):
+        return tenant.smallest_queued >= self.over
 
 
 def minimal_set(ordered, need):

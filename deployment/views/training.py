@@ -61,15 +61,22 @@ def training_new(request, check_pk):
 @staff_desk_required
 @require_POST
 def consultant_training_new(request, check_pk):
-    """A consultant starts a job for the company it advises; audited as the consultant's."""
+    """A consultant starts a job for the company it advises; audited as the consultant's, on
+    the company's behalf."""
     check = get_object_or_404(DataCheck.objects.visible_to_staff(request.user), pk=check_pk)
-    return start(request, check, "consultant_training_detail", "diagnosis:consultant_data_check")
+    return start(
+        request,
+        check,
+        "consultant_training_detail",
+        "diagnosis:consultant_data_check",
+        on_behalf=True,
+    )
 
 
-def start(request, check, job_page, check_page):
+def start(request, check, job_page, check_page, *, on_behalf=False):
     form = TrainingForm(request.POST, check=check)
     try:
-        job = start_from_form(form, check, request.user)
+        job = start_from_form(form, check, request.user, on_behalf=on_behalf)
     except ValidationError as exc:
         messages.error(request, exc.messages[0])
         return redirect(check_page, check.pk)

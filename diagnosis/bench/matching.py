@@ -1,26 +1,33 @@
-"""Matching speed: rank a catalog of 10,000 model versions on 20 pools for one company, on
-PostgreSQL, against the straightforward way (model instances, every pair scored in Python);
-and the time to validate a 50 MB ONNX model in the sandbox, against loading and checking it
-in-process without one (what the sandbox's safety costs).
+"""Matching speed: rank a catalog of 10,000 and of 100,000 model versions on 20 pools for one
+company, on PostgreSQL, against the straightforward way (model instances, every pair scored in
+Python); and the time to validate a 50 MB ONNX model in the sandbox, against loading and
+checking it in-process without one (what the sandbox's safety costs).
 
-Runs in a database of its own, ``onestop_bench_matching``, kept between runs."""
+Each catalog size runs in a database of its own, ``onestop_bench_matching`` and
+``onestop_bench_matching_100k``, kept between runs."""
 
 import random
 import statistics
 import tempfile
 import time
+import tracemalloc
 from pathlib import Path
 
 import numpy as np
 from django.db import connection, transaction
 
-VERSIONS = 10_000
+from onestop.bench.database import bench_database
+from onestop.bench.growth import size
+
+# Catalog size → (database, p95 target in ms, runs of the peer).
+SIZES = {
+    10_000: ("onestop_bench_matching", 200, 3),
+    100_000: ("onestop_bench_matching_100k", 1000, 1),
+}
 VERSIONS_PER_FAMILY = 10
 POOLS = 20
 SAMPLES = 20
-TARGET_MS = 200
 MODEL_MB = 50
-BENCH_DATABASE = "onestop_bench_matching"
 SENSORS = [
     "Torque",
     "Rotational speed",
@@ -48,58 +55,81 @@ UNITS = {
 
 
 def run():
-    if connection.vendor != "postgresql":
-        raise SystemExit("bench-matching needs PostgreSQL: set DATABASE_URL=postgres://…")
-    connection.settings_dict.setdefault("TEST", {})["NAME"] = BENCH_DATABASE
-    connection.creation.create_test_db(verbosity=0, autoclobber=True, keepdb=True)
-    try:
-        ranking = measure_ranking()
-    finally:
-        connection.close()
+    rankings = {}
+    for versions, (database, target_ms, peer_runs) in SIZES.items():
+        with bench_database(database, "matching"):
+            rankings[versions] = measure_ranking(versions, target_ms, peer_runs)
     validation = measure_validation()
-    rows = ranking["rows"] + validation["rows"]
+    rows = [r for ranking in rankings.values() for r in ranking["rows"]] + validation["rows"]
     return {
-        "title": f"Matching: {VERSIONS:,} model versions × {POOLS} pools on PostgreSQL; "
-        f"validating a {MODEL_MB} MB model",
+        "title": f"Matching: {' and '.join(f'{v:,}' for v in SIZES)} model versions × {POOLS} "
+        f"pools on PostgreSQL; validating a {MODEL_MB} MB model",
         "columns": ["what", "how", "median ms", "p95 ms", "runs"],
         "rows": rows,
-        "ranking_target_ms": TARGET_MS,
-        "ranking_target_met": ranking["met"],
+        "ranking_target_ms": {f"{v}": SIZES[v][1] for v in SIZES},
+        "ranking_target_met": all(r["met"] for r in rankings.values()),
+        "sizes": [
+            size(
+                work=versions,
+                unit="model versions",
+                time_s=r["p95_ms"] / 1000,
+                peak_mb=r["peak_mb"],
+                pools=POOLS,
+                median_ms=r["median_ms"],
+                target_ms=SIZES[versions][1],
+            )
+            for versions, r in rankings.items()
+        ],
         "notes": [
-            f"ranking target ≤ {TARGET_MS} ms (median): {'met' if ranking['met'] else 'NOT met'}",
+            *(
+                f"ranking {versions:,} versions: target p95 ≤ {SIZES[versions][1]:,} ms "
+                f"{'met' if r['met'] else 'MISSED'} (p95 {r['p95_ms']:.0f} ms, "
+                f"median {r['median_ms']:.0f} ms)"
+                for versions, r in rankings.items()
+            ),
             "ranking includes loading the company's context (diagnosis, data check, needs, "
             "measurements, weights) and the reasons for the 20 pairs shown",
+            "peak MB: Python memory traced during one ranking (tracemalloc, numpy's arrays "
+            "included)",
             "validation runs the probe in a separate process (limits, no network) and includes "
             "its start; the peer loads, checks and runs the model in-process with no limits",
+            "timings come from a 2-CPU machine shared with other work",
         ],
     }
 
 
-def measure_ranking():
+def measure_ranking(versions, target_ms, peer_runs):
     from diagnosis.matching.rank import rank
 
-    company = populate()
+    company = populate(versions)
     rank(company)  # warm the connection and the imports
     ours = []
     for _ in range(SAMPLES):
         started = time.perf_counter()
         matches = rank(company)
         ours.append(1000 * (time.perf_counter() - started))
+    tracemalloc.start()
+    try:
+        rank(company)
+        peak_mb = tracemalloc.get_traced_memory()[1] / 1024 / 1024
+    finally:
+        tracemalloc.stop()
     naive = []
-    for _ in range(3):
+    for _ in range(peer_runs):
         started = time.perf_counter()
         slow = naive_rank(company)
         naive.append(1000 * (time.perf_counter() - started))
     # Ties may order differently; the best scores must be the same.
     if [m.total for m in matches[:10]] != [round(100 * s, 1) for _v, _p, s in slow[:10]]:
         raise SystemExit("the naive ranking disagrees with OneStop's: the comparison is void")
-    median = statistics.median(ours)
+    what = f"rank {versions:,} versions for one company"
+    ours_row = row(what, "OneStop: columns + numpy (this product)", ours)
     return {
-        "met": median <= TARGET_MS,
-        "rows": [
-            row("rank for one company", "OneStop: columns + numpy (this product)", ours),
-            row("rank for one company", "peer: model instances, pairs scored in Python", naive),
-        ],
+        "met": ours_row["p95 ms"] <= target_ms,
+        "p95_ms": ours_row["p95 ms"],
+        "median_ms": ours_row["median ms"],
+        "peak_mb": peak_mb,
+        "rows": [ours_row, row(what, "peer: model instances, pairs scored in Python", naive)],
     }
 
 
@@ -115,7 +145,7 @@ def row(what, how, samples):
 
 
 @transaction.atomic
-def populate():
+def populate(versions):
     from deployment.models import ComputePool, Flavor, ModelFamily, ModelVersion
     from deployment.usecases import UseCase
     from diagnosis.models import DataCheck
@@ -123,7 +153,7 @@ def populate():
     from onestop.models import Company, Partner
 
     company = Company.objects.filter(name="bench plant").first()
-    if company is not None and ModelVersion.objects.count() >= VERSIONS:
+    if company is not None and ModelVersion.objects.count() >= versions:
         ComputePool.objects.update(last_heartbeat=_now())
         return company
     rng = random.Random(11)
@@ -172,7 +202,7 @@ def populate():
             use_cases=rng.sample(UseCase.values, 2),
             industries=rng.choice([[], ["C"], ["C29"], ["C22", "C24"]]),
         )
-        for i in range(VERSIONS // VERSIONS_PER_FAMILY)
+        for i in range(versions // VERSIONS_PER_FAMILY)
     )
     signatures = [
         [
@@ -211,6 +241,8 @@ def populate():
         )
         for i in range(POOLS)
     )
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")  # what autovacuum does on a live server after such a load
     return company
 
 
@@ -227,6 +259,7 @@ def naive_rank(company, limit=20):
     the same rules in plain Python, then sorted."""
     from deployment.models import ModelVersion
     from deployment.models.compute import FLAVOR_SPECS
+    from diagnosis.matching import catalog
     from diagnosis.matching import rank as r
     from diagnosis.matching.columns import auto_map
 
@@ -242,7 +275,7 @@ def naive_rank(company, limit=20):
         use_case = (
             max((context.use_cases.get(u, 0.0) for u in family.use_cases), default=0.0)
             if context.has_diagnosis
-            else r.NO_DIAGNOSIS_FIT
+            else catalog.NO_DIAGNOSIS_FIT
         )
         if not family.industries:
             industry = 0.6
@@ -255,7 +288,7 @@ def naive_rank(company, limit=20):
         inputs = (
             auto_map(version.input_columns, context.columns).share
             if version.input_columns
-            else r.UNDESCRIBED_INPUTS_FIT
+            else catalog.UNDESCRIBED_INPUTS_FIT
         )
         claimed = version.claimed_score
         accuracy = claimed * r.CLAIM_DISCOUNT if claimed is not None else r.NO_CLAIM_SCORE

@@ -141,14 +141,35 @@ def infer_task(column, time_column):
 
 
 def load_rows(normalised, columns, time_column, max_rows, seed):
+    """At most `max_rows` rows, read without holding the rest: sorting or sampling the whole
+    table in memory would hold every row of a file with millions."""
     lazy = pl.scan_parquet(normalised)
+    rows = lazy.select(pl.len()).collect().item()
     if time_column:
-        # The most recent rows, in time order: the split must never train on the future.
-        lazy = lazy.sort(time_column["name"], nulls_last=True)
-        rows = lazy.select(pl.len()).collect().item()
-        return lazy.slice(max(0, rows - max_rows), max_rows).collect()
-    frame = lazy.collect()
-    return frame.sample(max_rows, seed=seed) if frame.height > max_rows else frame
+        # The most recent rows, in time order: the split must never train on the future. Rows
+        # without a time sort last, as a sort with nulls last puts them.
+        name = time_column["name"]
+        if rows <= max_rows:
+            return lazy.collect().sort(name, nulls_last=True)
+        untimed = min(max_rows, lazy.select(pl.col(name).null_count()).collect().item())
+        recent = (
+            lazy.filter(pl.col(name).is_not_null())
+            .top_k(max_rows - untimed, by=name)
+            .collect(engine="streaming")
+        )
+        undated = lazy.filter(pl.col(name).is_null()).head(untimed).collect(engine="streaming")
+        return pl.concat([recent.sort(name), undated])
+    if rows <= max_rows:
+        return lazy.collect()
+    # A uniform sample of exactly max_rows rows, in random order: the rows whose numbers hash
+    # highest (streamed, holding only the rows kept so far).
+    index = "\0row"
+    return (
+        lazy.with_row_index(index)
+        .top_k(max_rows, by=pl.col(index).hash(seed=seed))
+        .drop(index)
+        .collect(engine="streaming")
+    )
 
 
 def excluded_columns(columns, target, time_column, leaks, exclude):

@@ -1,32 +1,37 @@
 """Profile a table: normalise it once into a typed Parquet file (streamed, so memory stays
-bounded), then compute every statistic from that file in a few columnar passes.
+bounded), then compute every statistic from that file in a few streaming passes, each holding
+a bounded number of values whatever the number of rows (counting, ranks and timeline say how).
 
 The typed file is kept: the feasibility study and the consultant's previews read it instead of
 parsing the upload again."""
 
 import datetime as dt
 import math
+import os
 import time
 from pathlib import Path
 
 import polars as pl
 from django.utils.translation import gettext as _
 
-from diagnosis.datacheck import errors, types
+from diagnosis.datacheck import counting, errors, ranks, timeline, types
 from diagnosis.datacheck.errors import UnreadableFile
 from diagnosis.datacheck.limits import TableLimits
 from diagnosis.datacheck.readers import ArchiveLimits, first_line, open_table
+from diagnosis.datacheck.shown import clean_float, display, percent, share
 from diagnosis.datacheck.sniff import sniff
 
 INFERENCE_ROWS = 20_000
-HISTOGRAM_BINS = 20
+HISTOGRAM_BINS = ranks.HISTOGRAM_BINS
 TOP_VALUES = 10
 QUANTILES = (0.05, 0.25, 0.5, 0.75, 0.95)
-SORTS_AT_ONCE = 4
 EXPRS_AT_ONCE = 500
-GAP_FACTOR = 3  # a pause longer than three usual intervals is a gap
-LISTED_GAPS = 5
 NORMALISED_NAME = "normalised.parquet"
+HASHES_NAME = ".row-hashes.parquet"  # one hash per row, for duplicates; removed when done
+# polars reads a CSV file in chunks of this many bytes, a few ahead per thread. Its default
+# (tens of megabytes a chunk) held about 300 MB while reading a 1.5 GB file; 1 MB chunks hold
+# a few tens of MB and parse as fast. A longer line is still read whole.
+CSV_CHUNK_BYTES = 1024**2
 DEFAULT_LIMITS = ArchiveLimits()
 DEFAULT_TABLE_LIMITS = TableLimits()
 
@@ -47,6 +52,7 @@ def profile_file(
     """Read, type and profile the file; returns the profile as plain JSON-able data. The typed
     table is left at workdir/normalised.parquet."""
     started = time.perf_counter()
+    os.environ.setdefault("POLARS_CSV_CHUNK_SIZE", str(CSV_CHUNK_BYTES))
     workdir = Path(workdir)
     workdir.mkdir(parents=True, exist_ok=True)
     progress(5, _("Recognising the file"))
@@ -59,10 +65,15 @@ def profile_file(
     )
     specs = infer_types(lazy, detected)
     progress(30, _("Converting %(count)s columns to their types") % {"count": len(specs)})
-    normalised = workdir / NORMALISED_NAME
-    write_typed(lazy, specs, detected.decimal, normalised)
-    progress(60, _("Computing statistics"))
-    profile = compute_profile(normalised, specs, progress=progress)
+    normalised, hashes = workdir / NORMALISED_NAME, workdir / HASHES_NAME
+    try:
+        basics = write_typed(lazy, specs, detected.decimal, normalised, hashes)
+        progress(60, _("Computing statistics"))
+        profile = compute_profile(
+            normalised, specs, basics, hashes=hashes, workdir=workdir, progress=progress
+        )
+    finally:
+        hashes.unlink(missing_ok=True)
     profile["format"] = detected.as_dict()
     profile["seconds"] = round(time.perf_counter() - started, 3)
     progress(100, _("Profile ready"))
@@ -71,7 +82,8 @@ def profile_file(
 
 def infer_types(lazy, fmt):
     try:
-        sample = lazy.head(INFERENCE_ROWS).collect()
+        # Streaming: only the first chunks of the file are read for the sample.
+        sample = lazy.head(INFERENCE_ROWS).collect(engine="streaming")
     except pl.exceptions.PolarsError as exc:
         raise UnreadableFile(errors.BROKEN_TABLE, detail=first_line(exc)) from None
     if not sample.columns:
@@ -81,58 +93,96 @@ def infer_types(lazy, fmt):
     return types.infer(sample, fmt.decimal)
 
 
-def write_typed(lazy, specs, decimal, target):
+def write_typed(lazy, specs, decimal, target, hashes):
+    """The typed table to `target` and one hash per row to `hashes`, in one streaming pass
+    that also computes the table's basic statistics (returned as a dict)."""
     typed = lazy.select([types.typed_expr(spec, decimal) for spec in specs])
+    exprs = basics_exprs(specs)
+    batches = [
+        exprs[start : start + EXPRS_AT_ONCE] for start in range(0, len(exprs), EXPRS_AT_ONCE)
+    ]
     try:
-        # LZ4: the file is read back a few times within minutes; speed beats size here.
-        typed.sink_parquet(target, compression="lz4", engine="streaming")
+        done = pl.collect_all(
+            [
+                # Uncompressed: the file is read back a column at a time a few dozen times
+                # within minutes, and LZ4 cost a tenth of the profile's time at 1,000,000 rows;
+                # it takes about as much disk as the CSV it was typed from.
+                typed.sink_parquet(target, compression="uncompressed", lazy=True),
+                typed.select(row_hashes().alias("h")).sink_parquet(
+                    hashes, compression="uncompressed", lazy=True
+                ),
+                *[typed.select(batch) for batch in batches],
+            ],
+            engine="streaming",
+        )
     except pl.exceptions.PolarsError as exc:
         target.unlink(missing_ok=True)
         raise UnreadableFile(errors.BROKEN_TABLE, detail=first_line(exc)) from None
+    basics = {}
+    for frame in done[2:]:
+        basics.update(frame.row(0, named=True))
+    return basics
 
 
-def compute_profile(normalised, specs, *, progress=no_progress):
-    lazy = pl.scan_parquet(normalised)
+def basics_exprs(specs):
     kinds = {spec.name: spec.kind for spec in specs}
-    numbers = [name for name, kind in kinds.items() if kind == types.NUMBER]
-    others = [name for name, kind in kinds.items() if kind not in (types.NUMBER, types.DATETIME)]
-
-    basics = one_row(
-        lazy,
-        [pl.len().alias("__rows"), row_hashes().n_unique().alias("__unique_rows")]
+    return (
+        [pl.len().alias("__rows")]
         + [expr for name in kinds for expr in basic_exprs(name)]
-        + [expr for name in numbers for expr in number_exprs(name)]
+        + [
+            expr
+            for name, kind in kinds.items()
+            if kind == types.NUMBER
+            for expr in number_exprs(name)
+        ]
         + [
             expr
             for name, kind in kinds.items()
             if kind == types.DATETIME
             for expr in span_exprs(name)
-        ],
+        ]
     )
+
+
+def compute_profile(normalised, specs, basics, *, hashes, workdir, progress=no_progress):
+    """The profile from the typed file and the basic statistics its writing computed."""
+    lazy = pl.scan_parquet(normalised)
+    kinds = {spec.name: spec.kind for spec in specs}
+    numbers = [name for name, kind in kinds.items() if kind == types.NUMBER]
+    times = [name for name, kind in kinds.items() if kind == types.DATETIME]
     rows = basics["__rows"]
     if rows == 0:
         raise UnreadableFile(errors.NO_ROWS)
-    basics.update(quantiles(lazy, numbers, {n: rows - basics[f"{n}\0nulls"] for n in numbers}))
+    for name in times:  # alone: next to other aggregates, polars would hold the columns whole
+        basics.update(one_row(lazy, [order_expr(name)]))
+    # Columns with few distinct values (nearly all) are counted value by value: exact distinct
+    # counts, top values and quantiles. The rest get a distinct-count sketch.
+    estimates = {
+        name: basics[f"{name}\0estimate"] - (1 if basics[f"{name}\0nulls"] else 0) for name in kinds
+    }
+    exact = [name for name in kinds if estimates[name] <= counting.EXACT_DISTINCT]
+    counts = counting.value_counts(lazy, exact, rows)
+    distinct = {
+        name: counts[name].height if name in counts else counting.distinct_estimate(lazy, name)
+        for name in kinds
+    }
 
     progress(75, _("Histograms and outliers"))
-    shapes = one_row(lazy, [expr for name in numbers for expr in shape_exprs(name, basics)])
-    tops = one_row(lazy, [top_expr(name) for name in others])
+    shapes = number_shapes(lazy, numbers, rows, basics, counts)
 
     progress(90, _("Time coverage and gaps"))
     columns = []
     for spec in specs:
-        column = column_profile(spec, rows, basics)
+        column = column_profile(spec, rows, basics, distinct[spec.name])
         if spec.kind == types.NUMBER:
-            column.update(number_profile(spec.name, basics, shapes))
+            column.update(number_profile(spec.name, basics, shapes[spec.name]))
         elif spec.kind == types.DATETIME:
-            column.update(time_profile(lazy, spec.name, basics))
+            column.update(time_profile(lazy, spec.name, basics, workdir))
         else:
-            column["top"] = [
-                {"value": display(item["value"]), "count": item["n"]} for item in tops[spec.name]
-            ]
+            column["top"] = top_values(lazy, spec.name, rows, counts.get(spec.name))
         columns.append(column)
     refine_kinds(columns, rows)
-    duplicates = rows - basics["__unique_rows"]
+    duplicates = counting.duplicate_rows(hashes, rows)
     return {
         "rows": rows,
         "columns": columns,
@@ -155,8 +205,7 @@ def one_row(lazy, exprs):
 
 def row_hashes():
     """A 64-bit hash per row: counting distinct hashes finds duplicate rows in a fraction of
-    the memory that comparing whole rows takes (a collision among a billion rows is about a
-    one-in-forty chance, and would hide one duplicate)."""
+    the memory that comparing whole rows takes."""
     return pl.struct(pl.all()).hash(seed=0)
 
 
@@ -164,49 +213,20 @@ def basic_exprs(name):
     column = pl.col(name)
     return [
         column.null_count().alias(f"{name}\0nulls"),
-        column.n_unique().alias(f"{name}\0distinct"),
+        # Only to choose how to count the column (a missing value counts as one value here).
+        column.approx_n_unique().alias(f"{name}\0estimate"),
     ]
 
 
 def number_exprs(name):
     column = pl.col(name)
-    exprs = [
+    return [
         column.min().alias(f"{name}\0min"),
         column.max().alias(f"{name}\0max"),
         column.mean().alias(f"{name}\0mean"),
         column.std().alias(f"{name}\0std"),
         (column == 0).sum().alias(f"{name}\0zeros"),
     ]
-    return exprs
-
-
-def quantiles(lazy, numbers, present):
-    """Linear-interpolated quantiles from one sort per column (a quantile expression each
-    would sort the column once per quantile)."""
-    positions = {}
-    for name in numbers:
-        if present[name]:
-            spots = [q * (present[name] - 1) for q in QUANTILES]
-            positions[name] = (spots, [i for p in spots for i in (math.floor(p), math.ceil(p))])
-    out = {f"{name}\0q{q}": None for name in numbers for q in QUANTILES}
-    if not positions:
-        return out
-    names = list(positions)
-    picked = {}
-    # A few columns per pass: each sort holds a whole column, so sorting them all at once
-    # would hold the whole table.
-    for start in range(0, len(names), SORTS_AT_ONCE):
-        batch = names[start : start + SORTS_AT_ONCE]
-        frame = lazy.select(
-            [pl.col(n).drop_nulls().sort().gather(positions[n][1]).alias(n) for n in batch]
-        ).collect(engine="streaming")
-        picked.update({n: frame.get_column(n).to_list() for n in batch})
-    for name, (spots, _idx) in positions.items():
-        values = picked[name]
-        for i, (q, spot) in enumerate(zip(QUANTILES, spots, strict=True)):
-            low, high = values[2 * i], values[2 * i + 1]
-            out[f"{name}\0q{q}"] = low + (high - low) * (spot - math.floor(spot))
-    return out
 
 
 def span_exprs(name):
@@ -214,38 +234,46 @@ def span_exprs(name):
     return [column.min().alias(f"{name}\0min"), column.max().alias(f"{name}\0max")]
 
 
-def shape_exprs(name, basics):
-    """Histogram counts and the IQR outlier count, using the first pass's min, max and
-    quartiles."""
-    low, high = basics[f"{name}\0min"], basics[f"{name}\0max"]
-    q1, q3 = basics[f"{name}\0q0.25"], basics[f"{name}\0q0.75"]
-    column = pl.col(name)
-    exprs = []
-    if q1 is not None:
-        fence = 1.5 * (q3 - q1)
-        exprs.append(
-            ((column < q1 - fence) | (column > q3 + fence)).sum().alias(f"{name}\0outliers")
+def order_expr(name):
+    """The smallest step in file order: not negative when the file is in time order."""
+    return pl.col(name).drop_nulls().diff().min().alias(f"{name}\0order")
+
+
+def number_shapes(lazy, numbers, rows, basics, counts):
+    """Per number column: exact quantiles, histogram counts by bin and outliers (outside 1.5 ×
+    the interquartile range beyond the quartiles). Bucketed columns' outliers are counted
+    together in one more pass, once their quartiles are known."""
+    shapes, fences = {}, {}
+    for name in numbers:
+        quantiles, bins, outliers = ranks.number_distribution(
+            lazy,
+            name,
+            present=rows - basics[f"{name}\0nulls"],
+            low=basics[f"{name}\0min"],
+            high=basics[f"{name}\0max"],
+            counts=counts.get(name),
+            quantiles=QUANTILES,
         )
-    if low is not None and high > low and math.isfinite(high - low):
-        width = (high - low) / HISTOGRAM_BINS
-        bucket = ((column - low) / width).floor().clip(0, HISTOGRAM_BINS - 1).cast(pl.Int32)
-        exprs.append(counted(bucket.drop_nulls()).implode().alias(f"{name}\0bins"))
-    return exprs
+        shapes[name] = {"quantiles": quantiles, "bins": bins, "outliers": outliers}
+        if outliers is None:
+            fences[name] = (quantiles[0.25], quantiles[0.75])
+    if fences:
+        beyond = one_row(lazy, [ranks.outlier_expr(n, q1, q3) for n, (q1, q3) in fences.items()])
+        for name in fences:
+            shapes[name]["outliers"] = beyond[name]
+    return shapes
 
 
-def top_expr(name):
-    return counted(pl.col(name).drop_nulls(), sort=True).head(TOP_VALUES).implode().alias(name)
+def top_values(lazy, name, rows, counts):
+    if counts is not None:
+        commonest = counting.by_count(counts).head(TOP_VALUES)
+    else:
+        commonest = counting.frequent_values(lazy, name, rows, TOP_VALUES)
+    return [{"value": display(value), "count": n} for value, n in commonest.iter_rows()]
 
 
-def counted(values, *, sort=False):
-    """{"value", "n"} structs of each distinct value and its count. The value field is renamed
-    first: a column called "count" (or "n") would otherwise clash with the count's field."""
-    return values.alias("value").value_counts(sort=sort, name="n")
-
-
-def column_profile(spec, rows, basics):
+def column_profile(spec, rows, basics, distinct):
     nulls = basics[f"{spec.name}\0nulls"]
-    distinct = basics[f"{spec.name}\0distinct"] - (1 if nulls else 0)
     column = {
         "name": spec.name,
         "kind": spec.kind,
@@ -261,17 +289,16 @@ def column_profile(spec, rows, basics):
     return column
 
 
-def number_profile(name, basics, shapes):
+def number_profile(name, basics, shape):
     stats = {key: clean_float(basics[f"{name}\0{key}"]) for key in ("min", "max", "mean", "std")}
     stats["zeros"] = basics[f"{name}\0zeros"]
-    stats["quantiles"] = {str(q): clean_float(basics[f"{name}\0q{q}"]) for q in QUANTILES}
-    stats["outliers"] = shapes.get(f"{name}\0outliers", 0)
+    stats["quantiles"] = {str(q): clean_float(shape["quantiles"][q]) for q in QUANTILES}
+    stats["outliers"] = shape["outliers"]
     low, high = stats["min"], stats["max"]
     if low is not None and high is not None and high > low and math.isfinite(high - low):
         width = (high - low) / HISTOGRAM_BINS
-        counts = {item["value"]: item["n"] for item in shapes[f"{name}\0bins"]}
         stats["histogram"] = [
-            {"from": low + b * width, "to": low + (b + 1) * width, "count": counts.get(b, 0)}
+            {"from": low + b * width, "to": low + (b + 1) * width, "count": shape["bins"].get(b, 0)}
             for b in range(HISTOGRAM_BINS)
         ]
     else:
@@ -279,41 +306,32 @@ def number_profile(name, basics, shapes):
     return stats
 
 
-def time_profile(lazy, name, basics):
+def time_profile(lazy, name, basics, workdir):
     """Coverage, the usual sampling interval and the gaps, from the sorted timestamps."""
     start, end = basics[f"{name}\0min"], basics[f"{name}\0max"]
     stats = {"start": display(start), "end": display(end), "gaps": [], "gap_count": 0}
-    steps = (
-        lazy.select(pl.col(name).drop_nulls().sort().alias("t"))
-        .with_columns(pl.col("t").diff().alias("step"))
-        .drop_nulls()
-        .collect(engine="streaming")
+    order = basics[f"{name}\0order"]
+    steps = timeline.steps_summary(
+        lazy,
+        name,
+        in_order=order is None or order >= dt.timedelta(0),
+        start=start,
+        end=end,
+        workdir=workdir,
     )
-    if steps.height == 0:
+    if steps is None:
         stats["median_interval_seconds"] = None
         return stats
-    seconds = steps.get_column("step").dt.total_microseconds() / 1e6
-    median = float(seconds.median())
+    median = steps["median"]
     stats["median_interval_seconds"] = median
     stats["span_days"] = round(((end - start).total_seconds()) / 86400, 2)
-    stats["regular_share"] = (
-        share(int(((seconds - median).abs() <= 0.5 * median).sum()), seconds.len())
-        if median > 0
-        else 0.0
-    )
-    stats["repeated_timestamps"] = int((seconds == 0).sum())
+    stats["regular_share"] = share(steps["regular"], steps["count"]) if median > 0 else 0.0
+    stats["repeated_timestamps"] = steps["repeated"]
     if median > 0:
-        gaps = steps.filter(seconds > GAP_FACTOR * median).with_columns(
-            (pl.col("t") - pl.col("step")).alias("from")
-        )
-        stats["gap_count"] = gaps.height
+        stats["gap_count"] = steps["gaps"]
         stats["gaps"] = [
-            {
-                "from": display(row["from"]),
-                "to": display(row["t"]),
-                "seconds": row["step"].total_seconds(),
-            }
-            for row in gaps.sort("step", descending=True).head(LISTED_GAPS).iter_rows(named=True)
+            {"from": display(begun), "to": display(ended), "seconds": seconds}
+            for begun, ended, seconds in steps["longest"]
         ]
     return stats
 
@@ -373,31 +391,3 @@ def warnings_for(columns, duplicates, rows):
             _("%(count)s rows are exact duplicates of another row.") % {"count": f"{duplicates:,}"}
         )
     return notes
-
-
-def share(part, whole):
-    return round(part / whole, 6) if whole else 0.0
-
-
-def percent(value):
-    return f"{value * 100:.1f}%"
-
-
-def clean_float(value):
-    if value is None:
-        return None
-    value = float(value)
-    return None if math.isnan(value) or math.isinf(value) else value
-
-
-def display(value):
-    """A value as JSON can hold it: dates as ISO text, bytes and other objects as text."""
-    if value is None or isinstance(value, bool | int | str):
-        return value
-    if isinstance(value, float):
-        return value if math.isfinite(value) else None
-    if isinstance(value, dt.datetime):
-        return value.isoformat(sep=" ")
-    if hasattr(value, "isoformat"):
-        return value.isoformat()
-    return str(value)

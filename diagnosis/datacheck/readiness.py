@@ -8,7 +8,7 @@ import re
 from django.utils.translation import gettext as _
 
 from diagnosis.datacheck import types
-from diagnosis.datacheck.profile import percent
+from diagnosis.datacheck.shown import percent
 
 WEIGHTS = {
     "volume": 20,

@@ -82,6 +82,9 @@ class ColumnSpec:
     # A plain cast already turns "n/a" and other words into missing values, and is several
     # times faster on a million rows.
     needs_cleaning: bool = True
+    # Of `formats`, those ending in fractional seconds ("%.f") that no sample value used: the
+    # whole file is read with the format without them first, and only what that leaves with it.
+    whole_seconds: list = field(default_factory=list)
 
     def as_dict(self):
         return asdict(self)
@@ -113,11 +116,23 @@ def number_expr(expr, decimal, *, clean=True, finite_only=True):
     return keep(text.cast(pl.Float64, strict=False))
 
 
-def datetime_expr(expr, formats):
+def datetime_expr(expr, formats, whole_seconds=()):
     # Words like "n/a" fail every format and become missing; only padding needs removing.
     text = expr.str.strip_chars()
-    parsed = [text.str.to_datetime(f, strict=False, time_unit="us") for f in formats]
+    parsed = [parse_datetime(text, f, whole_seconds=f in whole_seconds) for f in formats]
     return pl.coalesce(parsed) if len(parsed) > 1 else parsed[0]
+
+
+def parse_datetime(text, fmt, *, whole_seconds=False):
+    """Optional fractional seconds ("%.f") take polars several times longer to read than a
+    fixed format: where the sample had none, the fixed format reads what it can first and the
+    full one reads only the rest (the same values either way: a fixed-format match is a
+    match without a fraction)."""
+    if not whole_seconds:
+        return text.str.to_datetime(fmt, strict=False, time_unit="us")
+    whole = text.str.to_datetime(fmt.removesuffix("%.f"), strict=False, time_unit="us")
+    rest = pl.when(whole.is_null()).then(text)
+    return pl.coalesce(whole, rest.str.to_datetime(fmt, strict=False, time_unit="us"))
 
 
 def boolean_expr(expr):
@@ -181,7 +196,11 @@ def infer_text_column(series, decimal):
     if formats:
         parsed = frame.select(datetime_expr(pl.col(name), formats)).to_series().drop_nulls()
         return ColumnSpec(
-            name, DATETIME, formats=formats, unparsed_share=round(1 - parsed.len() / present, 4)
+            name,
+            DATETIME,
+            formats=formats,
+            unparsed_share=round(1 - parsed.len() / present, 4),
+            whole_seconds=whole_second_formats(text, formats),
         )
     distinct = text.n_unique()
     if distinct <= max(CATEGORY_MAX_DISTINCT, present // 1000):
@@ -232,6 +251,19 @@ def datetime_formats(frame, name, present):
     return None
 
 
+def whole_second_formats(text, formats):
+    """The formats with optional fractional seconds whose matches in the sample had none."""
+    whole = []
+    for fmt in formats:
+        if not fmt.endswith("%.f"):
+            continue
+        full = text.str.to_datetime(fmt, strict=False, time_unit="us")
+        fixed = text.str.to_datetime(fmt.removesuffix("%.f"), strict=False, time_unit="us")
+        if full.null_count() == fixed.null_count() and full.null_count() < text.len():
+            whole.append(fmt)
+    return whole
+
+
 def typed_expr(spec, decimal):
     """The polars expression that turns the raw column into its kind's type."""
     column = pl.col(spec.name)
@@ -248,7 +280,7 @@ def typed_expr(spec, decimal):
     if spec.kind == NUMBER:
         return number_expr(column, decimal, clean=spec.needs_cleaning).alias(spec.name)
     if spec.kind == DATETIME:
-        return datetime_expr(column, spec.formats).alias(spec.name)
+        return datetime_expr(column, spec.formats, spec.whole_seconds).alias(spec.name)
     if spec.kind == BOOLEAN:
         return boolean_expr(column).alias(spec.name)
     return cleaned(column).alias(spec.name)

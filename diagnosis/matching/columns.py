@@ -4,6 +4,7 @@ Names are compared after taking units out ("Torque [Nm]" → "torque", unit "Nm"
 Korean and English words for the same quantity together ("토크" = "torque"). A user's corrections
 replace the automatic choice."""
 
+import functools
 import re
 from dataclasses import dataclass
 
@@ -54,7 +55,10 @@ class Mapping:
         return bool(self.columns) and all(self.columns.values())
 
 
+@functools.lru_cache(maxsize=4096)
 def split_unit(name):
+    """A column or input name, normalised, and its unit: the same few names come up for every
+    version a ranking maps, so each is split once."""
     unit = UNIT.search(name)
     bare = UNIT.sub(" ", name)
     return normalise(bare), (unit.group(1).strip().lower() if unit else "")

@@ -1,9 +1,10 @@
 """Rank every (model version, compute pool) pair for one company, then explain the best.
 
-Scores for the whole catalog are computed at once with numpy over plain columns (flavor bits,
-latency, claimed score), so ranking ten thousand versions against twenty pools stays well
-under a fifth of a second; reasons in words are written only for the pairs shown. A company's
-choice is checked by scoring that one pair by the same rules (`match_for`)."""
+Scores are computed with numpy over plain columns (flavor bits, latency, claimed score;
+``diagnosis.matching.catalog``), ten thousand versions at a time, so ranking a hundred
+thousand versions against twenty pools stays under a second in the memory of one block;
+reasons in words are written only for the pairs shown. A company's choice is checked by
+scoring that one pair by the same rules (`match_for`)."""
 
 from dataclasses import dataclass, field
 
@@ -11,6 +12,7 @@ import numpy as np
 
 from deployment.models import ComputePool, ModelFamily, ModelVersion
 from deployment.models.compute import FLAVOR_BITS, FLAVOR_SPECS
+from diagnosis.matching.catalog import catalog_blocks, input_fits
 from diagnosis.matching.columns import auto_map
 from diagnosis.models import (
     Assessment,
@@ -27,10 +29,8 @@ TARGET_UTILISATION = 0.5  # headroom, so a burst does not queue
 UNKNOWN_LATENCY_MS = 100.0
 CLAIM_DISCOUNT = 0.6  # a vendor's claim counts for less than a measurement on the company's data
 NO_CLAIM_SCORE = 0.2
-NO_DIAGNOSIS_FIT = 0.5
-NO_DATA_FIT = 0.5
-UNDESCRIBED_INPUTS_FIT = 0.3
 POLICY_FIT = {"npu": 1.0, "cpu": 0.5, "gpu": 0.2}
+BLOCK = 10_000  # versions scored at once: a ranking's memory is a block's, not the catalog's
 
 
 @dataclass
@@ -112,71 +112,6 @@ def candidate_pools(context, **filters):
     return list(pools.filter(**filters).select_related("provider").order_by("pk"))
 
 
-def family_fits(context, **filters):
-    """Per visible family: (task, use-case fit, industry fit)."""
-    company = context.company
-    section = company.ksic_section or ""
-    division = f"{section}{company.ksic_division}"
-    fits = {}
-    for pk, task, use_cases, industries in (
-        ModelFamily.objects.visible_to_company(company)
-        .filter(**filters)
-        .values_list("pk", "task", "use_cases", "industries")
-    ):
-        if context.has_diagnosis:
-            use_case = max(
-                (context.use_cases.get(code, 0.0) for code in use_cases or []), default=0.0
-            )
-        else:
-            use_case = NO_DIAGNOSIS_FIT
-        if not industries:
-            industry = 0.6
-        elif division in industries or section in industries:
-            industry = 1.0
-        else:
-            industry = 0.0
-        fits[pk] = (task, use_case, industry)
-    return fits
-
-
-def version_rows(families, **filters):
-    """The published versions of these families, as plain columns for scoring."""
-    return list(
-        ModelVersion.objects.published()
-        .filter(family_id__in=families.keys(), **filters)
-        .values_list(
-            "pk", "family_id", "flavor_mask", "latency_b1_ms", "claimed_score", "inputs_key"
-        )
-    )
-
-
-def input_fits(context, rows):
-    """Per version: the share of its inputs found among the company's columns."""
-    if not context.columns:
-        return {row[0]: NO_DATA_FIT for row in rows}
-    first_by_key = {}
-    for pk, _family, _mask, _lat, _claim, key in rows:
-        first_by_key.setdefault(key, pk)
-    inputs_of = dict(
-        ModelVersion.objects.filter(pk__in=first_by_key.values()).values_list(
-            "inputs_key", "input_columns"
-        )
-    )
-    share_by_key = {
-        key: auto_map(inputs, context.columns).share if inputs else UNDESCRIBED_INPUTS_FIT
-        for key, inputs in inputs_of.items()
-    }
-    fits = {pk: share_by_key.get(key, UNDESCRIBED_INPUTS_FIT) for pk, *_rest, key in rows}
-    if context.corrections:
-        corrected = ModelVersion.objects.filter(pk__in=context.corrections).values_list(
-            "pk", "input_columns"
-        )
-        for pk, inputs in corrected:
-            if pk in fits and inputs:
-                fits[pk] = auto_map(inputs, context.columns, context.corrections[pk]).share
-    return fits
-
-
 @dataclass
 class Scores:
     """Every (version row, pool) pair scored at once. A pair whose pool's flavor the version
@@ -212,23 +147,17 @@ class Scores:
 PARTS = ("use_case", "industry", "inputs", "accuracy", "accelerator", "policy", "cost")
 
 
-def score(context, families, rows, pools):
-    """The matching rules, for every pair of `rows` (from version_rows) and `pools`."""
-    ids = np.array([r[0] for r in rows])
-    use_case = np.array([families[r[1]][1] for r in rows])
-    industry = np.array([families[r[1]][2] for r in rows])
-    masks = np.array([r[2] for r in rows], dtype=np.int64)
-    latency = np.array([r[3] if r[3] is not None else UNKNOWN_LATENCY_MS for r in rows])
-    accuracy = np.array(
-        [
-            context.evaluations[r[0]].score
-            if r[0] in context.evaluations and context.evaluations[r[0]].score is not None
-            else (r[4] * CLAIM_DISCOUNT if r[4] is not None else NO_CLAIM_SCORE)
-            for r in rows
-        ]
-    )
-    inputs_of = input_fits(context, rows)
-    inputs = np.array([inputs_of[r[0]] for r in rows])
+def score(context, catalog, pools, shares=None):
+    """The matching rules, for every pair of the catalog's versions and ``pools``
+    (``shares``: the inputs fits already mapped, see ``input_fits``)."""
+    ids, use_case, industry, masks = catalog.ids, catalog.use_case, catalog.industry, catalog.masks
+    latency = np.where(np.isnan(catalog.latency), UNKNOWN_LATENCY_MS, catalog.latency)
+    accuracy = np.where(np.isnan(catalog.claimed), NO_CLAIM_SCORE, catalog.claimed * CLAIM_DISCOUNT)
+    for version_id, evaluation in context.evaluations.items():
+        row = catalog.position(version_id)
+        if row is not None and evaluation.score is not None:
+            accuracy[row] = evaluation.score  # a measurement on the company's data wins
+    inputs = input_fits(context, catalog, {} if shares is None else shares)
 
     bits = np.array([FLAVOR_BITS[p.flavor] for p in pools], dtype=np.int64)
     speedup = np.array([FLAVOR_SPECS[p.flavor]["speedup"] for p in pools])
@@ -279,29 +208,44 @@ def score(context, families, rows, pools):
 
 
 def rank(company, limit=20, context=None):
+    """The ``limit`` best pairs, best first; a tie goes to the lower version id, then the
+    earlier pool, so a list never reshuffles. The catalog is scored a block at a time, and
+    each block's best are kept: the best of the blocks' best are the best of all."""
     context = context or context_for(company)
     pools = candidate_pools(context)
-    families = family_fits(context)
-    rows = version_rows(families)
-    if not rows or not pools:
+    if not pools:
         return []
-    scores = score(context, families, rows, pools)
+    best, shares = [], {}
+    for catalog in catalog_blocks(context, BLOCK):
+        scores = score(context, catalog, pools, shares)
+        best = sorted(best + block_best(scores, limit), key=lambda pick: pick[0])[:limit]
+    versions = ModelVersion.objects.select_related("family", "family__vendor").in_bulk(
+        [match.version for _key, match in best]
+    )
+    matches = []
+    for _key, match in best:
+        match.version = versions[match.version]
+        explain(match, context)
+        matches.append(match)
+    return matches
+
+
+def block_best(scores, limit):
+    """[(sort key, match with the version id in place of the version)] for the block's best
+    ``limit`` pairs. Rows are in version-id order, so the position of a pair in the block
+    breaks ties as the version id, then the pool, do."""
     flat = scores.total.ravel()
     count = min(limit, int(np.isfinite(flat).sum()))
     if count == 0:
         return []
-    best = np.argpartition(-flat, count - 1)[:count]
-    best = best[np.argsort(-flat[best], kind="stable")]
-    chosen = [(int(i) // len(pools), int(i) % len(pools)) for i in best]
-    versions = ModelVersion.objects.select_related("family", "family__vendor").in_bulk(
-        [int(scores.ids[v]) for v, _p in chosen]
-    )
-    matches = []
-    for v, p in chosen:
-        match = scores.match(v, p, versions[int(scores.ids[v])])
-        explain(match, context)
-        matches.append(match)
-    return matches
+    threshold = np.partition(flat, flat.size - count)[flat.size - count]
+    tied = np.flatnonzero(flat >= threshold)
+    picks = []
+    for i in tied[np.lexsort((tied, -flat[tied]))][:count].tolist():
+        v, p = divmod(i, len(scores.pools))
+        version_id = int(scores.ids[v])
+        picks.append(((-float(flat[i]), version_id, p), scores.match(v, p, version_id)))
+    return picks
 
 
 def match_for(company, *, version_id, pool_id, context=None):
@@ -311,11 +255,11 @@ def match_for(company, *, version_id, pool_id, context=None):
     runs on."""
     context = context or context_for(company)
     pools = candidate_pools(context, pk=pool_id)
-    families = family_fits(context, versions__pk=version_id)
-    rows = version_rows(families, pk=version_id)
-    if not rows or not pools:
+    family = ModelFamily.objects.filter(versions__pk=version_id)
+    catalog = next(catalog_blocks(context, 1, family, pk=version_id), None)
+    if catalog is None or not pools:
         return None
-    scores = score(context, families, rows, pools)
+    scores = score(context, catalog, pools)
     if not np.isfinite(scores.total[0, 0]):
         return None
     version = ModelVersion.objects.select_related("family", "family__vendor").get(pk=version_id)

@@ -15,19 +15,33 @@ from diagnosis.models.matching import (
     MatchingNeeds,
     MatchingPolicy,
 )
-from diagnosis.models.peers import CohortScore
+from diagnosis.models.peers import CohortScore, CohortSummary
 from diagnosis.models.questionnaire import Questionnaire
 from diagnosis.models.screening import Screening
+from diagnosis.models.skills import (
+    Course,
+    Enrolment,
+    SelfCheck,
+    SkillLevel,
+    SkillRole,
+    StaffMember,
+)
+from diagnosis.models.workspace import ActionItem, ApplicationDraft, UploadConsent, VisitNote
 
 __all__ = [
+    "ActionItem",
     "Answer",
+    "ApplicationDraft",
     "Assessment",
     "AssessmentResult",
     "CohortScore",
+    "CohortSummary",
     "ColumnMapping",
+    "Course",
     "DataCheck",
     "DataEvaluation",
     "DiagnosisShare",
+    "Enrolment",
     "FeasibilityStudy",
     "JobStatus",
     "MatchChoice",
@@ -37,4 +51,10 @@ __all__ = [
     "Respondent",
     "ReviewComment",
     "Screening",
+    "SelfCheck",
+    "SkillLevel",
+    "SkillRole",
+    "StaffMember",
+    "UploadConsent",
+    "VisitNote",
 ]

@@ -15,6 +15,7 @@ from diagnosis.models import (
     ReviewComment,
 )
 from diagnosis.questionnaire import scoring
+from diagnosis.services.cohorts import cohort_summaries_change
 from onestop.models import Company, Membership
 from onestop.services.audit import audit_record, audit_snapshot
 
@@ -29,12 +30,13 @@ def next_stage(company):
 
 
 @transaction.atomic
-def assessment_start(*, company, user):
+def assessment_start(*, company, user, respondent=None):
     """Start the company's next stage with the newest questionnaire; the starter answers too.
 
     1. Refuse while an earlier stage is still open: stages compare submitted results.
     2. Take the next unused stage (T0, then T1, then T2).
-    3. Add the person who started it as its first respondent.
+    3. Add the person who started it as its first respondent, or ``respondent`` (a member
+       whose answers a consultant enters on a visit).
     """
     # Lock the company row: two owners starting at once must not both take the same stage.
     Company.objects.select_for_update().filter(pk=company.pk).first()
@@ -53,7 +55,9 @@ def assessment_start(*, company, user):
     assessment = Assessment.objects.create(
         company=company, questionnaire=questionnaire, stage=stage, created_by=user
     )
-    starter = Respondent.objects.create(assessment=assessment, user=user, added_by=user)
+    starter = Respondent.objects.create(
+        assessment=assessment, user=respondent or user, added_by=user
+    )
     if stage == Assessment.Stage.T0:
         prefill_from_screening(starter)
     audit_record(
@@ -208,8 +212,10 @@ def assessment_submit(*, assessment, user):
     2. Score the consensus of every respondent's answers.
     3. Store the snapshot and make it the company's entry in the peer benchmark.
     """
+    # Only the assessment's row: locking the joined questionnaire too would make every
+    # company's submission wait for every other's.
     assessment = (
-        Assessment.objects.select_for_update()
+        Assessment.objects.select_for_update(of=("self",))
         .select_related("company", "questionnaire")
         .get(pk=assessment.pk)
     )
@@ -263,12 +269,15 @@ def questions_snapshot(result):
 
 
 def cohort_replace(*, assessment, result):
-    """The company's latest submitted scores become its entry in the peer benchmark."""
+    """The company's latest submitted scores become its entry in the peer benchmark, and the
+    cohort summaries follow in the same transaction (``diagnosis.services.cohorts``)."""
     company = assessment.company
     code = assessment.questionnaire.code
-    CohortScore.objects.filter(company=company, questionnaire_code=code).delete()
+    entry = CohortScore.objects.filter(company=company, questionnaire_code=code)
+    leaving = list(entry.select_for_update())
+    entry.delete()
     scores = {**result.dimensions, CohortScore.OVERALL: result.overall}
-    CohortScore.objects.bulk_create(
+    entering = CohortScore.objects.bulk_create(
         [
             CohortScore(
                 company=company,
@@ -284,6 +293,7 @@ def cohort_replace(*, assessment, result):
             if value is not None
         ]
     )
+    cohort_summaries_change(removed=leaving, added=entering)
 
 
 def comment_add(*, assessment, author, text, dimension=""):

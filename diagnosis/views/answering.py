@@ -1,10 +1,14 @@
 """Answering, one dimension per page: save and resume, amend until the assessment is
 submitted, a progress bar throughout."""
 
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from diagnosis.forms import read_page, rule_json
@@ -36,12 +40,33 @@ def answer_start(request, pk):
     respondent = _respondent(request, assessment)
     if respondent is None:
         return redirect("diagnosis:assessment", pk=pk)
-    spec = assessment.questionnaire.spec
+    return redirect("diagnosis:answer_page", pk=pk, dimension=answer_start_dimension(respondent))
+
+
+def answer_start_dimension(respondent):
+    """The dimension of the first question ``respondent`` has not answered (the first one
+    when every question has an answer)."""
+    spec = respondent.assessment.questionnaire.spec
     answers = answers_of(respondent)
     shown = scoring.visible_questions(spec, answers)
     first_open = next((q for q in shown if answers.get(q.code) is None), None)
-    dimension = first_open.dimension if first_open else spec.dimensions[0].code
-    return redirect("diagnosis:answer_page", pk=pk, dimension=dimension)
+    return first_open.dimension if first_open else spec.dimensions[0].code
+
+
+@dataclass
+class AnsweringFlow:
+    """Where one person's answering pages lead, and how a page is saved: the company's own
+    pages, or a consultant's entering a member's answers on a visit."""
+
+    page: Callable[[str], str]  # dimension code -> the page's URL
+    back: str  # the page the answering pages return to
+    closed: str  # where a submitted assessment's pages send a person
+    save: Callable[[dict, set, str], None]  # (answers, not applicable, dimension)
+    finished_message: str
+    context: dict = field(default_factory=dict)  # what the page says in addition
+    # "Save and finish" after the save: marks the respondent's answers finished (None: the
+    # person marks their own, unaudited as every answer of theirs is).
+    complete: Callable[[], object] | None = None
 
 
 @company_member_required
@@ -51,6 +76,25 @@ def answer_page(request, pk, dimension):
     if respondent is None:
         messages.info(request, _("Join the assessment to answer it."))
         return redirect("diagnosis:assessment", pk=pk)
+    back = reverse("diagnosis:assessment", args=[pk])
+    flow = AnsweringFlow(
+        page=lambda code: reverse("diagnosis:answer_page", args=[pk, code]),
+        back=back,
+        closed=reverse("diagnosis:report", args=[pk]),
+        save=lambda answers, not_applicable, _dimension: answers_save(
+            respondent=respondent, answers=answers, not_applicable=not_applicable
+        ),
+        finished_message=_(
+            "Thank you. Your answers are saved; you can change them until "
+            "the assessment is submitted."
+        ),
+    )
+    return answering(request, respondent, dimension, flow)
+
+
+def answering(request, respondent, dimension, flow):
+    """One dimension's page of ``respondent``'s answers: shown, checked, saved by the flow."""
+    assessment = respondent.assessment
     spec = assessment.questionnaire.spec
     codes = [d.code for d in spec.dimensions]
     if dimension not in codes:
@@ -61,7 +105,7 @@ def answer_page(request, pk, dimension):
     if request.method == "POST":
         if not assessment.is_open:
             messages.error(request, _("This assessment is submitted and can no longer be changed."))
-            return redirect("diagnosis:report", pk=pk)
+            return redirect(flow.closed)
         posted, not_applicable, errors = read_page(current.questions, request.POST)
         merged = {**answers, **posted, **dict.fromkeys(not_applicable, scoring.NA)}
         # Answers to questions the new answers hide are dropped, not kept and ignored.
@@ -70,11 +114,11 @@ def answer_page(request, pk, dimension):
         not_applicable -= hidden
         if not errors:
             try:
-                answers_save(respondent=respondent, answers=posted, not_applicable=not_applicable)
+                flow.save(posted, not_applicable, dimension)
             except ValidationError as exc:
                 messages.error(request, exc.messages[0])
-                return redirect("diagnosis:assessment", pk=pk)
-            return _after_save(request, assessment, respondent, codes, dimension)
+                return redirect(flow.back)
+            return _after_save(request, respondent, codes, dimension, flow)
         answers = merged
     answered, asked = respondent_progress(spec, answers)
     index = codes.index(dimension)
@@ -92,32 +136,31 @@ def answer_page(request, pk, dimension):
             "percent": round(100 * answered / asked) if asked else 0,
             "previous": codes[index - 1] if index > 0 else None,
             "next": codes[index + 1] if index + 1 < len(codes) else None,
-            "dimensions": spec.dimensions,
+            "dimension_links": [(d, flow.page(d.code)) for d in spec.dimensions],
+            "back_url": flow.back,
             "readonly": not assessment.is_open,
+            **flow.context,
         },
         status=400 if errors else 200,
     )
 
 
-def _after_save(request, assessment, respondent, codes, dimension):
+def _after_save(request, respondent, codes, dimension, flow):
     action = request.POST.get("action", "save")
     index = codes.index(dimension)
     if action == "next" and index + 1 < len(codes):
-        return redirect("diagnosis:answer_page", pk=assessment.pk, dimension=codes[index + 1])
+        return redirect(flow.page(codes[index + 1]))
     if action == "previous" and index > 0:
-        return redirect("diagnosis:answer_page", pk=assessment.pk, dimension=codes[index - 1])
+        return redirect(flow.page(codes[index - 1]))
     if action == "finish":
-        respondent_complete(respondent=respondent)
-        messages.success(
-            request,
-            _(
-                "Thank you. Your answers are saved; you can change them until "
-                "the assessment is submitted."
-            ),
-        )
-        return redirect("diagnosis:assessment", pk=assessment.pk)
+        if flow.complete is not None:
+            flow.complete()
+        else:
+            respondent_complete(respondent=respondent)
+        messages.success(request, flow.finished_message)
+        return redirect(flow.back)
     messages.success(request, _("Saved."))
-    return redirect("diagnosis:answer_page", pk=assessment.pk, dimension=dimension)
+    return redirect(flow.page(dimension))
 
 
 def question_rows(questions, answers, errors):

@@ -3,10 +3,18 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+# Actions a desk member took in a company's place are coded "on_behalf.<what>"
+# (``onestop.services.audit.audit_on_behalf``).
+ON_BEHALF = "on_behalf."
+
 
 class AuditEntryQuerySet(models.QuerySet):
     def for_company(self, company):
         return self.filter(company=company)
+
+    def on_behalf(self):
+        """What desk members did in a company's place (see ``audit_on_behalf``)."""
+        return self.filter(action__startswith=ON_BEHALF)
 
 
 class AuditEntry(models.Model):

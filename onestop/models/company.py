@@ -16,6 +16,7 @@ from onestop.korea import (
     validate_ksic_division,
     validate_registration_number,
 )
+from onestop.models.user import User
 
 
 class CompanyQuerySet(models.QuerySet):
@@ -87,6 +88,18 @@ class Company(models.Model):
     def registration_number_display(self):
         n = self.registration_number
         return f"{n[:3]}-{n[3:5]}-{n[5:]}" if len(n) == 10 else n
+
+    def active_members(self):
+        """The company's people who can sign in, by name."""
+        return User.objects.filter(memberships__company=self, is_active=True).order_by(
+            "full_name", "pk"
+        )
+
+    def consultants(self):
+        """The desk members assigned to the company who still work at the desk, by name."""
+        return User.objects.filter(
+            assignments__company=self, is_active=True, is_staff=True
+        ).order_by("full_name", "pk")
 
 
 class Membership(models.Model):

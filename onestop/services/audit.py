@@ -5,6 +5,7 @@ import json
 from django.core.serializers.json import DjangoJSONEncoder
 
 from onestop.models import AuditEntry
+from onestop.models.audit import ON_BEHALF
 
 # Never copy these into the log, whatever model they appear on.
 REDACTED_FIELDS = {"password", "secret_hash", "token_hash", "cluster_token"}
@@ -55,9 +56,24 @@ def audit_record(
     )
 
 
+def audit_on_behalf(*, action, target, consultant, company, details=None):
+    """Record that ``consultant`` did ``action`` for ``company``, in its place (an upload, a
+    study, answers entered on a visit…). The service that did the work keeps its own entry;
+    this one says it was done on the company's behalf, and with what (the consent, whose
+    answers)."""
+    return audit_record(
+        action=ON_BEHALF + action,
+        target=target,
+        actor=consultant,
+        after={"on_behalf": True, "company": company.pk, **(details or {})},
+        company=company,
+    )
+
+
 def audited_update(*, instance, allowed, fields, action, actor=None, api_key=None, **owners):
-    """Apply the ``allowed`` ``fields`` that change, validate, save only those, and audit the
-    change once. Returns the instance; no change, no write and no entry."""
+    """Apply the ``allowed`` ``fields`` that change, validate, save only those (and the row's
+    ``auto_now`` time), and audit the change once. Returns the instance; no change, no write
+    and no entry."""
     changed = [
         name for name in allowed if name in fields and getattr(instance, name) != fields[name]
     ]
@@ -67,7 +83,9 @@ def audited_update(*, instance, allowed, fields, action, actor=None, api_key=Non
     for name in changed:
         setattr(instance, name, fields[name])
     instance.full_clean()
-    instance.save(update_fields=changed)
+    # Fields stamped on every save (``auto_now``, "changed") follow the change.
+    stamped = [f.name for f in instance._meta.concrete_fields if getattr(f, "auto_now", False)]
+    instance.save(update_fields=changed + stamped)
     audit_record(
         action=action,
         target=instance,

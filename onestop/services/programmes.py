@@ -14,9 +14,8 @@ from onestop.services.notifications import Kind, company_reviewers, notify, site
 OPEN = (Application.State.SUBMITTED, Application.State.WAITLISTED, Application.State.APPROVED)
 
 
-def application_submit(
-    *, company, programme, user, flavor, units, quarterly_plan, purpose, evidence=None
-):
+def application_check(*, programme, flavor, units, quarterly_plan):
+    """What the programme allows an application (or a consultant's draft of one) to ask."""
     if not programme.open_for_applications:
         raise ValidationError(_("This programme is not taking applications."))
     if not programme.flavors.filter(flavor=flavor).exists():
@@ -31,6 +30,14 @@ def application_submit(
         raise ValidationError(
             _("Give a plan for each of the %(n)s quarters of the term.") % {"n": quarters}
         )
+
+
+def application_submit(
+    *, company, programme, user, flavor, units, quarterly_plan, purpose, evidence=None
+):
+    application_check(
+        programme=programme, flavor=flavor, units=units, quarterly_plan=quarterly_plan
+    )
     with transaction.atomic():
         if Application.objects.filter(
             company=company, programme=programme, flavor=flavor, state__in=OPEN

@@ -7,54 +7,14 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, ngettext
+from django.utils.translation import gettext_lazy
 
+from onestop.forms import ApplicationForm
 from onestop.models import Application, Programme
 from onestop.models.programme import HOURS_PER_QUARTER
-from onestop.registry import application_evidence, flavor_label, plan_suggestion, report_facts
+from onestop.registry import application_evidence, plan_suggestion, report_facts
 from onestop.services.programmes import application_submit, report_submit
 from onestop.views.access import company_owner_required
-
-
-class ApplicationForm(forms.Form):
-    flavor = forms.ChoiceField(label=gettext_lazy("Accelerator"))
-    units = forms.IntegerField(label=gettext_lazy("Units"), min_value=1, max_value=512)
-    quarterly_plan = forms.CharField(
-        label=gettext_lazy("Planned unit-hours per quarter"),
-        help_text=gettext_lazy("One number per quarter, separated by commas: 400, 800, 800, …"),
-    )
-    purpose = forms.CharField(
-        label=gettext_lazy("What the units are for"), widget=forms.Textarea(attrs={"rows": 4})
-    )
-
-    def __init__(self, *args, programme, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.programme = programme
-        self.fields["flavor"].choices = [
-            (f.flavor, flavor_label(f.flavor)) for f in programme.flavors.all()
-        ]
-        quarters = programme.term_years * 4
-        self.fields["quarterly_plan"].help_text = ngettext(
-            "%(n)s number, one per quarter of the programme, separated by commas.",
-            "%(n)s numbers, one per quarter of the programme, separated by commas.",
-            quarters,
-        ) % {"n": quarters}
-
-    def clean_quarterly_plan(self):
-        try:
-            plan = [
-                int(part)
-                for part in self.cleaned_data["quarterly_plan"].replace(" ", "").split(",")
-                if part
-            ]
-        except ValueError:
-            raise forms.ValidationError(_("Write whole numbers separated by commas.")) from None
-        if len(plan) != self.programme.term_years * 4:
-            raise forms.ValidationError(
-                _("Give one number for each of the %(n)s quarters.")
-                % {"n": self.programme.term_years * 4}
-            )
-        return plan
 
 
 class ReportForm(forms.Form):
@@ -119,13 +79,7 @@ def application_new(request, pk):
         except ValidationError as exc:
             form.add_error(None, exc.messages[0])
         else:
-            messages.success(
-                request,
-                _(
-                    "Application submitted. Your consultant and the programme officers will "
-                    "review it."
-                ),
-            )
+            messages.success(request, ApplicationForm.submitted)
             return redirect("programmes")
     return render(
         request,

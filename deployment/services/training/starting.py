@@ -13,7 +13,7 @@ from deployment.models import ComputePool, Grant, TrainingJob, Workload
 from deployment.models.compute import FLAVOR_SPECS
 from deployment.services.allocation import grant_create, workload_submit
 from onestop.models import Company
-from onestop.services.audit import audit_record, audit_snapshot
+from onestop.services.audit import audit_on_behalf, audit_record, audit_snapshot
 
 GPU_FLAVORS = [flavor for flavor, spec in FLAVOR_SPECS.items() if spec["kind"] == "gpu"]
 TARGET_KINDS = ("number", "category", "boolean")
@@ -73,10 +73,13 @@ def validate_request(check, target, excluded, family, budget_unit_hours, units):
         )
 
 
-def training_start(*, check, user, target, excluded=(), family, budget_unit_hours, units=1):
+def training_start(
+    *, check, user, target, excluded=(), family, budget_unit_hours, units=1, on_behalf=False
+):
     """A training job on the company's GPU pool, submitted to the allocation engine as
     preemptible work. It starts as soon as the engine admits it (at once when units are idle)
-    and waits in the queue otherwise."""
+    and waits in the queue otherwise. ``on_behalf``: ``user`` is a consultant who starts it in
+    the company's place, and the log says so."""
     excluded = [name for name in dict.fromkeys(excluded) if name != target]
     validate_request(check, target, excluded, family, budget_unit_hours, units)
     company = check.company
@@ -137,6 +140,8 @@ def training_start(*, check, user, target, excluded=(), family, budget_unit_hour
             after=audit_snapshot(job),
             company=company,
         )
+        if on_behalf:
+            audit_on_behalf(action="training", target=job, consultant=user, company=company)
         job.workload = workload_submit(
             company=company,
             pool=pool,
