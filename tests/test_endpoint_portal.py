@@ -7,7 +7,7 @@ import json
 import pytest
 from django.test import Client
 from django.urls import reverse
-from django.utils import translation
+from django.utils import timezone, translation
 
 from deployment.models import Endpoint, EndpointKey, EndpointUsage
 from deployment.services.endpoints import lifecycle
@@ -98,7 +98,8 @@ def test_a_match_link_preselects_the_model_a_free_name_and_the_grant(
     assert form.initial["grant"] == grant.pk
     grant_option = (
         f'<option value="{grant.pk}" selected>{grant.pool.name} · CPU · '
-        f"{grant.ends_at.date().isoformat()}까지 4단위 보장</option>"
+        # The day it ends where the portal's people are, not in UTC (they differ at night).
+        f"{timezone.localdate(grant.ends_at).isoformat()}까지 4단위 보장</option>"
     )
     assert grant_option in response.content.decode()
 
