@@ -144,5 +144,13 @@ def test_the_demo_catalog_is_marked_as_demo_and_seeds_once(settings):
     hanbit = StaffMember.objects.filter(company__name="한빛정밀")
     counts = (Course.objects.count(), hanbit.count())
     assert counts[1] == 4
+    # A demo course was completed after it was taken, as the portal itself insists.
+    from django.utils import timezone
+
+    from diagnosis.models import Enrolment
+
+    finished = Enrolment.objects.filter(staff_member__in=hanbit, completed_on__isnull=False)
+    assert finished.exists()
+    assert all(timezone.localdate(e.enrolled_at) <= e.completed_on for e in finished)
     call_command("seed_demo")
     assert (Course.objects.count(), hanbit.count()) == counts

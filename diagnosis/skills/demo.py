@@ -86,14 +86,15 @@ def seed_demo_skills():
         self_check_save(member=member, answers=dict.fromkeys(ticked, True), user=None)
         people[name] = member
     courses = {course.title: course for course in Course.objects.filter(is_demo=True)}
-    Enrolment.objects.create(
+    done = Enrolment.objects.create(
         staff_member=people["박현수"],
         course=courses[COURSES[4][0]],
         role=OPERATOR,
         status=Enrolment.Status.COMPLETED,
-        enrolled_at=timezone.now() - timedelta(days=45),
         completed_on=timezone.localdate() - timedelta(days=14),
     )
+    # Taken before it was completed (auto_now_add sets today on create).
+    Enrolment.objects.filter(pk=done.pk).update(enrolled_at=timezone.now() - timedelta(days=45))
     Enrolment.objects.create(
         staff_member=people["이서연"], course=courses[COURSES[6][0]], role=ENGINEER
     )
