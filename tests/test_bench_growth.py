@@ -60,3 +60,22 @@ def test_the_growth_step_reads_var_bench_and_prints_the_table(tmp_path, settings
     assert "apikey" not in printed
     written = json.loads((folder / "growth.json").read_text())
     assert [row["benchmark"] for row in written["rows"]] == ["diagnosis"]
+
+
+def test_a_measured_child_reports_its_own_peak_memory_not_its_large_parents():
+    """The profile benchmark measures each profiler in a child started right after it generated
+    a 1.5 GB file: the child's peak must be its own."""
+    import inspect
+    import resource
+    import subprocess
+    import sys
+
+    from onestop.bench.memory import peak_mb
+
+    held = bytearray(400 * 1024**2)
+    held[::4096] = b"\1" * len(held[::4096])  # touched, so resident
+    child = inspect.getsource(peak_mb) + "\nimport resource\nprint(peak_mb())"
+    done = subprocess.run([sys.executable, "-c", child], capture_output=True, text=True, check=True)
+    del held
+    assert resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024 >= 400
+    assert float(done.stdout) < 100  # a bare interpreter, not the 400 MB this process held

@@ -10,7 +10,6 @@ utilisation at both sizes within 2 points.
 Each replay runs in a process of its own (spawned, so nothing is inherited), which generates
 the trace and replays it: its seconds are the replay's, its peak memory the whole process's."""
 
-import resource
 import time
 from concurrent.futures import ProcessPoolExecutor
 from multiprocessing import get_context
@@ -19,6 +18,7 @@ from deployment.allocation.generate import dumps, generate
 from deployment.allocation.simulate import simulate
 from deployment.allocation.trace import load
 from onestop.bench.growth import size
+from onestop.bench.memory import peak_mb
 
 SEEDS = (1, 2, 3)
 DAYS = 365
@@ -34,12 +34,12 @@ LABELS = {"static": "static (peer: grants as today)", "borrow": "borrow (OneStop
 def replay(seed, tenants, policy):
     """In a fresh process: generate the trace, replay it, report the replay's seconds and the
     process's peak resident memory, and what it held before the trace."""
-    start_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    start_mb = peak_mb()
     trace = load(dumps(generate(seed=seed, tenants=tenants, days=DAYS)).encode())
     started = time.perf_counter()
     result = simulate(trace, policy)
     result["seconds"] = time.perf_counter() - started
-    result["peak_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    result["peak_mb"] = peak_mb()
     result["start_mb"] = start_mb
     return result
 

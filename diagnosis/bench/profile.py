@@ -20,6 +20,7 @@ the process's maximum resident set size, imports included.
 The feasibility study's sampling (the rows a study reads: ONESTOP_FEASIBILITY_MAX_ROWS, the
 most recent when there is time) is measured on OneStop's typed file at each size too."""
 
+import inspect
 import json
 import os
 import shutil
@@ -31,6 +32,7 @@ from pathlib import Path
 from django.conf import settings
 
 from diagnosis.bench.profile_data import SIZES, data_path, generate
+from onestop.bench.memory import peak_mb
 
 PEERS = ["ydata-profiling==4.18.4", "pandas", "setuptools"]
 TIMEOUT = 3600
@@ -38,16 +40,23 @@ REPEATS_SMALL = 3
 MEMORY_TARGET_MB = 400
 GROWTH_TARGET = 11  # the 10× file may take at most this many times as long
 
-MEASURE = """
+# The peers' own environment cannot import OneStop: the peak is read by the same function's
+# source, copied into every measured program.
+MEASURE = (
+    """
 import json, resource, sys, time
 started = time.perf_counter()
 {work}
+"""
+    + inspect.getsource(peak_mb).replace("{", "{{").replace("}", "}}")
+    + """
 print(json.dumps({{
     "seconds": time.perf_counter() - started,
-    "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+    "peak_mb": peak_mb(),
     "version": version,
 }}))
 """
+)
 
 ONESTOP = """
 import json, os
