@@ -409,3 +409,24 @@ def test_forwarded_requests_are_read_at_the_flush_and_unreadable_ones_skipped(wa
         PredictionRecord.objects.filter(endpoint=endpoint).values_list("request_id", "predicted")
     )
     assert kept == {"fwd-1#0": "0", "fwd-1#1": "1", "fwd-1#2": "0"}
+
+
+def test_an_id_sent_again_keeps_its_first_answer_and_new_rows_of_it_are_kept(watched, trained):
+    """A client reusing a request id (a fixed body in a load test, a retry): the first answer
+    under each id is the one labels are scored against, within one flush as across two."""
+    endpoint, raw = watched
+    X = trained[0]
+    client = Client()
+    first = infer(client, raw, X[:1], request_id="same")
+    for index in range(1, 40):
+        infer(client, raw, X[index : index + 1], request_id="same")
+    infer(client, raw, X[40:43], request_id="batch")  # rows batch#0..2
+    infer(client, raw, X[50:55], request_id="batch")  # batch#0..2 again, then batch#3, #4
+    assert observe.flush() == 42  # every request still counts in the sketches
+    infer(client, raw, X[60:61], request_id="same")
+    observe.flush()
+    kept = dict(
+        PredictionRecord.objects.filter(endpoint=endpoint).values_list("request_id", "score")
+    )
+    assert sorted(kept) == ["batch#0", "batch#1", "batch#2", "batch#3", "batch#4", "same"]
+    assert kept["same"] == pytest.approx(first["outputs"][1]["data"][1], rel=1e-5)

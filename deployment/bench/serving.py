@@ -114,6 +114,7 @@ def run():
             met = met and ours["rps"] >= theirs["rps"]
             results.append(row(f"forest, JSON, {users} connection(s)", "OneStop", ours))
             results.append(row("", "KServe (peer)", theirs, ratio=ours["rps"] / theirs["rps"]))
+        results += pinned_rows(wrk, work, onestop, peer, endpoints["forest"], bodies["forest"])
         for label, name, body in (
             ("forest, JSON", "forest", bodies["forest"]),
             ("visual inspection, binary", "vision", bodies["vision"]),
@@ -143,6 +144,9 @@ def run():
         "KServe: one uvicorn worker; ONNX Runtime intra-op threads = "
         f"{settings.ONESTOP_SERVING_THREADS}, inter-op 1 on both",
         f"in-process floor: one session.run on one row takes {floor_us:.0f} µs",
+        "'on one CPU': each server and wrk share one CPU, so no request or answer waits for an "
+        "idle CPU to wake; the gap between that row and the plain 1-connection row is the "
+        "machine's wake-up latency, paid by both servers",
         f"batching on: batch_max_size {BATCH['batch_max_size']}, batch_max_delay_ms "
         f"{BATCH['batch_max_delay_ms']}; 'mean batch' is requests per model run",
         f"wrk {SECONDS} s per run after {WARM_UP_SECONDS} s warm-up, closed loop, keep-alive; "
@@ -196,6 +200,50 @@ def row(label, server, measured, ratio=None, vs="KServe"):
 # Load -----------------------------------------------------------------------------------------
 
 
+def pinned_rows(wrk, work, onestop, peer, key, body):
+    """One connection again, each server with every thread on the CPU wrk runs on. At one
+    connection the server waits for each request and the client for each answer; on separate
+    CPUs of a virtual machine each wait can end with a halted CPU waking up, which costs a
+    small server more than a large one (a bare uvicorn app answering a fixed body is several
+    times faster on one CPU than on two). On one CPU the figure is the servers' own work per
+    request. Skipped without ``taskset`` or a second CPU."""
+    allowed = sorted(os.sched_getaffinity(0))
+    if shutil.which("taskset") is None or len(allowed) < 2:
+        return []
+    everywhere, one = ",".join(map(str, allowed)), str(allowed[0])
+    servers = (onestop, peer)
+    try:
+        for server in servers:
+            pin(server, one)
+        ours, theirs = alternate(
+            lambda: load(wrk, work, onestop, "forest", key, body, 1, cpu=one),
+            lambda: load(wrk, work, peer, "forest", "", body, 1, cpu=one),
+        )
+    finally:
+        for server in servers:
+            pin(server, everywhere)
+    return [
+        row("forest, JSON, 1 connection, server and wrk on one CPU", "OneStop", ours),
+        row("", "KServe (peer)", theirs, ratio=ours["rps"] / theirs["rps"]),
+    ]
+
+
+def pin(server, cpus):
+    """Every thread of the server's process onto ``cpus`` (ONNX Runtime's included)."""
+    subprocess.run(
+        [
+            shutil.which("taskset"),
+            "--all-tasks",
+            "--pid",
+            "--cpu-list",
+            cpus,
+            str(server.process.pid),
+        ],
+        check=True,
+        capture_output=True,
+    )
+
+
 def check(server, model, key, body, expected):
     """One request, answered 200 with the in-process answer, before any load."""
     path, header_length = body
@@ -234,13 +282,16 @@ class Peer:
     route: str
 
 
-def load(wrk, work, server, model, key, body, users, strict=True):
+def load(wrk, work, server, model, key, body, users, strict=True, cpu=None):
     """wrk's figures for one closed-loop run after a warm-up; any non-200 answer stops here,
-    unless not ``strict`` (a peer's failures under load are its figures, counted apart)."""
+    unless not ``strict`` (a peer's failures under load are its figures, counted apart).
+    ``cpu``: the one CPU wrk runs on (see ``pinned_rows``)."""
     path, header_length = body
     url = infer_url(server, model)
     script = ["-s", str(work / "load.lua"), url, "--", str(path), key, str(header_length)]
     common = [wrk, "-t1", f"-c{users}", "--timeout", "10s"]
+    if cpu is not None:
+        common = [shutil.which("taskset"), "--cpu-list", cpu, *common]
     subprocess.run([*common, f"-d{WARM_UP_SECONDS}s", *script], check=True, capture_output=True)
     done = subprocess.run(
         [*common, f"-d{SECONDS}s", *script], check=True, capture_output=True, text=True
