@@ -2,7 +2,6 @@
 company's owners), a pool that stopped answering (its provider), a progress report due and a
 cut coming (the owners; checked daily, each sent once)."""
 
-import functools
 from datetime import timedelta
 
 from django.urls import reverse
@@ -22,27 +21,16 @@ from onestop.dates import local_date
 from onestop.models import Application
 from onestop.services.notifications import (
     Kind,
+    in_site_language,
     notify,
     notify_company,
     partner_members,
-    site_language,
 )
 from onestop.services.programmes import report_months
 
 REPORT_WARNING = timedelta(days=7)
 CUT_WARNING = timedelta(days=14)
 MONTH = timedelta(days=30)
-
-
-def in_site_language(notice):
-    """Write the notice in the site's language, whoever's request or task sends it."""
-
-    @functools.wraps(notice)
-    def written(*args, **kwargs):
-        with site_language():
-            return notice(*args, **kwargs)
-
-    return written
 
 
 @in_site_language

@@ -7,6 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from diagnosis.models import ApplicationDraft
+from diagnosis.workspace.notices import draft_ready_notice
 from onestop.registry import application_evidence
 from onestop.services.audit import audit_on_behalf
 from onestop.services.programmes import application_check, application_submit
@@ -39,6 +40,7 @@ def application_draft_create(
         company=company,
         details={"programme": programme.pk, "flavor": flavor, "units": units},
     )
+    draft_ready_notice(draft)
     return draft
 
 

@@ -18,6 +18,7 @@ from diagnosis.services.assessments import (
     respondent_complete,
 )
 from diagnosis.workspace.consent import consent_required
+from diagnosis.workspace.notices import data_uploaded_notice
 from onestop.models import Company, Membership
 from onestop.services.audit import audit_on_behalf
 
@@ -115,6 +116,7 @@ def data_upload(*, company, consultant, upload, sheet=""):
                 "file": check.original_name,
             },
         )
+        data_uploaded_notice(check, consultant, consent)
     return check
 
 

@@ -11,7 +11,8 @@ from django.utils.translation import gettext as _
 from diagnosis.models import ActionItem, Assessment
 from diagnosis.questionnaire.report import result_from_snapshot
 from diagnosis.questionnaire.roadmap import gaps
-from onestop.models import Company
+from diagnosis.workspace.notices import plan_built_notice, step_given_notice
+from onestop.models import Company, Membership
 from onestop.services.audit import audit_record, audited_update
 from onestop.services.notifications import site_language
 
@@ -85,6 +86,8 @@ def plan_from_roadmap(*, company, user, today=None):
             after={"steps": [item.pk for item in added]},
             company=company,
         )
+        if not Membership.objects.filter(company=company, user=user).exists():
+            plan_built_notice(company, added, by=user)  # the desk built it: the owners hear
     return added
 
 
@@ -109,6 +112,7 @@ def item_add(*, company, user, title, due_on, owner=None, detail=""):
         after={"title": item.title, "owner": owner.email if owner else None, "due": str(due_on)},
         company=company,
     )
+    step_given_notice(item, by=user)
     return item
 
 
@@ -125,7 +129,8 @@ def item_update(*, item, user, **fields):
         fields["done_at"] = item.done_at or timezone.now()
     else:
         fields["done_at"] = None
-    return audited_update(
+    owner_before = item.owner_id
+    item = audited_update(
         instance=item,
         allowed=CHANGEABLE,
         fields=fields,
@@ -133,3 +138,6 @@ def item_update(*, item, user, **fields):
         actor=user,
         company=item.company,
     )
+    if item.owner_id != owner_before:
+        step_given_notice(item, by=user)
+    return item

@@ -1,6 +1,7 @@
 """Notifications: a row in each person's inbox, and an e-mail after the transaction commits
 unless the person chose the inbox only. Who hears of what is decided here, in one place."""
 
+import functools
 import logging
 
 from django.conf import settings
@@ -53,6 +54,17 @@ def site_language():
     browsing in English must not send the consultant English. People choose no language of
     their own yet."""
     return translation.override(settings.LANGUAGE_CODE)
+
+
+def in_site_language(notice):
+    """Write the notice in the site's language, whoever's request or task sends it."""
+
+    @functools.wraps(notice)
+    def written(*args, **kwargs):
+        with site_language():
+            return notice(*args, **kwargs)
+
+    return written
 
 
 def company_owners(company):
