@@ -15,8 +15,10 @@ from diagnosis.models import (
     ReviewComment,
 )
 
-# People and skills keep their admin pages in their own package; importing registers them.
+# People and skills, and the consultant workspace, keep their admin pages in their own
+# packages; importing registers them.
 from diagnosis.skills import admin as skills_admin  # noqa: F401
+from diagnosis.workspace import admin as workspace_admin  # noqa: F401
 from onestop.admin import CompanyScopedAdmin, DeskAdmin
 
 
