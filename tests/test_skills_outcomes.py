@@ -5,9 +5,11 @@ course catalog in the admin, and the demo data."""
 from datetime import timedelta
 
 import pytest
+from django.conf import settings
 from django.core.management import call_command
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext
 
 from diagnosis.models import Assessment, Course, SelfCheck, SkillRole, StaffMember
 from diagnosis.officer import officer_overview
@@ -52,6 +54,30 @@ def test_the_later_stage_report_shows_the_skills_change(owner_client, trained_be
     # The first stage has nothing to compare with.
     first = owner_client.get(reverse("diagnosis:report", args=[t0.pk])).content.decode()
     assert 'data-testid="skills-change"' not in first
+
+
+def test_the_later_stage_pdf_carries_the_skills_change(owner_client, trained_between_stages):
+    """The PDF a company files with its programme says what the page says."""
+    import io
+
+    from pypdf import PdfReader
+
+    t0, t1 = trained_between_stages
+    with translation.override(settings.LANGUAGE_CODE):
+        heading = gettext("People and skills since %(stage)s") % {"stage": "T0"}
+        champion = str(SkillRole.CHAMPION.label)
+        best_now = gettext("Best level now")  # a column of this section only
+    later = owner_client.get(reverse("diagnosis:report_pdf", args=[t1.pk])).content
+    text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(later)).pages)
+    assert heading in text
+    assert "박반장" in text
+    assert "최품질" not in text
+    # The champion's row, cell by cell: best level then, now (raised), people at level 2.
+    cells = text[text.index(champion) :].splitlines()
+    assert cells[1:4] == ["1", "1 → 2", "0 → 1"]
+    first = owner_client.get(reverse("diagnosis:report_pdf", args=[t0.pk])).content
+    text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(first)).pages)
+    assert best_now not in text  # the first stage has nothing to compare with
 
 
 def test_the_consultant_reads_the_change_on_the_report_too(client, world, trained_between_stages):

@@ -1,11 +1,12 @@
 """The report as a real PDF, drawn on the server with ReportLab: the same content as the page
-(level, radar chart, dimension table, gaps and roadmap, use cases, stage changes, comments)."""
+(level, radar chart, dimension table, gaps and roadmap, use cases, stage changes, the change
+in skills since the previous stage, comments)."""
 
 import io
 from xml.sax.saxutils import escape
 
 from django.utils.translation import gettext as _
-from django.utils.translation import pgettext
+from django.utils.translation import ngettext, pgettext
 from reportlab.graphics.shapes import Drawing, Line, Polygon, String
 from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
@@ -14,6 +15,7 @@ from reportlab.lib.units import mm
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
 from diagnosis.questionnaire.labels import NEXT_STEP_LABELS
+from diagnosis.skills.change import skills_change
 from onestop.dates import local_date
 from onestop.pdf_fonts import font_name
 
@@ -141,6 +143,9 @@ def report_pdf(report, *, language):
         reasons = "; ".join(f"{t(e.question.text)}: {t(e.answer)}" for e in fit.evidence)
         story.append(p(f"{t(fit.use_case.name)} — {reasons}", "small"))
 
+    if report.previous is not None:
+        story += _skills_story(report, p, font)
+
     if report.comments:
         story.append(p(_("Consultant's comments"), "h2"))
         for comment in report.comments:
@@ -159,6 +164,47 @@ def report_pdf(report, *, language):
     )
     doc.build(story)
     return buffer.getvalue()
+
+
+def _skills_story(report, p, font):
+    """What the skills page of a later stage's report shows: who completed courses since the
+    previous stage, and each role's best level then and now."""
+    change = skills_change(
+        company=report.assessment.company, earlier=report.previous, later=report.assessment
+    )
+    stage = change.since_stage
+    story = [p(_("People and skills since %(stage)s") % {"stage": stage}, "h2")]
+    if not change.staff_count:
+        nobody = _(
+            "No people are listed under People and skills, so the change in skills cannot be shown."
+        )
+        return [*story, p(nobody)]
+    trained = ngettext(
+        "%(n)s person completed %(courses)s course(s) since %(stage)s.",
+        "%(n)s people completed %(courses)s course(s) since %(stage)s.",
+        len(change.trained),
+    ) % {"n": len(change.trained), "courses": change.completions, "stage": stage}
+    if change.trained:
+        trained += " (" + ", ".join(member.name for member, _courses in change.trained) + ")"
+    story.append(p(trained))
+    rows = [
+        [
+            _("Role"),
+            _("Best level at %(stage)s") % {"stage": stage},
+            _("Best level now"),
+            _("People at level 2 or more"),
+        ]
+    ] + [
+        [
+            str(row.role.name),
+            str(row.before),
+            f"{row.before} → {row.now}" if row.raised else str(row.now),
+            f"{row.holders_before} → {row.holders_now}",
+        ]
+        for row in change.roles
+    ]
+    story.append(_table(rows, font, [62 * mm, 36 * mm, 36 * mm, 40 * mm]))
+    return story
 
 
 def _radar_drawing(radar, font):
