@@ -15,6 +15,7 @@ import numpy as np
 from django.db import IntegrityError, transaction
 
 from deployment.health import forwarded
+from deployment.health.records import insert_predictions
 from deployment.health.reference import add_counts, bin_counts, build_profile
 
 logger = logging.getLogger(__name__)
@@ -173,9 +174,7 @@ def flush_endpoint(endpoint, items):
         release(hour["matrices"])
         release(hour["answers"])
     if records:
-        from deployment.models import PredictionRecord
-
-        PredictionRecord.objects.bulk_create(records, ignore_conflicts=True, batch_size=500)
+        insert_predictions(records, pause=lambda: time.sleep(0))
         release(records)
     return len(items)
 
@@ -407,9 +406,8 @@ def merge_predictions(a, b):
 def prediction_records(endpoint, at, request_id, answers, matrix, keep_rows, recorded):
     """The records of one request's answers, but none under an id already in ``recorded`` (the
     ids this flush has records for, added to): the database keeps the first answer under an id
-    and refuses the rest, so a client that reuses one id costs no record per request."""
-    from deployment.models import PredictionRecord
-
+    and refuses the rest, so a client that reuses one id costs no record per request. Plain
+    tuples for ``records.insert_predictions``."""
     answer, scores = answers
     moment = datetime.fromtimestamp(at, tz=UTC)
     many = len(answer) > 1
@@ -421,14 +419,14 @@ def prediction_records(endpoint, at, request_id, answers, matrix, keep_rows, rec
             continue
         recorded.add(row_id)
         records.append(
-            PredictionRecord(
-                endpoint=endpoint,
-                request_id=row_id,
-                at=moment,
-                predicted=text_of(value),
-                predicted_value=number_of(value),
-                score=number_of(scores[index]) if scores is not None else None,
-                row=matrix[index].tolist() if keep_rows and matrix is not None else None,
+            (
+                endpoint.pk,
+                row_id,
+                moment,
+                text_of(value),
+                number_of(value),
+                number_of(scores[index]) if scores is not None else None,
+                matrix[index].tolist() if keep_rows and matrix is not None else None,
             )
         )
     return records
