@@ -5,8 +5,10 @@ page where they act; nobody hears of their own doing, and other companies hear n
 
 from datetime import timedelta
 
+import pytest
 from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext
@@ -14,8 +16,9 @@ from django.utils.translation import gettext
 from diagnosis.models import ActionItem, DataCheck
 from diagnosis.workspace.consent import consent_grant
 from diagnosis.workspace.plan import item_update, plan_from_roadmap
-from onestop.models import Notification
+from onestop.models import Membership, Notification
 from tests import deployment_factories as make
+from tests import factories
 from tests.datacheck_factories import small_csv
 from tests.diagnosis_factories import submitted_assessment
 from tests.workspace_factories import draft, signed_in, step
@@ -122,3 +125,42 @@ def test_an_upload_refused_for_want_of_consent_sends_no_notice(world):
     )
     assert not DataCheck.objects.exists()
     assert not desk_notices(world.owner_a)
+
+
+def test_a_notice_opens_its_own_companys_page_for_a_person_in_two_companies(world):
+    """The draft's page reads the company from the session: opening the notice makes the
+    notice's company current, whichever one the owner was looking at."""
+    factories.add_member(world.company_b, world.owner_a, Membership.Role.OWNER)
+    drafted = draft(world.company_a, world.consultant_a, make.programme())
+    [notice] = desk_notices(world.owner_a)
+    owner = signed_in(world.owner_a)
+    owner.post(reverse("company_switch"), {"company": world.company_b.pk})
+    opened = owner.post(reverse("notification_open", args=[notice.pk]))
+    assert opened["Location"] == reverse("diagnosis:draft_submit", args=[drafted.pk])
+    page = owner.get(opened["Location"])
+    assert page.status_code == 200
+    assert page.context["draft"] == drafted
+
+
+def test_work_rolled_back_leaves_no_notice_and_inactive_owners_get_none(world):
+    programme = make.programme()
+
+    @transaction.atomic
+    def drafted_then_failed():
+        draft(world.company_a, world.consultant_a, programme)
+        raise RuntimeError("the page failed after the draft")
+
+    with pytest.raises(RuntimeError):
+        drafted_then_failed()
+    assert not desk_notices(world.owner_a)
+    world.owner_a.is_active = False
+    world.owner_a.save(update_fields=["is_active"])
+    draft(world.company_a, world.consultant_a, programme)
+    assert not desk_notices(world.owner_a)
+
+
+def test_a_title_typed_over_two_lines_makes_a_one_line_subject(world, mailoutbox):
+    step(world.company_a, world.consultant_a, owner=world.member_a, title="센서\n점검")
+    [notice] = desk_notices(world.member_a)
+    assert "\n" not in notice.subject
+    assert "센서 점검" in notice.subject

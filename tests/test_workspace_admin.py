@@ -13,14 +13,16 @@ def test_the_desk_reads_a_companys_workspace_records_in_the_admin_scoped_to_its_
     world,
 ):
     item = step(world.company_a, world.consultant_a, owner=world.member_a, title="센서 점검")
-    consent_grant(company=world.company_a, consultant=world.consultant_a, owner=world.owner_a)
+    consent = consent_grant(
+        company=world.company_a, consultant=world.consultant_a, owner=world.owner_a
+    )
     drafted = draft(world.company_a, world.consultant_a, make.programme())
     note = VisitNote.objects.create(
         company=world.company_a, author=world.consultant_a, visited_on=item.due_on, text="라인 2"
     )
     pages = {
         "actionitem": ("센서 점검", item),
-        "uploadconsent": (str(world.consultant_a), None),
+        "uploadconsent": (consent.given_by_name, consent),
         "applicationdraft": (drafted.programme.name, drafted),
         "visitnote": ("에이정밀", note),
     }
@@ -44,7 +46,9 @@ def test_workspace_records_cannot_be_changed_or_added_in_the_admin_even_by_offic
     item = step(world.company_a, world.consultant_a, title="센서 점검")
     officer = signed_in(world.officer)
     change = reverse("admin:diagnosis_actionitem_change", args=[item.pk])
-    officer.post(change, {"title": "바뀐 제목", "status": "done"})
+    assert officer.post(change, {"title": "바뀐 제목", "status": "done"}).status_code == 403
+    delete = reverse("admin:diagnosis_actionitem_delete", args=[item.pk])
+    assert officer.post(delete, {"post": "yes"}).status_code == 403
     item.refresh_from_db()
     assert (item.title, item.status) == ("센서 점검", "open")
     assert officer.get(reverse("admin:diagnosis_actionitem_add")).status_code == 403

@@ -31,7 +31,9 @@ def notify(users, *, kind, subject, body, url="", company=None, partner=None, ke
                     Notification.objects.create(
                         user=user,
                         kind=kind,
-                        subject=str(subject)[:200],
+                        # One line: it becomes an e-mail's Subject header, and a
+                        # name or title people typed may hold a line break.
+                        subject=" ".join(str(subject).split())[:200],
                         body=str(body),
                         url=url,
                         company=company,

@@ -11,6 +11,7 @@ from django.views.decorators.http import require_POST
 from onestop.models import Notification
 from onestop.pagination import page_of
 from onestop.services.notifications import mark_read
+from onestop.tenancy import switch_company
 
 PAGE_SIZE = 25
 
@@ -31,9 +32,13 @@ def inbox_read(request):
 @login_required
 @require_POST
 def notification_open(request, pk):
-    """Mark one notice read and go where it points (a path on this site only)."""
+    """Mark one notice read and go where it points (a path on this site only), with the
+    notice's company made current: the company's pages read it from the session, and a person
+    in two companies would otherwise land on the other one's page (or on "not found")."""
     notification = get_object_or_404(Notification.objects.filter(user=request.user), pk=pk)
     mark_read(request.user, [notification.pk])
+    if notification.company_id is not None:
+        switch_company(request, notification.company_id)  # a member of it only
     target = notification.url
     if not (target and url_has_allowed_host_and_scheme(target, allowed_hosts=None)):
         return redirect("inbox")
