@@ -13,6 +13,6 @@ class Migration(migrations.Migration):
         migrations.AlterField(
             model_name='notification',
             name='kind',
-            field=models.CharField(choices=[('application_received', 'Application received'), ('application_decided', 'Application decided'), ('endpoint_ready', 'Endpoint ready'), ('endpoint_failed', 'Endpoint failed'), ('report_due', 'Progress report due'), ('cut_coming', 'Cut coming'), ('guarantee_cut', 'Guarantee reduced'), ('pool_unavailable', 'Pool unavailable'), ('model_health', 'Model health'), ('voucher_issued', 'Voucher granted'), ('quote_received', 'Quote received'), ('quote_answered', 'Quote answered'), ('statement_ready', 'Monthly statement ready'), ('desk_work', 'Done for you by the desk')], max_length=30, verbose_name='kind'),
+            field=models.CharField(choices=[('application_received', 'Application received'), ('application_decided', 'Application decided'), ('endpoint_ready', 'Endpoint ready'), ('endpoint_failed', 'Endpoint failed'), ('report_due', 'Progress report due'), ('cut_coming', 'Cut coming'), ('guarantee_cut', 'Guarantee reduced'), ('pool_unavailable', 'Pool unavailable'), ('model_health', 'Model health'), ('voucher_issued', 'Voucher granted'), ('quote_received', 'Quote received'), ('quote_answered', 'Quote answered'), ('statement_ready', 'Monthly statement ready'), ('desk_work', 'Consultant and action plan')], max_length=30, verbose_name='kind'),
         ),
     ]

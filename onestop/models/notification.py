@@ -27,7 +27,7 @@ class Notification(models.Model):
         QUOTE_RECEIVED = "quote_received", _("Quote received")
         QUOTE_ANSWERED = "quote_answered", _("Quote answered")
         STATEMENT_READY = "statement_ready", _("Monthly statement ready")
-        DESK_WORK = "desk_work", _("Done for you by the desk")
+        DESK_WORK = "desk_work", _("Consultant and action plan")
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
