@@ -1,7 +1,7 @@
 """The consultant's workspace in a real browser: the consultant opens the client list, enters
 the owner's diagnosis answers on a visit, writes a visit note and assigns a step of the action
-plan to the owner; the owner signs in and finds the step on the company's plan, and moves it
-on. The note stays on the desk.
+plan to the owner; the owner signs in, finds the notice of it in the inbox, opens the step on
+the company's plan and moves it on. The note stays on the desk.
 
 Screenshots go to var/screenshots/ (or $ONESTOP_SCREENSHOTS)."""
 
@@ -90,10 +90,18 @@ def test_consultant_visits_takes_notes_and_assigns_a_step_the_owner_sees(
     assert STEP in page.get_by_test_id("plan-steps").inner_text()
     shot(page, "workspace-04-plan-desk")
 
-    # The owner signs in and finds the step on the company's plan, with their name on it.
+    # The owner signs in, finds the notice of the step in the inbox, opens it and lands on the
+    # company's plan, where the step carries their name.
     page.context.clear_cookies()
     log_in(page, base, "owner@hanbit.example")
-    page.get_by_test_id("nav-plan").click()
+    page.get_by_test_id("inbox-link").click()
+    notice = page.get_by_test_id("notification").filter(has_text=STEP)
+    assert notice.count() == 1
+    assert notice.get_attribute("data-kind") == "desk_work"
+    assert "박컨설턴트" in notice.inner_text()
+    shot(page, "workspace-05-inbox")
+    notice.get_by_test_id("notification-open").click()
+    page.wait_for_url("**/plan/")
     mine = page.get_by_test_id("plan-step").filter(has_text=STEP)
     assert mine.count() == 1
     assert "김대표" in mine.get_by_test_id("step-owner").inner_text()
@@ -103,4 +111,4 @@ def test_consultant_visits_takes_notes_and_assigns_a_step_the_owner_sees(
     page.wait_for_load_state()
     mine = page.get_by_test_id("plan-step").filter(has_text=STEP)
     assert mine.locator("select[name=status]").input_value() == "in_progress"
-    shot(page, "workspace-05-plan-owner")
+    shot(page, "workspace-06-plan-owner")
